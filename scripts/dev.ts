@@ -1,0 +1,138 @@
+// `npm run dev`: everything on embedded defaults, in one terminal. Temporal dev server with its Web UI (state kept
+// in .temporal/dev.db), the AURA simulator with its responder autopilot emitting webhooks, the worker, the API, and
+// the receiver registered with the simulator. Ctrl-C stops all of it.
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { AuraClient } from '../src/aura/client.js';
+import { ConfigError, loadEnv } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { appFromEnv, workersFromEnv } from '../src/runtime.js';
+import { startSimulator } from '../src/simulator/app.js';
+import { connectClient, connectWorker } from '../src/temporal/connection.js';
+import { ensureTemporalCli, PROJECT_ROOT, startDevServer, type RunningDevServer } from '../src/temporal/dev-server.js';
+
+const say = (m: string) => console.log(`[dev] ${m}`);
+const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
+
+let env;
+try {
+  env = loadEnv({ LOG_LEVEL: 'warn', ...process.env });
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+
+const stops: (() => Promise<void>)[] = [];
+let stopping = false;
+async function stopAll(code = 0): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping...');
+    for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+try {
+  let temporalUi = env.TEMPORAL_UI_URL ?? null;
+  if (!externalTemporal) {
+    const cli = await ensureTemporalCli(say);
+    const dbFilename = join(PROJECT_ROOT, '.temporal', 'dev.db');
+    const [host, portText] = env.TEMPORAL_ADDRESS.split(':');
+    let server: RunningDevServer;
+    try {
+      server = await startDevServer({
+        cliPath: cli,
+        dbFilename,
+        host: host ?? '127.0.0.1',
+        port: Number(portText ?? 7233),
+        uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+        namespace: env.TEMPORAL_NAMESPACE,
+        logFile: join(PROJECT_ROOT, '.temporal', 'dev-server.log'),
+      });
+    } catch (err) {
+      throw new Error(`could not start the Temporal dev server (${(err as Error).message}); is port ${portText ?? 7233} already in use? Set TEMPORAL_ADDRESS to use a running server.`);
+    }
+    stops.push(() => server.stop());
+    temporalUi = server.uiUrl;
+    env.TEMPORAL_UI_URL = temporalUi ?? undefined;
+    say(`Temporal dev server at ${server.address} (state in ${dbFilename})`);
+  }
+
+  const sim = await startSimulator({
+    port: env.SIM_PORT,
+    host: env.SIM_HOST,
+    autopilot: { enabled: true, stepMs: Number(process.env.SIM_STEP_MS ?? 3000), emitWebhooks: true },
+  });
+  stops.push(() => sim.close());
+  if (!process.env.AURA_BASE_URL) env.AURA_BASE_URL = sim.panicApiUrl;
+
+  const log = createLogger({ level: env.LOG_LEVEL });
+  const client = await connectClient(env);
+  const connection = await connectWorker(env);
+  const workers = await workersFromEnv(env, connection, client);
+  const running = workers.run();
+  stops.push(async () => {
+    workers.shutdown();
+    await running.catch(() => undefined);
+    await connection.close();
+  });
+
+  const app = appFromEnv(env, client, log);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
+    s.on('error', reject);
+  });
+  stops.push(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  const apiUrl = `http://${env.API_HOST}:${env.API_PORT}`;
+
+  // Register the receiver with the simulator the way an integrator registers it with AURA.
+  const aura = new AuraClient({ baseUrl: sim.panicApiUrl, clientId: 'dev-client', clientSecret: 'dev-secret' });
+  await aura.registerWebhook({
+    url: `${env.PUBLIC_BASE_URL ?? apiUrl}/webhooks/aura`,
+    events: [
+      'NEW_CALLOUT',
+      'RESPONDER_MANUALLY_DISPATCHED',
+      'RESPONDER_ACKNOWLEDGED_CALLOUT',
+      'RESPONDER_ARRIVED_ON_SCENE',
+      'RESPONDER_COMPLETED',
+      'CALLOUT_NO_LONGER_REQUIRES_RESPONSE',
+      'CALLOUT_CLOSED',
+      'CALLOUT_EVENTS_CHANGED',
+      'SUBSCRIPTION_CREATED',
+      'SUBSCRIPTION_UPDATED',
+      'SUBSCRIPTION_CANCELLED',
+      'CREATED_CUSTOMER',
+      'UPDATED_CUSTOMER',
+    ],
+    headers: { authorization: `Bearer ${env.WEBHOOK_TOKEN}` },
+  });
+
+  console.log(`
+  aura-callouts is running
+    API             ${apiUrl}            (try: curl ${apiUrl}/healthz)
+    Webhook receiver ${apiUrl}/webhooks/aura  (registered with the simulator)
+    AURA simulator  ${sim.panicApiUrl}  (control: ${sim.url}/__sim/callouts)
+    Temporal UI     ${temporalUi ?? '(external server: see its own UI)'}
+    Temporal gRPC   ${env.TEMPORAL_ADDRESS}  namespace ${env.TEMPORAL_NAMESPACE}
+  Open a callout:
+    curl -s -X POST ${apiUrl}/v1/callouts -H 'content-type: application/json' \\
+      -d '{"incidentId":"demo-1","customerId":184708,"responseType":"SECURITY","location":{"latitude":-26.10911,"longitude":28.053037}}'
+  Ctrl-C stops everything.
+`);
+  await running;
+} catch (err) {
+  console.error(`[dev] ${(err as Error).message}`);
+  await stopAll(1);
+}

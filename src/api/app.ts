@@ -1,0 +1,127 @@
+// The intake API and the webhook receiver (one Express app). Routes map directly onto workflow starts, signals and
+// queries.
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../logger.js';
+import { ApiError, errorHandler, notFoundHandler, parseOrThrow } from './errors.js';
+import { createIncidentService } from './incidents.js';
+import { CreateCalloutBody, IncidentIdParam, ListCalloutsQuery } from './schemas.js';
+import { createWebhookRouter } from './webhooks.js';
+
+export interface AppOptions {
+  client: Client;
+  taskQueue: string;
+  namespace: string;
+  log: Logger;
+  temporalUiUrl?: string | null;
+  webhookToken: string;
+  webhookAuthHeader?: string;
+  webhookIpAllowlist?: string[] | undefined;
+  trustProxy?: string | boolean | number;
+  /** Response type names (SECURITY, …) → AURA responseTypeId. */
+  responseTypes: Record<string, number>;
+  auraBaseUrl?: string;
+}
+
+export function createApp(opts: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', opts.trustProxy ?? false);
+  app.use(
+    pinoHttp({
+      logger: opts.log,
+      genReqId: (req, res) => {
+        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Bodies are never logged; headers are redacted by the logger.
+      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+
+  const incidents = createIncidentService({
+    client: opts.client,
+    taskQueue: opts.taskQueue,
+    namespace: opts.namespace,
+    temporalUiUrl: opts.temporalUiUrl ?? null,
+  });
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, res) => {
+    const problems: string[] = [];
+    try {
+      const tq = await opts.client.workflowService.describeTaskQueue({
+        namespace: opts.namespace,
+        taskQueue: { name: opts.taskQueue, kind: 1 },
+        taskQueueType: 1,
+      });
+      if (!tq.pollers || tq.pollers.length === 0) problems.push(`no worker is polling task queue "${opts.taskQueue}"`);
+    } catch (err) {
+      problems.push(`Temporal is not reachable (${(err as Error).message})`);
+    }
+    if (!opts.auraBaseUrl) problems.push('AURA base URL is not configured');
+    if (problems.length) res.status(503).json({ status: 'not_ready', problems });
+    else res.json({ status: 'ready' });
+  });
+
+  // The receiver reads its own raw body (size limit, lenient JSON for AURA's documented payloads).
+  app.use(
+    createWebhookRouter({
+      client: opts.client,
+      taskQueue: opts.taskQueue,
+      token: opts.webhookToken,
+      authHeader: opts.webhookAuthHeader ?? 'authorization',
+      ipAllowlist: opts.webhookIpAllowlist,
+      log: opts.log,
+    }),
+  );
+
+  const v1 = express.Router();
+  v1.use(express.json({ limit: '1mb', type: () => true }));
+
+  v1.post('/callouts', async (req, res) => {
+    const body = parseOrThrow(CreateCalloutBody, req.body ?? {});
+    let responseTypeId = body.responseTypeId;
+    if (responseTypeId === undefined) {
+      const name = (body.responseType ?? 'SECURITY').toUpperCase();
+      responseTypeId = opts.responseTypes[name];
+      if (responseTypeId === undefined) {
+        throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [
+          { path: 'responseType', message: `unknown response type; configured: ${Object.keys(opts.responseTypes).join(', ')}` },
+        ]);
+      }
+    }
+    const { created, incident } = await incidents.open(
+      {
+        customerId: body.customerId,
+        responseTypeId,
+        location: body.location,
+        predefinedLocationId: body.predefinedLocationId,
+        notes: body.notes,
+        test: body.test,
+      },
+      body.incidentId,
+    );
+    res.status(created ? 202 : 200).location(incident.links.self).json(incident);
+  });
+
+  v1.get('/callouts', async (req, res) => {
+    const q = parseOrThrow(ListCalloutsQuery, req.query, 'query');
+    res.json({ items: await incidents.list(q.status, q.limit) });
+  });
+
+  v1.get('/callouts/:incidentId', async (req, res) => {
+    const id = parseOrThrow(IncidentIdParam, req.params.incidentId, 'incidentId');
+    res.json(await incidents.get(id));
+  });
+
+  app.use('/v1', v1);
+  app.use(notFoundHandler);
+  app.use(errorHandler(opts.log));
+  return app;
+}

@@ -1,0 +1,142 @@
+// POST /webhooks/aura: AURA's deliveries are unsigned, carry no event id and are attempted once. The receiver
+// authenticates them (custom header compared in constant time, optional IP allowlist), parses every documented
+// shape, and answers 2xx only once Temporal holds the event (a signal to the callout's lifecycle workflow).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
+import express, { type Request, type Response, Router } from 'express';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { parseJsonLenient } from '../aura/json.js';
+import { observationFromWebhook } from '../aura/mapping.js';
+import { CalloutWebhook, WebhookEnvelope } from '../aura/schemas.js';
+import { isCalloutEvent, isCustomerOrSubscriptionEvent, normaliseEventName } from '../domain/events.js';
+import { lifecycleWorkflowId } from '../domain/incident.js';
+import type { Logger } from '../logger.js';
+import { calloutObservedSignal } from '../workflows/messages.js';
+import { ApiError, validationError } from './errors.js';
+import { temporalUnavailable } from './incidents.js';
+
+export interface WebhookReceiverOptions {
+  client: Client;
+  taskQueue: string;
+  token: string;
+  /** Header carrying the token; `authorization` expects `Bearer <token>`, any other header the bare token. */
+  authHeader: string;
+  ipAllowlist?: string[] | undefined;
+  log: Logger;
+  onOutcome?: (event: string, outcome: string) => void;
+}
+
+export const WEBHOOK_BODY_LIMIT = '1mb';
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+/** Constant-time comparison: both sides are hashed to equal length first, so neither length nor content leaks. */
+export function safeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+export function buildBlockList(entries: string[]): BlockList {
+  const list = new BlockList();
+  for (const raw of entries) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    const [addr, prefix] = entry.split('/');
+    const type = isIP(addr ?? '') === 6 ? 'ipv6' : 'ipv4';
+    if (!addr || isIP(addr) === 0) throw new Error(`WEBHOOK_IP_ALLOWLIST: "${entry}" is not an IP address or CIDR`);
+    if (prefix !== undefined) list.addSubnet(addr, Number(prefix), type);
+    else list.addAddress(addr, type);
+  }
+  return list;
+}
+
+function clientAllowed(list: BlockList, ip: string | undefined): boolean {
+  if (!ip) return false;
+  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  const type = isIP(v4) === 6 ? 'ipv6' : 'ipv4';
+  return list.check(v4, type);
+}
+
+export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
+  const router = Router();
+  const expected = opts.authHeader.toLowerCase() === 'authorization' ? `Bearer ${opts.token}` : opts.token;
+  const allow = opts.ipAllowlist && opts.ipAllowlist.length ? buildBlockList(opts.ipAllowlist) : null;
+  const outcome = (event: string, result: string) => opts.onOutcome?.(event, result);
+
+  router.post(
+    '/webhooks/aura',
+    (req, _res, next) => {
+      // Source and credentials are checked before the body is read.
+      if (allow && !clientAllowed(allow, req.ip)) return next(new ApiError(403, 'FORBIDDEN_SOURCE', 'This source address may not deliver webhooks.'));
+      const presented = req.get(opts.authHeader) ?? '';
+      if (!safeEqual(presented, expected)) return next(new ApiError(401, 'UNAUTHENTICATED', 'Missing or wrong webhook credentials.'));
+      next();
+    },
+    express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }),
+    async (req: Request, res: Response) => {
+      const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      const parsed = parseJsonLenient(text);
+      if (!parsed.ok) {
+        outcome('unparsed', 'malformed');
+        throw new ApiError(400, 'MALFORMED_JSON', 'The body is not valid JSON.');
+      }
+      const env = WebhookEnvelope.safeParse(parsed.value);
+      if (!env.success) {
+        outcome('unparsed', 'invalid');
+        throw validationError(env.error);
+      }
+      const event = normaliseEventName(env.data.message);
+
+      if (isCalloutEvent(event)) {
+        const w = CalloutWebhook.safeParse(parsed.value);
+        if (!w.success) {
+          outcome(event, 'invalid');
+          throw validationError(w.error);
+        }
+        const obs = observationFromWebhook(w.data, event);
+        const auraCalloutId = w.data.callout.id;
+        try {
+          await opts.client.workflow.signalWithStart('calloutLifecycleWorkflow', {
+            workflowId: lifecycleWorkflowId(auraCalloutId),
+            taskQueue: opts.taskQueue,
+            args: [{ auraCalloutId }],
+            // A finished lifecycle stays finished: a late webhook must not start a new one.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            signal: calloutObservedSignal,
+            signalArgs: [obs],
+          });
+        } catch (err) {
+          if (err instanceof WorkflowExecutionAlreadyStartedError) {
+            outcome(event, 'late');
+            opts.log.info({ event, auraCalloutId }, 'webhook for a finished callout lifecycle ignored');
+            res.status(200).json({ status: 'ignored', reason: 'callout lifecycle already finished' });
+            return;
+          }
+          outcome(event, 'unavailable');
+          throw temporalUnavailable(err);
+        }
+        outcome(event, 'accepted');
+        opts.log.info({ event, auraCalloutId, status: obs.status }, 'webhook accepted');
+        res.status(200).json({ status: 'accepted' });
+        return;
+      }
+
+      if (isCustomerOrSubscriptionEvent(event)) {
+        // Routed to customer onboarding workflows once onboarding exists; acknowledged and counted meanwhile.
+        outcome(event, 'acknowledged');
+        opts.log.info({ event }, 'customer/subscription webhook acknowledged');
+        res.status(200).json({ status: 'acknowledged' });
+        return;
+      }
+
+      // An unknown event is never an error to AURA: acknowledge and count it.
+      outcome('unknown', 'ignored');
+      opts.log.warn({ event: event.slice(0, 100) }, 'webhook with unknown message acknowledged');
+      res.status(200).json({ status: 'ignored', reason: 'unknown event' });
+    },
+  );
+  return router;
+}
+

@@ -1,0 +1,103 @@
+// Every environment variable the service reads, in one zod schema. A start with bad configuration fails at once,
+// naming each invalid or missing variable.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min = 0) => z.coerce.number().int().min(min);
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** `SECURITY=1,MEDICAL=2` → { SECURITY: 1, MEDICAL: 2 } */
+const responseTypeMap = z.string().transform((s, ctx) => {
+  const out: Record<string, number> = {};
+  for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [name, id] = pair.split('=').map((x) => x?.trim());
+    const n = Number(id);
+    if (!name || !Number.isInteger(n) || n <= 0) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" is not NAME=id` });
+      return z.NEVER;
+    }
+    out[name.toUpperCase()] = n;
+  }
+  return out;
+});
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // Temporal (Temporal's own environment conventions)
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('aura-callouts'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: bool.optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().optional(),
+  TEMPORAL_UI_URL: z.string().url().optional(),
+
+  // AURA Panic API
+  AURA_BASE_URL: z.string().url().default('http://127.0.0.1:4010/panic-api'),
+  AURA_CLIENT_ID: z.string().optional(),
+  AURA_CLIENT_SECRET: z.string().optional(),
+  AURA_STATIC_TOKEN: z.string().optional(),
+  AURA_TIMEOUT_MS: int(100).default(10_000),
+  /** Global cap on Panic API requests per second, enforced by the Temporal server across all workers. */
+  AURA_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().default(20),
+  RESPONSE_TYPES: responseTypeMap.default({ SECURITY: 1, MEDICAL: 2 }),
+
+  // Callout lifecycle
+  POLL_INTERVAL_MS: int(100).default(10_000),
+  CONTINUE_AS_NEW_EVENTS: int(50).default(5_000),
+
+  // API and receiver
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: int().default(3000),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  WEBHOOK_TOKEN: z.string().min(8, 'must be at least 8 characters').default('dev-webhook-token'),
+  WEBHOOK_AUTH_HEADER: z.string().default('authorization'),
+  WEBHOOK_IP_ALLOWLIST: csv.optional(),
+
+  // Simulator (npm run sim / npm run dev)
+  SIM_HOST: z.string().default('127.0.0.1'),
+  SIM_PORT: int().default(4010),
+});
+
+export type Env = z.output<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const v = source[key];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const r = EnvSchema.safeParse(input);
+  if (!r.success) {
+    throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const env = r.data;
+  const problems: string[] = [];
+  if (!env.AURA_STATIC_TOKEN && !(env.AURA_CLIENT_ID && env.AURA_CLIENT_SECRET)) {
+    // Development default: the simulator's documented credentials.
+    if (env.NODE_ENV === 'production') problems.push('AURA_CLIENT_ID and AURA_CLIENT_SECRET: required in production');
+    else {
+      env.AURA_CLIENT_ID = 'dev-client';
+      env.AURA_CLIENT_SECRET = 'dev-secret';
+    }
+  }
+  if (env.NODE_ENV === 'production' && env.WEBHOOK_TOKEN === 'dev-webhook-token') {
+    problems.push('WEBHOOK_TOKEN: the development token must not be used in production');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return env;
+}

@@ -1,0 +1,97 @@
+// The shapes the service exposes (contract §1 "Incident") and the callout snapshot a lifecycle workflow shares with
+// the incidents attached to it. Pure types and functions: safe in workflow code.
+import type { Phase, StatusState, TimelineEntry } from './status.js';
+
+export interface GeoPoint {
+  latitude: number;
+  longitude: number;
+}
+
+export interface Responder {
+  callsign: string | null;
+  vehicle: string | null;
+  location: GeoPoint | null;
+}
+
+export interface Note {
+  at: string;
+  text: string;
+  direction: 'outbound' | 'inbound';
+  author?: string;
+}
+
+export type RatingState = 'not_open' | 'requested' | 'submitted' | 'expired';
+
+export interface Rating {
+  state: RatingState;
+  value: number | null;
+  comment?: string;
+}
+
+/**
+ * What one observation of an AURA callout tells us, reduced to what the lifecycle needs. Built at the edge
+ * (receiver, activities) from AURA's payloads, so no customer record reaches workflow state or history.
+ */
+export interface CalloutObservation {
+  /** Dedupe key for the delivery or poll that produced this observation. */
+  key: string;
+  source: 'webhook' | 'poll' | 'api';
+  event?: string;
+  status: string | null;
+  responder?: Responder | null;
+  eta?: string | null;
+  trackingUrl?: string | null;
+}
+
+/** The lifecycle workflow's view of one AURA callout, pushed to each attached incident on every change. */
+export interface CalloutSnapshot extends StatusState {
+  auraCalloutId: number;
+  /** Bumped on each change so a receiver keeps only the newest snapshot. */
+  version: number;
+  trackingUrl: string | null;
+  responder: Responder | null;
+  eta: string | null;
+  notes: Note[];
+  rating: Rating;
+  /** True once the lifecycle has nothing more to do (closed and the rating window settled). */
+  done: boolean;
+}
+
+export interface IncidentFailure {
+  code: string;
+  message: string;
+}
+
+export interface Incident {
+  incidentId: string;
+  workflowId: string;
+  auraCalloutId: number | null;
+  status: string | null;
+  phase: Phase;
+  terminal: boolean;
+  trackingUrl: string | null;
+  responder: Responder | null;
+  eta: string | null;
+  timeline: TimelineEntry[];
+  notes: Note[];
+  rating: Rating;
+  createdAt: string;
+  /** Set when the incident could not be opened at AURA (for example no active subscription). */
+  failure?: IncidentFailure;
+  /** True when AURA answered the create with a callout another incident had already opened. */
+  joined?: boolean;
+  links: { self: string; temporalUi: string | null };
+}
+
+export function incidentWorkflowId(incidentId: string): string {
+  return `incident-${incidentId}`;
+}
+
+export function lifecycleWorkflowId(auraCalloutId: number): string {
+  return `aura-callout-${auraCalloutId}`;
+}
+
+export function temporalUiLink(uiBase: string | null | undefined, namespace: string, workflowId: string): string | null {
+  if (!uiBase) return null;
+  return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

@@ -1,0 +1,47 @@
+// Building the long-lived parts from configuration: used by the worker and API entry points and by `npm run dev`.
+import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import type { Express } from 'express';
+import { AuraClient } from './aura/client.js';
+import { createApp } from './api/app.js';
+import type { Env } from './config.js';
+import type { Logger } from './logger.js';
+import { createCalloutWorkers, type CalloutWorkers } from './worker/worker.js';
+
+export function auraClientFromEnv(env: Env): AuraClient {
+  return new AuraClient({
+    baseUrl: env.AURA_BASE_URL,
+    clientId: env.AURA_CLIENT_ID,
+    clientSecret: env.AURA_CLIENT_SECRET,
+    staticToken: env.AURA_STATIC_TOKEN,
+    timeoutMs: env.AURA_TIMEOUT_MS,
+  });
+}
+
+export function workersFromEnv(env: Env, connection: NativeConnection, client: Client): Promise<CalloutWorkers> {
+  return createCalloutWorkers({
+    connection,
+    client,
+    aura: auraClientFromEnv(env),
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    pollIntervalMs: env.POLL_INTERVAL_MS,
+    continueAsNewEvents: env.CONTINUE_AS_NEW_EVENTS,
+    auraMaxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
+  });
+}
+
+export function appFromEnv(env: Env, client: Client, log: Logger): Express {
+  return createApp({
+    client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    namespace: env.TEMPORAL_NAMESPACE,
+    log,
+    temporalUiUrl: env.TEMPORAL_UI_URL ?? null,
+    webhookToken: env.WEBHOOK_TOKEN,
+    webhookAuthHeader: env.WEBHOOK_AUTH_HEADER,
+    webhookIpAllowlist: env.WEBHOOK_IP_ALLOWLIST,
+    responseTypes: env.RESPONSE_TYPES,
+    auraBaseUrl: env.AURA_BASE_URL,
+  });
+}

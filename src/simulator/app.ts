@@ -1,0 +1,755 @@
+// The AURA simulator: AURA's Panic API on the same paths and with the same shapes as the reference, for development,
+// tests, demos and benchmarks (contract §5). Runnable alone (`npm run sim`) or embedded (`startSimulator`).
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { CalloutStatus } from '../domain/status.js';
+import { DEPRECATED_EVENTS, REGISTRABLE_EVENTS, STATUS_EVENT } from '../domain/events.js';
+import {
+  CUSTOMER_SOURCE_ID,
+  RESPONSE_TYPES,
+  SUBSCRIPTION_TYPES,
+  customerRecord,
+  flatCallout,
+  isSubscriptionActive,
+  newCalloutPayload,
+  readCallout,
+  seedCustomers,
+  type SimCallout,
+  type SimCustomer,
+  type SimSubscription,
+} from './data.js';
+
+export interface SimulatorOptions {
+  clientId?: string;
+  clientSecret?: string;
+  staticToken?: string;
+  tokenTtlSeconds?: number;
+  autopilot?: Partial<AutopilotConfig>;
+  /** Allow plain-HTTP webhook URLs on loopback (development); AURA itself requires HTTPS. */
+  allowLoopbackHttpWebhooks?: boolean;
+  /** How long a cancelled callout stays "Responder Cancelled" before AURA closes it. */
+  cancelCloseMs?: number;
+}
+
+export interface AutopilotConfig {
+  enabled: boolean;
+  stepMs: number;
+  emitWebhooks: boolean;
+}
+
+export interface FaultConfig {
+  webhookDropRate: number;
+  webhookDuplicateRate: number;
+  webhookReorderWindowMs: number;
+  apiErrorRate: number;
+  apiLatencyMs: number;
+  seed: number;
+}
+
+export interface RequestLogEntry {
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+}
+
+export interface DeliveryLogEntry {
+  at: string;
+  event: string;
+  calloutId: number | null;
+  outcome: 'delivered' | 'dropped' | 'duplicated' | 'failed' | 'not_registered';
+  httpStatus?: number;
+}
+
+interface WebhookConfig {
+  url: string;
+  events: string[];
+  method: string;
+  headers: Record<string, string>;
+  ignorePath: boolean;
+}
+
+const AUTOPILOT_PATH = [
+  CalloutStatus.Created,
+  CalloutStatus.ResponderDispatched,
+  CalloutStatus.ResponderArrived,
+  CalloutStatus.ResponderCompleted,
+  CalloutStatus.Closed,
+];
+
+const NO_TOKEN = { errors: 'No authorization token was found' };
+const INVALID_WEBHOOK = { error: 'Invalid webhook configuration object. Please check your request.' };
+const OK_MESSAGE = { message: 'Request completed successfully.' };
+
+/** Deterministic PRNG (mulberry32) so a faulty run can be repeated with the same seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\./.test(h);
+}
+
+export class SimulatorState {
+  customers = new Map<number, SimCustomer>();
+  subscriptions = new Map<number, SimSubscription>();
+  callouts = new Map<number, SimCallout>();
+  tokens = new Map<string, number>();
+  ratings: { id: number; calloutId: number; rating: number; comment: string | null; createdAt: string }[] = [];
+  webhook: WebhookConfig | null = null;
+  requests: RequestLogEntry[] = [];
+  deliveries: DeliveryLogEntry[] = [];
+  autopilot: AutopilotConfig;
+  faults: FaultConfig = { webhookDropRate: 0, webhookDuplicateRate: 0, webhookReorderWindowMs: 0, apiErrorRate: 0, apiLatencyMs: 0, seed: 1 };
+  random: () => number = prng(1);
+  nextId = { customer: 190000, subscription: 320000, callout: 81290, event: 5000, rating: 700 };
+
+  constructor(private readonly defaults: AutopilotConfig) {
+    this.autopilot = { ...defaults };
+    this.reset();
+  }
+
+  reset(): void {
+    const now = Date.now();
+    const { customers, subscriptions } = seedCustomers(now);
+    this.customers = new Map(customers.map((c) => [c.id, c]));
+    this.subscriptions = new Map(subscriptions.map((s) => [s.id, s]));
+    this.callouts.clear();
+    this.tokens.clear();
+    this.ratings = [];
+    this.webhook = null;
+    this.requests = [];
+    this.deliveries = [];
+    this.autopilot = { ...this.defaults };
+    this.faults = { webhookDropRate: 0, webhookDuplicateRate: 0, webhookReorderWindowMs: 0, apiErrorRate: 0, apiLatencyMs: 0, seed: 1 };
+    this.random = prng(1);
+    this.nextId = { customer: 190000, subscription: 320000, callout: 81290, event: 5000, rating: 700 };
+  }
+
+  hasActiveSubscription(customerId: number, nowMs = Date.now()): boolean {
+    for (const s of this.subscriptions.values()) {
+      if (isSubscriptionActive(s, nowMs) && (s.customerId === customerId || s.dependantCustomerIds.includes(customerId))) return true;
+    }
+    return false;
+  }
+
+  activeCalloutOf(customerId: number): SimCallout | undefined {
+    for (const c of this.callouts.values()) if (c.customerId === customerId && c.status !== CalloutStatus.Closed) return c;
+    return undefined;
+  }
+}
+
+export interface RunningSimulator {
+  url: string;
+  /** Base URL of the Panic API, i.e. `${url}/panic-api`. */
+  panicApiUrl: string;
+  state: SimulatorState;
+  close(): Promise<void>;
+}
+
+export function createSimulatorApp(opts: SimulatorOptions = {}) {
+  const clientId = opts.clientId ?? 'dev-client';
+  const clientSecret = opts.clientSecret ?? 'dev-secret';
+  const staticToken = opts.staticToken ?? 'dev-token';
+  const tokenTtl = opts.tokenTtlSeconds ?? 3600;
+  const cancelCloseMs = opts.cancelCloseMs ?? 1000;
+  const allowLoopbackHttp = opts.allowLoopbackHttpWebhooks ?? true;
+  const state = new SimulatorState({ enabled: false, stepMs: 2000, emitWebhooks: false, ...opts.autopilot });
+  let publicBase = 'http://127.0.0.1:4010';
+  const cancelledAt = new Map<number, number>();
+
+  const nowIso = () => new Date().toISOString();
+
+  // ---- webhook delivery ---------------------------------------------------------------------------------------
+
+  function deliveredName(event: string, registered: string[]): string | null {
+    if (registered.includes(event)) return event;
+    // A registration of the deprecated _WITH_ETA name still receives auto-dispatch events, named without the suffix.
+    for (const [deprecated, current] of Object.entries(DEPRECATED_EVENTS)) {
+      if (current === event && registered.includes(deprecated)) return event;
+    }
+    return null;
+  }
+
+  function emit(event: string, payload: Record<string, unknown>, calloutId: number | null): void {
+    const hook = state.webhook;
+    if (!hook) return;
+    const name = deliveredName(event, hook.events);
+    if (!name) return;
+    const f = state.faults;
+    if (state.random() < f.webhookDropRate) {
+      state.deliveries.push({ at: nowIso(), event, calloutId, outcome: 'dropped' });
+      return;
+    }
+    const copies = state.random() < f.webhookDuplicateRate ? 2 : 1;
+    const delay = f.webhookReorderWindowMs > 0 ? Math.floor(state.random() * f.webhookReorderWindowMs) : 0;
+    const body = JSON.stringify(payload);
+    const send = async (outcome: 'delivered' | 'duplicated') => {
+      try {
+        const res = await fetch(hook.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...hook.headers },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        await res.arrayBuffer().catch(() => undefined);
+        state.deliveries.push({ at: nowIso(), event, calloutId, outcome: res.ok ? outcome : 'failed', httpStatus: res.status });
+      } catch {
+        // Attempted once, never retried: that is how AURA delivers.
+        state.deliveries.push({ at: nowIso(), event, calloutId, outcome: 'failed' });
+      }
+    };
+    const go = () => {
+      void send('delivered');
+      if (copies === 2) void send('duplicated');
+    };
+    if (delay > 0) setTimeout(go, delay).unref();
+    else go();
+  }
+
+  function calloutPayload(event: string, c: SimCallout) {
+    const customer = c.customerId != null ? state.customers.get(c.customerId) : undefined;
+    if (event === 'NEW_CALLOUT') return newCalloutPayload(c, customer, publicBase);
+    return { message: event, calloutExternalRefId: c.externalRefId, siteExternalRefId: c.siteExternalRefId, callout: readCallout(c, customer, publicBase) };
+  }
+
+  function setStatus(c: SimCallout, status: string, webhook: boolean): void {
+    const now = Date.now();
+    c.status = status;
+    c.updatedAt = new Date(now).toISOString();
+    c.lastChangeMs = now;
+    if (status === CalloutStatus.ResponderDispatched) {
+      c.dispatchedAt ??= c.updatedAt;
+      c.responder ??= {
+        id: 158,
+        callsign: `Alpha-${c.id % 100}`,
+        vehicleMake: 'toyota',
+        vehicleModel: 'hilux',
+        vehicleColour: 'red',
+        vehicleLicensePlate: `CA ${c.id}`,
+        latitude: c.latitude + 0.01,
+        longitude: c.longitude + 0.01,
+      };
+      c.eta = new Date(now + 8 * 60_000).toISOString();
+    }
+    if (status === CalloutStatus.ResponderArrived) {
+      c.arrivedAt ??= c.updatedAt;
+      if (c.responder) {
+        c.responder.latitude = c.latitude;
+        c.responder.longitude = c.longitude;
+      }
+    }
+    if (status === CalloutStatus.ResponderCompleted) c.completedAt ??= c.updatedAt;
+    if (webhook) {
+      let event = STATUS_EVENT[status];
+      // Auto-dispatch (with ETA) is the event a registration for RESPONDER_ACKNOWLEDGED_CALLOUT receives.
+      if (status === CalloutStatus.ResponderDispatched && state.webhook && !state.webhook.events.includes('RESPONDER_MANUALLY_DISPATCHED')) {
+        event = 'RESPONDER_ACKNOWLEDGED_CALLOUT';
+      }
+      if (event) emit(event, calloutPayload(event, c), c.id);
+    }
+  }
+
+  // ---- autopilot ----------------------------------------------------------------------------------------------
+
+  const tick = setInterval(() => {
+    const now = Date.now();
+    for (const c of state.callouts.values()) {
+      if (c.status === CalloutStatus.Closed) continue;
+      const cancelled = cancelledAt.get(c.id);
+      if (cancelled !== undefined) {
+        // AURA stands the responder down, then closes the callout.
+        if (now - cancelled >= cancelCloseMs) {
+          cancelledAt.delete(c.id);
+          setStatus(c, CalloutStatus.Closed, true);
+        }
+        continue;
+      }
+      if (!state.autopilot.enabled || now - c.lastChangeMs < state.autopilot.stepMs) continue;
+      const i = AUTOPILOT_PATH.indexOf(c.status as (typeof AUTOPILOT_PATH)[number]);
+      const next = AUTOPILOT_PATH[i + 1];
+      // Unknown statuses set by a test are left alone; the autopilot walks only its own path.
+      if (i >= 0 && next) setStatus(c, next, state.autopilot.emitWebhooks);
+    }
+  }, 100);
+  tick.unref();
+
+  // ---- app ----------------------------------------------------------------------------------------------------
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, res, next) => {
+    publicBase = `${req.protocol}://${req.get('host') ?? '127.0.0.1:4010'}`;
+    if (!req.path.startsWith('/__sim')) {
+      res.on('finish', () => {
+        state.requests.push({ at: nowIso(), method: req.method, path: req.originalUrl.split('?')[0]!, status: res.statusCode });
+        if (state.requests.length > 200_000) state.requests.splice(0, 100_000);
+      });
+    }
+    next();
+  });
+  app.use(express.json({ limit: '5mb' }));
+
+  // Injected Panic API faults (not on control routes).
+  app.use(async (req, res, next) => {
+    if (req.path.startsWith('/__sim') || req.path.startsWith('/track')) return next();
+    const f = state.faults;
+    if (f.apiLatencyMs > 0) await new Promise((r) => setTimeout(r, f.apiLatencyMs));
+    if (f.apiErrorRate > 0 && state.random() < f.apiErrorRate) {
+      const kinds = [500, 502, 503, 429, 0];
+      const kind = kinds[Math.floor(state.random() * kinds.length)]!;
+      if (kind === 0) return void req.socket.destroy(); // connection reset, as a timeout would look to the caller
+      if (kind === 429) res.setHeader('retry-after', '1');
+      return void res.status(kind).json({ message: `Injected fault ${kind}` });
+    }
+    next();
+  });
+
+  const v2 = express.Router();
+
+  v2.post('/oauth/token', (req, res) => {
+    const { clientId: id, clientSecret: secret } = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof id !== 'string' || typeof secret !== 'string') return void res.status(400).json({ message: 'clientId and clientSecret are required' });
+    if (id !== clientId || secret !== clientSecret) return void res.status(401).json({ errors: 'Invalid client credentials' });
+    const token = `sim_${randomBytes(18).toString('base64url')}`;
+    state.tokens.set(token, Date.now() + tokenTtl * 1000);
+    res.json({ accessToken: token, tokenType: 'Bearer', expiresIn: tokenTtl });
+  });
+
+  v2.use((req, res, next) => {
+    const header = req.get('authorization');
+    if (!header || !/^Bearer\s+\S+/i.test(header)) return void res.status(401).json(NO_TOKEN);
+    const token = header.replace(/^Bearer\s+/i, '').trim();
+    if (token === staticToken) return next();
+    const exp = state.tokens.get(token);
+    if (exp === undefined) return void res.status(401).json({ errors: 'invalid token' });
+    if (exp < Date.now()) return void res.status(401).json({ errors: 'jwt expired' });
+    next();
+  });
+
+  // -- customers
+  v2.post('/customers', (req, res) => {
+    const body = (req.body ?? {}) as Record<string, any>;
+    const c = (body.customer ?? body) as Record<string, any>;
+    const name = c.name ?? c.firstName;
+    const surname = c.surname ?? c.lastName;
+    const mobile = c.mobile ?? c.mobileNumber;
+    if (!name || !surname || !mobile) return void res.status(400).json({ message: 'name, surname and mobile are required' });
+    if (body.subscription && body.subscriptionId) return void res.status(400).json({ message: 'subscription and subscriptionId are mutually exclusive' });
+    for (const existing of state.customers.values()) {
+      if (existing.mobile === mobile && !existing.deletedAt) return void res.status(409).json({ message: 'A customer with this mobile number already exists' });
+    }
+    const now = nowIso();
+    const customer: SimCustomer = {
+      id: state.nextId.customer++,
+      name,
+      surname,
+      mobile,
+      email: c.email ?? null,
+      gender: c.gender ?? '',
+      dateOfBirth: c.dateOfBirth ?? null,
+      vehicleMake: c.vehicleMake ?? '',
+      vehicleModel: c.vehicleModel ?? '',
+      vehicleColour: c.vehicleColour ?? '',
+      vehicleLicensePlate: c.vehicleLicensePlate ?? '',
+      businessName: c.businessName ?? null,
+      hasMedicalAid: c.hasMedicalAid ?? null,
+      medicalConditions: c.medicalConditions ?? null,
+      medications: c.medications ?? null,
+      allergies: c.allergies ?? null,
+      medicalAidNumber: c.medicalAidNumber ?? null,
+      medicalAidScheme: c.medicalAidScheme ?? null,
+      medicalAidPlan: c.medicalAidPlan ?? null,
+      bloodType: c.bloodType ?? null,
+      nextOfKinName: c.nextOfKinName ?? null,
+      nextOfKinNumber: c.nextOfKinNumber ?? null,
+      familyDoctorPhoneNumber: c.familyDoctorPhoneNumber ?? null,
+      medicalOther: c.medicalOther ?? null,
+      externalReferenceId: c.externalReferenceId ?? null,
+      customerSourceId: CUSTOMER_SOURCE_ID,
+      auth0UserId: randomBytes(12).toString('hex'),
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
+    state.customers.set(customer.id, customer);
+    emit('CREATED_CUSTOMER', { message: 'CREATED_CUSTOMER', customer: { ...customerRecord(customer), subscriptions: [] } }, null);
+    let subscription: SimSubscription | undefined;
+    if (body.subscription) {
+      subscription = createSubscription(customer.id, body.subscription);
+    } else if (body.subscriptionId) {
+      const s = state.subscriptions.get(Number(body.subscriptionId));
+      if (s) s.dependantCustomerIds.push(customer.id);
+    }
+    res.status(201).json({ message: 'Customer created', customer: { ...customerRecord(customer), subscriptions: subscription ? [subscription] : [] } });
+  });
+
+  v2.get('/customers/:customerId', (req, res) => {
+    const c = state.customers.get(Number(req.params.customerId));
+    if (!c || c.deletedAt) return void res.status(404).json({ message: 'Customer not found' });
+    res.json({ message: 'Customer retrieved', customer: customerRecord(c) });
+  });
+
+  v2.put('/customers/:customerId', (req, res) => {
+    const c = state.customers.get(Number(req.params.customerId));
+    if (!c || c.deletedAt) return void res.status(404).json({ message: 'Customer not found' });
+    const patch = ((req.body ?? {}).customer ?? req.body ?? {}) as Partial<SimCustomer>;
+    for (const [k, v] of Object.entries(patch)) {
+      if (k !== 'id' && k in c) (c as unknown as Record<string, unknown>)[k] = v;
+    }
+    c.updatedAt = nowIso();
+    emit('UPDATED_CUSTOMER', { message: 'UPDATED_CUSTOMER', customer: customerRecord(c) }, null);
+    res.json({ message: 'Customer updated', customer: customerRecord(c) });
+  });
+
+  v2.post('/customers/:customerId/delete', (req, res) => {
+    const c = state.customers.get(Number(req.params.customerId));
+    if (!c || c.deletedAt) return void res.status(404).json({ message: 'Customer not found' });
+    c.deletedAt = nowIso();
+    res.json(OK_MESSAGE);
+  });
+
+  // -- subscriptions
+  function createSubscription(customerId: number, input: Record<string, any>): SimSubscription {
+    const now = Date.now();
+    const s: SimSubscription = {
+      id: state.nextId.subscription++,
+      customerId,
+      subscriptionTypeId: Number(input.subscriptionTypeId ?? SUBSCRIPTION_TYPES[0]!.id),
+      validFrom: input.validFrom ?? new Date(now).toISOString(),
+      validTo: input.validTo ?? new Date(now + 365 * 86_400_000).toISOString(),
+      CancelledDate: null,
+      CancelledReason: null,
+      subscriptionToken: null,
+      dependantCustomerIds: Array.isArray(input.dependantCustomerIds) ? input.dependantCustomerIds.map(Number) : [],
+      createdAt: new Date(now).toISOString(),
+      updatedAt: new Date(now).toISOString(),
+    };
+    state.subscriptions.set(s.id, s);
+    const { dependantCustomerIds: _d, ...wire } = s;
+    emit('SUBSCRIPTION_CREATED', { message: 'Successfully activated customer subscription', subscription: wire, dependantLinks: [] }, null);
+    return s;
+  }
+
+  v2.get('/subscriptions/subscriptionTypes', (_req, res) => void res.json({ message: 'Subscription types', subscriptionTypes: SUBSCRIPTION_TYPES }));
+
+  v2.post('/subscriptions', (req, res) => {
+    const body = (req.body ?? {}) as Record<string, any>;
+    const customerId = Number(body.customerId);
+    if (!state.customers.has(customerId)) return void res.status(400).json({ message: 'Unknown customerId' });
+    if (state.hasActiveSubscription(customerId)) return void res.status(409).json({ message: 'Customer already has an active subscription' });
+    const s = createSubscription(customerId, body);
+    res.status(201).json({ message: 'Subscription activated', subscription: s });
+  });
+
+  v2.get('/subscriptions/:subscriptionId', (req, res) => {
+    const s = state.subscriptions.get(Number(req.params.subscriptionId));
+    if (!s) return void res.status(404).json({ message: 'Subscription not found' });
+    res.json({ message: 'Subscription retrieved', subscription: { ...s, dependents: s.dependantCustomerIds.map((id) => ({ customerId: id })) } });
+  });
+
+  v2.get('/customers/:customerId/subscriptions', (req, res) => {
+    const customerId = Number(req.params.customerId);
+    if (!state.customers.has(customerId)) return void res.status(404).json({ message: 'Customer not found' });
+    res.json([...state.subscriptions.values()].filter((s) => s.customerId === customerId));
+  });
+
+  v2.delete('/subscriptions/:subscriptionId', (req, res) => {
+    const s = state.subscriptions.get(Number(req.params.subscriptionId));
+    if (!s) return void res.status(404).json({ message: 'Subscription not found' });
+    s.CancelledDate = nowIso();
+    s.CancelledReason = (req.body?.reason as string | undefined) ?? 'Cancelled by integration';
+    s.updatedAt = s.CancelledDate;
+    const { dependantCustomerIds: _d, ...wire } = s;
+    emit('SUBSCRIPTION_CANCELLED', { message: 'SUBSCRIPTION_CANCELLED', subscription: wire }, null);
+    res.json({ message: 'Request completed successfully.', subscriptionToken: null });
+  });
+
+  // -- callouts
+  function newCallout(init: Partial<SimCallout> & { responseTypeId: number; latitude: number; longitude: number }): SimCallout {
+    const now = Date.now();
+    const c: SimCallout = {
+      id: state.nextId.callout++,
+      customerId: null,
+      predefinedLocationId: null,
+      externalRefId: null,
+      siteExternalRefId: null,
+      status: CalloutStatus.Created,
+      calloutClassificationId: 1,
+      internalTest: false,
+      cancelledByCustomer: false,
+      accuracy: 0,
+      formattedAddress: null,
+      createdAt: new Date(now).toISOString(),
+      updatedAt: new Date(now).toISOString(),
+      dispatchedAt: null,
+      arrivedAt: null,
+      completedAt: null,
+      responder: null,
+      eta: null,
+      events: [],
+      lastChangeMs: now,
+      ...init,
+    };
+    state.callouts.set(c.id, c);
+    emit('NEW_CALLOUT', calloutPayload('NEW_CALLOUT', c), c.id);
+    return c;
+  }
+
+  v2.post('/customers/:customerId/callouts', (req, res) => {
+    const customerId = Number(req.params.customerId);
+    const customer = state.customers.get(customerId);
+    if (!customer || customer.deletedAt) return void res.status(404).json({ message: 'Customer not found' });
+    const b = (req.body ?? {}) as Record<string, any>;
+    const loc = b.location ?? (b.latitude !== undefined || b.longitude !== undefined ? { latitude: b.latitude, longitude: b.longitude, accuracy: b.accuracy } : undefined);
+    const predefined = b.predefinedLocationId;
+    if (loc && predefined !== undefined) return void res.status(400).json({ message: 'Provide either location or predefinedLocationId, not both' });
+    if (!loc && predefined === undefined) return void res.status(400).json({ message: 'location or predefinedLocationId is required' });
+    if (!Number.isInteger(b.responseTypeId) || !RESPONSE_TYPES.some((r) => r.id === b.responseTypeId)) {
+      return void res.status(400).json({ message: 'responseTypeId is required and must be a valid response type' });
+    }
+    if (loc && (typeof loc.latitude !== 'number' || typeof loc.longitude !== 'number' || Math.abs(loc.latitude) > 90 || Math.abs(loc.longitude) > 180)) {
+      return void res.status(400).json({ message: 'location.latitude and location.longitude must be valid coordinates' });
+    }
+    const existing = state.activeCalloutOf(customerId);
+    if (existing) return void res.status(200).json({ message: 'Customer already has an active callout', callout: flatCallout(existing, publicBase) });
+    if (loc && !state.hasActiveSubscription(customerId)) {
+      return void res.status(403).json({ message: 'Customer does not have an active subscription' });
+    }
+    const c = newCallout({
+      customerId,
+      responseTypeId: b.responseTypeId,
+      calloutClassificationId: Number.isInteger(b.calloutClassificationId) ? b.calloutClassificationId : 1,
+      internalTest: b.internalTest === true,
+      latitude: loc ? loc.latitude : -26.10911,
+      longitude: loc ? loc.longitude : 28.053037,
+      accuracy: loc?.accuracy ?? 0,
+      predefinedLocationId: predefined !== undefined ? Number(predefined) : null,
+    });
+    res.status(201).json({ message: 'Callout created', callout: flatCallout(c, publicBase) });
+  });
+
+  v2.get('/customers/:customerId/callouts', (req, res) => {
+    const customerId = Number(req.params.customerId);
+    if (!state.customers.has(customerId)) return void res.status(404).json({ message: 'Customer not found' });
+    res.json([...state.callouts.values()].filter((c) => c.customerId === customerId && c.status !== CalloutStatus.Closed).map((c) => flatCallout(c, publicBase)));
+  });
+
+  v2.get('/callouts/activeCallouts', (_req, res) => {
+    res.json([...state.callouts.values()].filter((c) => c.status !== CalloutStatus.Closed).map((c) => flatCallout(c, publicBase)));
+  });
+
+  function calloutOr404(req: Request, res: Response): SimCallout | undefined {
+    const c = state.callouts.get(Number(req.params.calloutId));
+    if (!c) res.status(404).json({ message: 'Callout not found' });
+    return c;
+  }
+
+  const readOf = (c: SimCallout) => readCallout(c, c.customerId != null ? state.customers.get(c.customerId) : undefined, publicBase);
+
+  v2.get('/callouts/:calloutId', (req, res) => {
+    const c = calloutOr404(req, res);
+    if (c) res.json({ message: 'Callout retrieved', callout: readOf(c) });
+  });
+
+  function locationUpdate(withCallout: boolean) {
+    return (req: Request, res: Response) => {
+      const c = calloutOr404(req, res);
+      if (!c) return;
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      if (typeof b.latitude !== 'number' || typeof b.longitude !== 'number' || Math.abs(b.latitude) > 90 || Math.abs(b.longitude) > 180) {
+        return void res.status(400).json({ message: 'latitude and longitude are required numbers' });
+      }
+      if (c.status === CalloutStatus.Closed) {
+        // AURA's custom status: the callout is closed, the latest state is still returned.
+        return void res.status(285).json({ message: 'Callout is closed', callout: readOf(c) });
+      }
+      c.latitude = b.latitude;
+      c.longitude = b.longitude;
+      if (typeof b.accuracy === 'number') c.accuracy = b.accuracy;
+      c.updatedAt = nowIso();
+      if (withCallout) res.json({ message: 'Location updated', callout: readOf(c) });
+      else res.json(OK_MESSAGE);
+    };
+  }
+  v2.post('/callouts/:calloutId/location', locationUpdate(false));
+  v2.post('/callouts/:calloutId/locationAndReturnCallout', locationUpdate(true));
+
+  v2.get('/callouts/:calloutId/events', (req, res) => {
+    const c = calloutOr404(req, res);
+    if (c) res.json(c.events.map((e) => ({ id: e.id, calloutId: e.calloutId, message: e.message, createdBy: e.createdBy, createdAt: e.createdAt })));
+  });
+
+  v2.post('/callouts/:calloutId/events', (req, res) => {
+    const c = calloutOr404(req, res);
+    if (!c) return;
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const message = typeof b.message === 'string' ? b.message : typeof b.event === 'string' ? b.event : undefined;
+    if (!message || !message.trim()) return void res.status(400).json({ message: 'message is required' });
+    const e = { id: state.nextId.event++, calloutId: c.id, message, createdBy: typeof b.source === 'string' ? b.source : 'integration', createdAt: nowIso() };
+    c.events.push(e);
+    emit('CALLOUT_EVENTS_CHANGED', calloutPayload('CALLOUT_EVENTS_CHANGED', c), c.id);
+    res.status(201).json({ id: e.id, calloutId: e.calloutId, message: e.message, createdAt: e.createdAt });
+  });
+
+  v2.post('/callouts/:calloutId/cancel', (req, res) => {
+    const c = calloutOr404(req, res);
+    if (!c) return;
+    if (c.status === CalloutStatus.Closed) return void res.status(400).json({ message: 'Callout is already closed' });
+    const safeCode = (req.body ?? {}).safeCode as unknown;
+    if (safeCode !== undefined) {
+      const customer = c.customerId != null ? state.customers.get(c.customerId) : undefined;
+      const expected = customer?.mobile.replace(/\D/g, '').slice(-4);
+      if (typeof safeCode !== 'string' || !expected || safeCode !== expected) {
+        return void res.status(400).json({ message: 'Invalid safe code' });
+      }
+      c.cancelledByCustomer = true;
+    }
+    if (c.status !== CalloutStatus.ResponderCancelled) {
+      setStatus(c, CalloutStatus.ResponderCancelled, true);
+      cancelledAt.set(c.id, Date.now());
+    }
+    res.json({ message: 'Callout cancelled', callout: flatCallout(c, publicBase) });
+  });
+
+  v2.post('/ratings', (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const calloutId = Number(b.calloutId);
+    const rating = b.rating;
+    if (!Number.isInteger(calloutId) || !Number.isInteger(rating) || (rating as number) < 1 || (rating as number) > 5) {
+      return void res.status(400).json({ message: 'calloutId and rating (1-5) are required' });
+    }
+    if (!state.callouts.has(calloutId)) return void res.status(404).json({ message: 'Callout not found' });
+    const comment = typeof b.comment === 'string' ? b.comment : typeof b.additionalDetails === 'string' ? b.additionalDetails : null;
+    const r = { id: state.nextId.rating++, calloutId, rating: rating as number, comment, createdAt: nowIso() };
+    state.ratings.push(r);
+    res.status(201).json({ id: r.id, calloutId, rating: r.rating });
+  });
+
+  v2.get('/responseTypes', (_req, res) => void res.json({ message: 'Response types', responseTypes: RESPONSE_TYPES }));
+
+  // -- webhooks
+  v2.post('/notifiers/webhooks', (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const events = b.events;
+    const headers = b.headers ?? {};
+    let url: URL | null = null;
+    try {
+      url = typeof b.url === 'string' ? new URL(b.url) : null;
+    } catch {
+      url = null;
+    }
+    const httpsOk = url && (url.protocol === 'https:' || (allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname)));
+    const eventsOk = Array.isArray(events) && events.length > 0 && events.every((e) => typeof e === 'string' && REGISTRABLE_EVENTS.includes(e));
+    const headersOk = headers && typeof headers === 'object' && !Array.isArray(headers) && Object.values(headers).every((v) => typeof v === 'string');
+    if (!url || !httpsOk || !eventsOk || !headersOk || (b.method !== undefined && b.method !== 'webhook')) {
+      return void res.status(400).json(INVALID_WEBHOOK);
+    }
+    // One active webhook per customer source: registering again replaces it.
+    state.webhook = { url: url.toString(), events: events as string[], method: 'webhook', headers: headers as Record<string, string>, ignorePath: true };
+    res.json({ message: 'Successfully updated notifier webhook config', notifier: { config: [state.webhook] } });
+  });
+
+  app.use('/panic-api/v2', v2);
+
+  // ---- control routes (tests and demos only) -------------------------------------------------------------------
+
+  const sim = express.Router();
+  sim.post('/reset', (_req, res) => {
+    state.reset();
+    cancelledAt.clear();
+    res.json({ status: 'reset' });
+  });
+  sim.post('/callouts/:id/status', (req, res) => {
+    const c = state.callouts.get(Number(req.params.id));
+    if (!c) return void res.status(404).json({ error: { code: 'CALLOUT_NOT_FOUND', message: 'No such callout in the simulator' } });
+    const status = (req.body ?? {}).status;
+    if (typeof status !== 'string' || !status) return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'status is required' } });
+    setStatus(c, status, (req.body ?? {}).webhook === true);
+    if (status === CalloutStatus.ResponderCancelled) cancelledAt.delete(c.id);
+    res.json(readOf(c));
+  });
+  sim.put('/faults', (req, res) => {
+    const b = (req.body ?? {}) as Partial<FaultConfig>;
+    const rate = (v: unknown, d: number) => (typeof v === 'number' && v >= 0 && v <= 1 ? v : d);
+    const nonNeg = (v: unknown, d: number) => (typeof v === 'number' && v >= 0 ? v : d);
+    state.faults = {
+      webhookDropRate: rate(b.webhookDropRate, 0),
+      webhookDuplicateRate: rate(b.webhookDuplicateRate, 0),
+      webhookReorderWindowMs: nonNeg(b.webhookReorderWindowMs, 0),
+      apiErrorRate: rate(b.apiErrorRate, 0),
+      apiLatencyMs: nonNeg(b.apiLatencyMs, 0),
+      seed: Number.isInteger(b.seed) ? (b.seed as number) : 1,
+    };
+    state.random = prng(state.faults.seed);
+    res.json(state.faults);
+  });
+  sim.get('/faults', (_req, res) => void res.json(state.faults));
+  sim.put('/autopilot', (req, res) => {
+    const b = (req.body ?? {}) as Partial<AutopilotConfig>;
+    state.autopilot = {
+      enabled: typeof b.enabled === 'boolean' ? b.enabled : state.autopilot.enabled,
+      stepMs: typeof b.stepMs === 'number' && b.stepMs > 0 ? b.stepMs : state.autopilot.stepMs,
+      emitWebhooks: typeof b.emitWebhooks === 'boolean' ? b.emitWebhooks : state.autopilot.emitWebhooks,
+    };
+    res.json(state.autopilot);
+  });
+  sim.get('/autopilot', (_req, res) => void res.json(state.autopilot));
+  sim.get('/callouts', (_req, res) => void res.json([...state.callouts.values()].map(readOf)));
+  sim.get('/requests', (_req, res) => void res.json(state.requests));
+  sim.get('/deliveries', (_req, res) => void res.json(state.deliveries));
+  sim.get('/webhook', (_req, res) => void res.json(state.webhook));
+  sim.get('/ratings', (_req, res) => void res.json(state.ratings));
+  app.use('/__sim', sim);
+
+  app.get('/track/:calloutId', (req, res) => {
+    const c = state.callouts.get(Number(req.params.calloutId));
+    if (!c) return void res.status(404).type('text/plain').send('Unknown callout');
+    res.type('html').send(
+      `<!doctype html><meta charset="utf-8"><title>Callout ${c.id}</title><h1>AURA callout ${c.id}</h1><p>Status: <strong>${c.status}</strong></p>` +
+        `<p>Responder: ${c.responder ? c.responder.callsign : 'not yet assigned'}</p><p>(simulated tracking page)</p>`,
+    );
+  });
+
+  // Unknown routes and malformed bodies answer like an API, not with Express's HTML.
+  app.use((_req, res) => void res.status(404).json({ message: 'Not found' }));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = (err as { status?: number })?.status ?? 500;
+    res.status(status >= 400 && status < 600 ? status : 500).json({ message: status === 400 ? 'Malformed JSON body' : 'Simulator error' });
+  });
+
+  return { app, state, stop: () => clearInterval(tick) };
+}
+
+export async function startSimulator(opts: SimulatorOptions & { port?: number; host?: string } = {}): Promise<RunningSimulator> {
+  const { app, state, stop } = createSimulatorApp(opts);
+  const host = opts.host ?? '127.0.0.1';
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(opts.port ?? 0, host, () => resolve(s));
+    s.on('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    panicApiUrl: `${url}/panic-api`,
+    state,
+    close: async () => {
+      stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+

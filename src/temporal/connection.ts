@@ -1,0 +1,35 @@
+// Connections to Temporal following Temporal's own environment conventions (address, namespace, TLS, API key).
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Env } from '../config.js';
+
+type TemporalEnv = Pick<Env, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CLIENT_CERT_PATH' | 'TEMPORAL_TLS_CLIENT_KEY_PATH'>;
+
+function tlsOptions(env: TemporalEnv) {
+  if (env.TEMPORAL_TLS_CLIENT_CERT_PATH && env.TEMPORAL_TLS_CLIENT_KEY_PATH) {
+    return { clientCertPair: { crt: readFileSync(env.TEMPORAL_TLS_CLIENT_CERT_PATH), key: readFileSync(env.TEMPORAL_TLS_CLIENT_KEY_PATH) } };
+  }
+  // An API key (Temporal Cloud) implies TLS.
+  if (env.TEMPORAL_TLS || env.TEMPORAL_API_KEY) return true;
+  return undefined;
+}
+
+export async function connectClient(env: TemporalEnv): Promise<Client> {
+  const tls = tlsOptions(env);
+  const connection = await Connection.connect({
+    address: env.TEMPORAL_ADDRESS,
+    ...(tls !== undefined ? { tls } : {}),
+    ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
+  });
+  return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+}
+
+export async function connectWorker(env: TemporalEnv): Promise<NativeConnection> {
+  const tls = tlsOptions(env);
+  return NativeConnection.connect({
+    address: env.TEMPORAL_ADDRESS,
+    ...(tls !== undefined ? { tls } : {}),
+    ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
+  });
+}

@@ -1,0 +1,71 @@
+// The worker: workflows and their local/client activities on the main task queue, and every activity that calls
+// the Panic API on a second task queue whose server-side rate limit is the global cap on requests to AURA.
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import type { AuraClient } from '../aura/client.js';
+import { createActivities } from '../activities/index.js';
+import type { WorkflowConfig } from '../workflows/config.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface CalloutWorkerOptions {
+  connection: NativeConnection;
+  client: Client;
+  aura: AuraClient;
+  namespace?: string;
+  taskQueue: string;
+  pollIntervalMs: number;
+  continueAsNewEvents: number;
+  /** Requests per second to AURA across every worker of this task queue. */
+  auraMaxRequestsPerSecond: number;
+  /** A prebuilt bundle (tests bundle once per file; production ships one). */
+  workflowBundle?: WorkflowBundle;
+}
+
+export interface CalloutWorkers {
+  main: Worker;
+  aura: Worker;
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export function auraTaskQueueOf(taskQueue: string): string {
+  return `${taskQueue}-aura-api`;
+}
+
+export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<CalloutWorkers> {
+  const auraTaskQueue = auraTaskQueueOf(opts.taskQueue);
+  const workflowConfig: WorkflowConfig = {
+    auraTaskQueue,
+    pollIntervalMs: opts.pollIntervalMs,
+    continueAsNewEvents: opts.continueAsNewEvents,
+  };
+  const activities = createActivities({ aura: opts.aura, temporal: opts.client, taskQueue: opts.taskQueue, workflowConfig });
+  const namespace = opts.namespace ?? 'default';
+  const main = await Worker.create({
+    connection: opts.connection,
+    namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    activities,
+  });
+  const aura = await Worker.create({
+    connection: opts.connection,
+    namespace,
+    taskQueue: auraTaskQueue,
+    activities,
+    maxTaskQueueActivitiesPerSecond: opts.auraMaxRequestsPerSecond,
+  });
+  return {
+    main,
+    aura,
+    run: async () => {
+      await Promise.all([main.run(), aura.run()]);
+    },
+    shutdown: () => {
+      if (main.getState() === 'RUNNING') main.shutdown();
+      if (aura.getState() === 'RUNNING') aura.shutdown();
+    },
+  };
+}

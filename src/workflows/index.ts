@@ -1,0 +1,3 @@
+// The workflow bundle's entry: only workflow-safe modules may be imported from here.
+export { incidentWorkflow } from './incident.js';
+export { calloutLifecycleWorkflow } from './callout-lifecycle.js';

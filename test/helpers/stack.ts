@@ -1,0 +1,157 @@
+// A whole stack for integration tests: a real Temporal dev server (the project's CLI binary, through
+// @temporalio/testing), the AURA simulator over real HTTP, the real worker and the real API on free ports.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { AuraClient } from '../../src/aura/client.js';
+import { createApp } from '../../src/api/app.js';
+import { createLogger } from '../../src/logger.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/app.js';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes.js';
+import { ensureTemporalCli } from '../../src/temporal/dev-server.js';
+import { createCalloutWorkers, workflowsPath, type CalloutWorkers } from '../../src/worker/worker.js';
+
+export const WEBHOOK_TOKEN = 'test-webhook-token';
+
+let bundle: Promise<WorkflowBundle> | null = null;
+/** One workflow bundle per test file (process). */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
+  return bundle;
+}
+
+export async function startTemporal(): Promise<TestWorkflowEnvironment> {
+  const path = process.env.TEMPORAL_CLI_PATH ?? (await ensureTemporalCli());
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path },
+      searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS,
+      ip: '127.0.0.1',
+      ui: false,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}
+
+export interface StackOptions {
+  pollIntervalMs?: number;
+  continueAsNewEvents?: number;
+  auraMaxRequestsPerSecond?: number;
+  simulator?: SimulatorOptions;
+  /** Register the receiver with the simulator (webhooks flow). */
+  registerWebhook?: boolean;
+  webhookEvents?: string[];
+}
+
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  sim: RunningSimulator;
+  aura: AuraClient;
+  apiUrl: string;
+  taskQueue: string;
+  workers: CalloutWorkers;
+  /** fetch against the API, JSON in and out. */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  sim_(method: string, path: string, body?: unknown): Promise<any>;
+  close(): Promise<void>;
+}
+
+export async function startStack(env: TestWorkflowEnvironment, opts: StackOptions = {}): Promise<Stack> {
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const sim = await startSimulator({ autopilot: { enabled: false, stepMs: 300, emitWebhooks: false }, cancelCloseMs: 300, ...opts.simulator });
+  const aura = new AuraClient({ baseUrl: sim.panicApiUrl, clientId: 'dev-client', clientSecret: 'dev-secret', timeoutMs: 5_000 });
+  const taskQueue = `test-${randomUUID()}`;
+  const workers = await createCalloutWorkers({
+    connection: env.nativeConnection,
+    client: env.client,
+    aura,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    pollIntervalMs: opts.pollIntervalMs ?? 500,
+    continueAsNewEvents: opts.continueAsNewEvents ?? 5_000,
+    auraMaxRequestsPerSecond: opts.auraMaxRequestsPerSecond ?? 200,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = workers.run();
+  const app = createApp({
+    client: env.client,
+    taskQueue,
+    namespace: env.namespace ?? 'default',
+    log,
+    webhookToken: WEBHOOK_TOKEN,
+    responseTypes: { SECURITY: 1, MEDICAL: 2 },
+    auraBaseUrl: sim.panicApiUrl,
+  });
+  const server: Server = await new Promise((r) => {
+    const s = app.listen(0, '127.0.0.1', () => r(s));
+  });
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  if (opts.registerWebhook) {
+    await aura.registerWebhook({
+      url: `${apiUrl}/webhooks/aura`,
+      events: opts.webhookEvents ?? [
+        'NEW_CALLOUT',
+        'RESPONDER_MANUALLY_DISPATCHED',
+        'RESPONDER_ACKNOWLEDGED_CALLOUT',
+        'RESPONDER_ARRIVED_ON_SCENE',
+        'RESPONDER_COMPLETED',
+        'CALLOUT_NO_LONGER_REQUIRES_RESPONSE',
+        'CALLOUT_CLOSED',
+      ],
+      headers: { authorization: `Bearer ${WEBHOOK_TOKEN}` },
+    });
+  }
+
+  const json = async (base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* keep text */
+    }
+    return { status: res.status, body: parsed as any, headers: res.headers };
+  };
+
+  return {
+    env,
+    sim,
+    aura,
+    apiUrl,
+    taskQueue,
+    workers,
+    api: (method, path, body, headers) => json(apiUrl, method, path, body, headers),
+    sim_: async (method, path, body) => (await json(sim.url, method, path, body)).body,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      workers.shutdown();
+      await running.catch(() => undefined);
+      await sim.close();
+    },
+  };
+}
+
+/** Poll `fn` until it returns a truthy value or the timeout passes. */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, stepMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
