@@ -31,6 +31,8 @@ export interface SimulatorOptions {
   allowLoopbackHttpWebhooks?: boolean;
   /** How long a cancelled callout stays "Responder Cancelled" before AURA closes it. */
   cancelCloseMs?: number;
+  /** First callout id handed out (tests give each simulator its own range, as one AURA never repeats an id). */
+  firstCalloutId?: number;
 }
 
 export interface AutopilotConfig {
@@ -112,9 +114,13 @@ export class SimulatorState {
   autopilot: AutopilotConfig;
   faults: FaultConfig = { webhookDropRate: 0, webhookDuplicateRate: 0, webhookReorderWindowMs: 0, apiErrorRate: 0, apiLatencyMs: 0, seed: 1 };
   random: () => number = prng(1);
-  nextId = { customer: 190000, subscription: 320000, callout: 81290, event: 5000, rating: 700 };
+  nextId = { customer: 190000, subscription: 320000, callout: 92001, event: 5000, rating: 700 };
 
-  constructor(private readonly defaults: AutopilotConfig) {
+  constructor(
+    private readonly defaults: AutopilotConfig,
+    firstCalloutId = 92001,
+  ) {
+    this.nextId.callout = firstCalloutId;
     this.autopilot = { ...defaults };
     this.reset();
   }
@@ -133,7 +139,7 @@ export class SimulatorState {
     this.autopilot = { ...this.defaults };
     this.faults = { webhookDropRate: 0, webhookDuplicateRate: 0, webhookReorderWindowMs: 0, apiErrorRate: 0, apiLatencyMs: 0, seed: 1 };
     this.random = prng(1);
-    this.nextId = { customer: 190000, subscription: 320000, callout: 81290, event: 5000, rating: 700 };
+    // Ids are not reset: AURA never hands out an id twice, and workflows keyed on them outlive a reset.
   }
 
   hasActiveSubscription(customerId: number, nowMs = Date.now()): boolean {
@@ -164,7 +170,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   const tokenTtl = opts.tokenTtlSeconds ?? 3600;
   const cancelCloseMs = opts.cancelCloseMs ?? 1000;
   const allowLoopbackHttp = opts.allowLoopbackHttpWebhooks ?? true;
-  const state = new SimulatorState({ enabled: false, stepMs: 2000, emitWebhooks: false, ...opts.autopilot });
+  const state = new SimulatorState({ enabled: false, stepMs: 2000, emitWebhooks: false, ...opts.autopilot }, opts.firstCalloutId);
   let publicBase = 'http://127.0.0.1:4010';
   const cancelledAt = new Map<number, number>();
 

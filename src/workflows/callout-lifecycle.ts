@@ -5,6 +5,8 @@
 // Webhooks are hints, polling is the ledger: the loop polls on an interval whatever the webhooks say, and stops at
 // `closed`.
 import {
+  ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -40,6 +42,9 @@ export interface LifecycleCarry {
   notifiedVersion: number;
 }
 
+/** Consecutive 404 polls after which a lifecycle no incident attached to gives up. */
+const NOT_FOUND_LIMIT = 5;
+
 const { getWorkflowConfig } = proxyLocalActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '5s',
 });
@@ -60,6 +65,7 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   let lastPollAtMs = carried?.lastPollAtMs ?? Date.now();
   let notifiedVersion = carried?.notifiedVersion ?? -1;
   let newlyAttached: string[] = [];
+  let notFoundPolls = 0;
 
   const view = () => ({ ...snapshot, incidents: incidents.map((i) => i.incidentId) });
 
@@ -118,8 +124,11 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     lastPollAtMs = Date.now();
     try {
       const obs = await aura.pollCallout({ auraCalloutId: input.auraCalloutId });
+      notFoundPolls = 0;
       pending.push(obs);
     } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type === 'AuraNotFoundError') notFoundPolls++;
       log.warn('poll failed; the next one will try again', { auraCalloutId: input.auraCalloutId, error: (err as Error).message });
     }
   };
@@ -128,6 +137,11 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     drain();
     await publish();
     if (isTerminalStatus(snapshot.status)) break;
+    // A webhook named a callout AURA does not know (and no incident of ours created it): stop following it.
+    if (notFoundPolls >= NOT_FOUND_LIMIT && incidents.length === 0) {
+      log.warn('AURA does not know this callout; lifecycle ends', { auraCalloutId: input.auraCalloutId });
+      break;
+    }
 
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= config.continueAsNewEvents) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { AuraClient } from '../../src/aura/client.js';
 import { createApp } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
@@ -15,7 +15,11 @@ import { createCalloutWorkers, workflowsPath, type CalloutWorkers } from '../../
 
 export const WEBHOOK_TOKEN = 'test-webhook-token';
 
+// Expected failures (AURA refusing a create, say) are logged by the SDK as warnings; tests keep the output clean.
+Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR') });
+
 let bundle: Promise<WorkflowBundle> | null = null;
+let nextRange = Math.floor(Math.random() * 1000) * 10;
 /** One workflow bundle per test file (process). */
 export function workflowBundle(): Promise<WorkflowBundle> {
   bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
@@ -31,6 +35,8 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
       ip: '127.0.0.1',
       ui: false,
       log: { format: 'pretty', level: 'error' },
+      // Tests poll every few hundred ms; the server's default 1 s timer slack would blur that.
+      extraArgs: ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="20ms"'],
     },
   });
 }
@@ -55,12 +61,20 @@ export interface Stack {
   /** fetch against the API, JSON in and out. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   sim_(method: string, path: string, body?: unknown): Promise<any>;
+  /** A new simulator customer holding an active subscription. */
+  newCustomer(): Promise<number>;
   close(): Promise<void>;
 }
 
 export async function startStack(env: TestWorkflowEnvironment, opts: StackOptions = {}): Promise<Stack> {
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
-  const sim = await startSimulator({ autopilot: { enabled: false, stepMs: 300, emitWebhooks: false }, cancelCloseMs: 300, ...opts.simulator });
+  const sim = await startSimulator({
+    autopilot: { enabled: false, stepMs: 300, emitWebhooks: false },
+    cancelCloseMs: 300,
+    // Stacks share one Temporal server; lifecycle workflow ids carry AURA's callout id, so ranges must not meet.
+    firstCalloutId: 100_000 + nextRange++ * 10_000,
+    ...opts.simulator,
+  });
   const aura = new AuraClient({ baseUrl: sim.panicApiUrl, clientId: 'dev-client', clientSecret: 'dev-secret', timeoutMs: 5_000 });
   const taskQueue = `test-${randomUUID()}`;
   const workers = await createCalloutWorkers({
@@ -130,6 +144,14 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     workers,
     api: (method, path, body, headers) => json(apiUrl, method, path, body, headers),
     sim_: async (method, path, body) => (await json(sim.url, method, path, body)).body,
+    newCustomer: async () => {
+      const r = await json(sim.panicApiUrl, 'POST', '/v2/customers', {
+        customer: { name: 'Test', surname: 'Customer', mobile: `+2782${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}` },
+        subscription: { subscriptionTypeId: 12 },
+      }, { authorization: 'Bearer dev-token' });
+      if (r.status !== 201) throw new Error(`could not create a simulator customer: ${r.status}`);
+      return r.body.customer.id as number;
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
