@@ -19,7 +19,9 @@ if (major < 20 || (major === 20 && minor < 19)) {
 const missing = !existsSync(marker);
 const stale = !missing && existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000;
 if (missing || stale) {
-  const args = missing && existsSync(lock) ? ['ci'] : ['install'];
+  // `npm install` rather than `npm ci`: npm 11 refuses `ci` over optional platform packages missing from a lock
+  // written on another platform, while `install` honours the lock and leaves it unchanged.
+  const args = ['install'];
   console.error(`[setup] ${missing ? 'Installing' : 'Updating'} npm dependencies (npm ${args.join(' ')})...`);
   const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
