@@ -50,7 +50,16 @@ export const EnvSchema = z.object({
   RESPONSE_TYPES: responseTypeMap.default({ SECURITY: 1, MEDICAL: 2 }),
 
   // Callout lifecycle
+  /** Poll interval while webhooks are silent; positions are sent at most this often. */
   POLL_INTERVAL_MS: int(100).default(10_000),
+  /** Poll interval while webhooks flow. */
+  POLL_INTERVAL_SLOW_MS: int(100).default(60_000),
+  EVENTS_EVERY_POLLS: int(1).default(3),
+  RATING_WINDOW_MS: int(1000).default(24 * 3600_000),
+  RATE_CANCELLED_CALLOUTS: bool.default(false),
+  RATE_TEST_CALLOUTS: bool.default(false),
+  PLATFORM_EVENTS_URL: z.string().url().optional(),
+  PLATFORM_EVENTS_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CONTINUE_AS_NEW_EVENTS: int(50).default(5_000),
 
   // API and receiver

@@ -26,7 +26,14 @@ export function workersFromEnv(env: Env, connection: NativeConnection, client: C
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     pollIntervalMs: env.POLL_INTERVAL_MS,
+    pollIntervalSlowMs: env.POLL_INTERVAL_SLOW_MS,
+    eventsEveryPolls: env.EVENTS_EVERY_POLLS,
     continueAsNewEvents: env.CONTINUE_AS_NEW_EVENTS,
+    ratingWindowMs: env.RATING_WINDOW_MS,
+    rateCancelled: env.RATE_CANCELLED_CALLOUTS,
+    rateTest: env.RATE_TEST_CALLOUTS,
+    platformEventsUrl: env.PLATFORM_EVENTS_URL,
+    platformEventsSecret: env.PLATFORM_EVENTS_SECRET,
     auraMaxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
   });
 }

@@ -5,11 +5,14 @@ import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { AuraClient } from '../aura/client.js';
 import { AuraError, AuraRateLimitError } from '../aura/errors.js';
-import { observationFromCreate, observationFromRead } from '../aura/mapping.js';
+import { contentKey, observationFromCreate, observationFromRead } from '../aura/mapping.js';
+import type { CalloutEventWire } from '../aura/schemas.js';
 import type { CalloutObservation } from '../domain/incident.js';
 import { lifecycleWorkflowId } from '../domain/incident.js';
+import type { PlatformEvent } from '../domain/platform.js';
 import type { WorkflowConfig } from '../workflows/config.js';
-import { attachIncidentSignal } from '../workflows/messages.js';
+import { attachIncidentSignal, type AttachIncident, type LiveLocation } from '../workflows/messages.js';
+import { postPlatformEvent } from './platform.js';
 
 export interface ActivityDeps {
   aura: AuraClient;
@@ -17,6 +20,27 @@ export interface ActivityDeps {
   /** Task queue the lifecycle workflows run on. */
   taskQueue: string;
   workflowConfig: WorkflowConfig;
+  platformEventsUrl?: string | undefined;
+  platformEventsSecret?: string | undefined;
+}
+
+export interface InboundEvent {
+  id: number;
+  text: string;
+  createdAt: string | null;
+  author: string | null;
+  /** Written by an integration (ours, echoed back), not by AURA's controllers or responders. */
+  fromIntegration: boolean;
+}
+
+/** AURA's callout events in either reference generation, reduced to what a note needs. */
+export function inboundEvent(e: CalloutEventWire): InboundEvent {
+  const ev = e.event as Record<string, unknown> | string | undefined;
+  const text =
+    e.message ??
+    (typeof ev === 'string' ? ev : typeof ev?.message === 'string' ? ev.message : typeof ev?.body === 'string' ? ev.body : JSON.stringify(ev ?? ''));
+  const author = e.createdBy ?? (typeof ev === 'object' && typeof ev?.senderRole === 'string' ? ev.senderRole : null);
+  return { id: e.id, text, createdAt: e.createdAt ?? null, author, fromIntegration: author === 'integration' };
 }
 
 /** AURA errors become Temporal failures: retryable or not as AURA's answer says, AURA's text kept. */
@@ -89,7 +113,10 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Attach an incident to its callout's lifecycle, starting the lifecycle if no webhook has yet. */
-    async attachToLifecycle(input: { auraCalloutId: number; incidentId: string; incidentWorkflowId: string; observation: CalloutObservation }): Promise<void> {
+    async attachToLifecycle(
+      input: { auraCalloutId: number; incidentWorkflowId: string } & Omit<AttachIncident, 'workflowId'>,
+    ): Promise<void> {
+      const { auraCalloutId, incidentWorkflowId, ...attach } = input;
       await temporal.workflow.signalWithStart('calloutLifecycleWorkflow', {
         workflowId: lifecycleWorkflowId(input.auraCalloutId),
         taskQueue: deps.taskQueue,
@@ -97,13 +124,53 @@ export function createActivities(deps: ActivityDeps) {
         // The creator knows AURA just returned this callout as active, so a fresh run is right if an old one ended.
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         signal: attachIncidentSignal,
-        signalArgs: [{ incidentId: input.incidentId, workflowId: input.incidentWorkflowId, observation: input.observation }],
+        signalArgs: [{ ...attach, workflowId: incidentWorkflowId }],
       });
+      void auraCalloutId;
     },
 
     /** One poll: read the callout and reduce it to an observation. */
     async pollCallout(input: { auraCalloutId: number }): Promise<CalloutObservation> {
       return guarded(async () => observationFromRead(await aura.getCallout(input.auraCalloutId), 'poll'));
+    },
+
+    /** Send the newest position with "update location and return callout": it doubles as a poll. 285 = closed. */
+    async sendLocation(input: { auraCalloutId: number; location: LiveLocation }): Promise<CalloutObservation> {
+      return guarded(async () => {
+        const r = await aura.updateLocationAndReturn(input.auraCalloutId, input.location);
+        if (r.callout) return observationFromRead(r.callout, 'poll');
+        return { key: contentKey(['location', input.auraCalloutId]), source: 'poll', status: r.closed ? 'closed' : null };
+      });
+    },
+
+    async listCalloutEvents(input: { auraCalloutId: number }): Promise<InboundEvent[]> {
+      return guarded(async () => (await aura.listCalloutEvents(input.auraCalloutId)).map(inboundEvent));
+    },
+
+    async sendCalloutEvent(input: { auraCalloutId: number; message: string }): Promise<{ id: number | null }> {
+      return guarded(async () => ({ id: (await aura.sendCalloutEvent(input.auraCalloutId, input.message))?.id ?? null }));
+    },
+
+    /** Customer cancellation with the safe code, or integration cancellation without it. */
+    async cancelCallout(input: { auraCalloutId: number; safeCode?: string | undefined }): Promise<CalloutObservation> {
+      return guarded(async () => {
+        const flat = await aura.cancelCallout(input.auraCalloutId, { safeCode: input.safeCode });
+        if (flat) return { ...observationFromCreate(flat), key: contentKey(['cancel', flat.id, flat.status]) };
+        return observationFromRead(await aura.getCallout(input.auraCalloutId), 'api');
+      });
+    },
+
+    async linkExceptionReason(input: { auraCalloutId: number; notes: string }): Promise<void> {
+      return guarded(() => aura.linkExceptionReason(input.auraCalloutId, { notes: input.notes }));
+    },
+
+    async submitRating(input: { auraCalloutId: number; rating: number; comment?: string | undefined }): Promise<void> {
+      await guarded(() => aura.submitRating({ calloutId: input.auraCalloutId, rating: input.rating, ...(input.comment ? { comment: input.comment } : {}) }));
+    },
+
+    async postPlatformEvent(event: PlatformEvent): Promise<void> {
+      if (!deps.platformEventsUrl) return;
+      await postPlatformEvent(deps.platformEventsUrl, deps.platformEventsSecret, event);
     },
   };
 }

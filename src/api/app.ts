@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../logger.js';
 import { ApiError, errorHandler, notFoundHandler, parseOrThrow } from './errors.js';
 import { createIncidentService } from './incidents.js';
-import { CreateCalloutBody, IncidentIdParam, ListCalloutsQuery } from './schemas.js';
+import { CancelBody, CreateCalloutBody, IncidentIdParam, ListCalloutsQuery, LocationBody, NoteBody, RatingBody } from './schemas.js';
 import { createWebhookRouter } from './webhooks.js';
 
 export interface AppOptions {
@@ -118,6 +118,37 @@ export function createApp(opts: AppOptions): Express {
   v1.get('/callouts/:incidentId', async (req, res) => {
     const id = parseOrThrow(IncidentIdParam, req.params.incidentId, 'incidentId');
     res.json(await incidents.get(id));
+  });
+
+  const incidentIdOf = (req: express.Request) => parseOrThrow(IncidentIdParam, req.params.incidentId, 'incidentId');
+
+  v1.post('/callouts/:incidentId/location', async (req, res) => {
+    const id = incidentIdOf(req);
+    const loc = parseOrThrow(LocationBody, req.body ?? {});
+    await incidents.sendLocation(id, loc);
+    res.status(202).json({ status: 'accepted' });
+  });
+
+  v1.post('/callouts/:incidentId/notes', async (req, res) => {
+    const id = incidentIdOf(req);
+    const note = parseOrThrow(NoteBody, req.body ?? {});
+    // The request id doubles as the note's idempotency key: a client retrying with the same X-Request-Id adds it once.
+    const key = String(req.id ?? randomUUID());
+    await incidents.sendNote(id, { key, text: note.text, author: note.author, at: new Date().toISOString() });
+    res.status(202).json({ status: 'accepted' });
+  });
+
+  v1.post('/callouts/:incidentId/cancel', async (req, res) => {
+    const id = incidentIdOf(req);
+    const body = parseOrThrow(CancelBody, req.body ?? {});
+    const request = body.safeCode !== undefined ? { safeCode: body.safeCode } : { reasons: body.reasons ?? [] };
+    res.json(await incidents.cancel(id, request));
+  });
+
+  v1.post('/callouts/:incidentId/rating', async (req, res) => {
+    const id = incidentIdOf(req);
+    const body = parseOrThrow(RatingBody, req.body ?? {});
+    res.json(await incidents.rate(id, { rating: body.rating, comment: body.comment }));
   });
 
   app.use('/v1', v1);

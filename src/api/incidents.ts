@@ -1,12 +1,24 @@
 // Reading and starting incident workflows: the thin layer between HTTP routes and Temporal.
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Incident } from '../domain/incident.js';
-import { incidentWorkflowId, temporalUiLink } from '../domain/incident.js';
+import { incidentWorkflowId, lifecycleWorkflowId, temporalUiLink } from '../domain/incident.js';
 import { CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
 import type { IncidentInput, IncidentRequest } from '../workflows/incident.js';
-import { getIncidentQuery, type IncidentView } from '../workflows/messages.js';
+import {
+  cancelUpdate,
+  getIncidentQuery,
+  locationSignal,
+  outboundNoteSignal,
+  ratingUpdate,
+  type CalloutView,
+  type CancelRequest,
+  type IncidentView,
+  type LiveLocation,
+  type OutboundNote,
+  type RatingRequest,
+} from '../workflows/messages.js';
 import { ApiError } from './errors.js';
 
 export interface IncidentServiceOptions {
@@ -27,9 +39,8 @@ export function createIncidentService(opts: IncidentServiceOptions) {
   const { client } = opts;
 
   const withLinks = (v: IncidentView): Incident => {
-    const { incidents: _i, ...rest } = v;
     return {
-      ...rest,
+      ...v,
       links: {
         self: `/v1/callouts/${encodeURIComponent(v.incidentId)}`,
         temporalUi: temporalUiLink(opts.temporalUiUrl, opts.namespace, v.workflowId),
@@ -119,7 +130,84 @@ export function createIncidentService(opts: IncidentServiceOptions) {
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   }
 
-  return { get, open, list };
+  /** The incident with the callout part taken from a fresher lifecycle view (an update's answer). */
+  function merge(incident: Incident, view: CalloutView): Incident {
+    return {
+      ...incident,
+      status: view.status,
+      phase: view.phase,
+      terminal: view.status === 'closed',
+      trackingUrl: view.trackingUrl,
+      responder: view.responder,
+      eta: view.eta,
+      timeline: view.timeline,
+      notes: view.notes,
+      rating: view.rating,
+    };
+  }
+
+  function closedError(): ApiError {
+    return new ApiError(409, 'CALLOUT_CLOSED', 'The callout is closed: AURA accepts no more positions, notes or cancellations for it.');
+  }
+
+  async function openIncident(incidentId: string): Promise<Incident> {
+    const incident = await get(incidentId);
+    if (incident.terminal) throw closedError();
+    return incident;
+  }
+
+  /** Positions and notes go straight to the callout's lifecycle, or to the incident while it has no callout yet. */
+  async function signalCallout<T>(incident: Incident, signal: typeof locationSignal | typeof outboundNoteSignal, arg: T): Promise<void> {
+    const workflowId = incident.auraCalloutId !== null ? lifecycleWorkflowId(incident.auraCalloutId) : incident.workflowId;
+    try {
+      await client.workflow.getHandle(workflowId).signal(signal as never, arg as never);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw closedError();
+      throw temporalUnavailable(err);
+    }
+  }
+
+  async function sendLocation(incidentId: string, location: LiveLocation): Promise<void> {
+    await signalCallout(await openIncident(incidentId), locationSignal, location);
+  }
+
+  async function sendNote(incidentId: string, note: OutboundNote): Promise<void> {
+    await signalCallout(await openIncident(incidentId), outboundNoteSignal, note);
+  }
+
+  async function update<A>(incident: Incident, def: typeof cancelUpdate | typeof ratingUpdate, arg: A, notOpen: () => ApiError): Promise<Incident> {
+    if (incident.auraCalloutId === null) throw notOpen();
+    try {
+      const view = await client.workflow.getHandle(lifecycleWorkflowId(incident.auraCalloutId)).executeUpdate(def as never, { args: [arg] as never });
+      return merge(incident, view as CalloutView);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        const f = err.cause;
+        if (f.type === 'CALLOUT_CLOSED') throw closedError();
+        if (f.type === 'RATING_NOT_OPEN') throw new ApiError(409, 'RATING_NOT_OPEN', f.message);
+        if (f.type === 'CANCEL_REJECTED') throw new ApiError(422, 'CANCEL_REJECTED', `AURA refused the cancellation: ${f.message}`);
+        if (f.type === 'VALIDATION_FAILED') throw new ApiError(400, 'VALIDATION_FAILED', f.message);
+        throw new ApiError(502, 'AURA_UNAVAILABLE', f.message);
+      }
+      // The lifecycle has completed (after its rating window): nothing is open any more.
+      if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test((err as Error)?.message ?? '')) throw notOpen();
+      throw temporalUnavailable(err);
+    }
+  }
+
+  async function cancel(incidentId: string, req: CancelRequest): Promise<Incident> {
+    const incident = await openIncident(incidentId);
+    return update(incident, cancelUpdate, req, () =>
+      incident.auraCalloutId === null ? new ApiError(409, 'CALLOUT_PENDING', 'AURA has not confirmed the callout yet; retry in a moment.') : closedError(),
+    );
+  }
+
+  async function rate(incidentId: string, req: RatingRequest): Promise<Incident> {
+    const incident = await get(incidentId);
+    return update(incident, ratingUpdate, req, () => new ApiError(409, 'RATING_NOT_OPEN', 'The rating is not open for this incident.'));
+  }
+
+  return { get, open, list, sendLocation, sendNote, cancel, rate };
 }
 
 export type IncidentService = ReturnType<typeof createIncidentService>;

@@ -46,3 +46,22 @@ export const ListCalloutsQuery = z.object({
   status: z.enum(['active', 'closed', 'all']).default('active'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
+
+export const LocationBody = LiveLocation.strict();
+
+export const NoteBody = z.object({ text: z.string().trim().min(1).max(2000), author: z.string().trim().min(1).max(100).optional() }).strict();
+
+export const CancelBody = z
+  .object({
+    safeCode: z.string().regex(/^\d{4}$/, 'the last four digits of the customer\'s mobile number').optional(),
+    reasons: z.array(z.string().trim().min(1).max(200)).max(10).optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.safeCode !== undefined && b.reasons !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['safeCode'], message: 'give safeCode (customer cancellation) or reasons (integration cancellation), not both' });
+      ctx.addIssue({ code: 'custom', path: ['reasons'], message: 'give safeCode (customer cancellation) or reasons (integration cancellation), not both' });
+    }
+  });
+
+export const RatingBody = z.object({ rating: z.number().int().min(1).max(5), comment: z.string().trim().max(2000).optional() }).strict();

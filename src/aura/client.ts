@@ -308,6 +308,12 @@ export class AuraClient {
     return parsed.success ? parsed.data : null;
   }
 
+  /** Link a cancellation ("exception") reason to a callout for the dispatch record. */
+  async linkExceptionReason(calloutId: number, input: { exceptionReasonId?: number | undefined; notes?: string | undefined }): Promise<void> {
+    const route = 'POST /v2/callouts/:calloutId/exceptionReasons';
+    await this.send({ method: 'POST', path: `/v2/callouts/${calloutId}/exceptionReasons`, route, body: input });
+  }
+
   async submitRating(input: { calloutId: number; rating: number; comment?: string | undefined }): Promise<{ id?: number }> {
     const route = 'POST /v2/ratings';
     const res = await this.send({ method: 'POST', path: '/v2/ratings', route, body: input });

@@ -18,6 +18,8 @@ export interface Note {
   text: string;
   direction: 'outbound' | 'inbound';
   author?: string;
+  /** Set when an outbound note could not be delivered to AURA (after retrying for minutes). */
+  delivery?: 'failed';
 }
 
 export type RatingState = 'not_open' | 'requested' | 'submitted' | 'expired';

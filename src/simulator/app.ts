@@ -81,6 +81,12 @@ const AUTOPILOT_PATH = [
   CalloutStatus.Closed,
 ];
 
+const EXCEPTION_REASONS = [
+  { id: 1, reason: 'Customer unavailable at location' },
+  { id: 2, reason: 'False alarm triggered' },
+  { id: 3, reason: 'Technical malfunction detected' },
+];
+
 const NO_TOKEN = { errors: 'No authorization token was found' };
 const INVALID_WEBHOOK = { error: 'Invalid webhook configuration object. Please check your request.' };
 const OK_MESSAGE = { message: 'Request completed successfully.' };
@@ -108,6 +114,7 @@ export class SimulatorState {
   callouts = new Map<number, SimCallout>();
   tokens = new Map<string, number>();
   ratings: { id: number; calloutId: number; rating: number; comment: string | null; createdAt: string }[] = [];
+  exceptionReasons: { calloutId: number; id: number; reason: string; notes: string | null }[] = [];
   webhook: WebhookConfig | null = null;
   requests: RequestLogEntry[] = [];
   deliveries: DeliveryLogEntry[] = [];
@@ -133,6 +140,7 @@ export class SimulatorState {
     this.callouts.clear();
     this.tokens.clear();
     this.ratings = [];
+    this.exceptionReasons = [];
     this.webhook = null;
     this.requests = [];
     this.deliveries = [];
@@ -609,6 +617,23 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     res.status(201).json({ id: e.id, calloutId: e.calloutId, message: e.message, createdAt: e.createdAt });
   });
 
+  v2.get('/callouts/:calloutId/exceptionReasons', (req, res) => {
+    const c = calloutOr404(req, res);
+    if (c) res.json(EXCEPTION_REASONS);
+  });
+
+  v2.post('/callouts/:calloutId/exceptionReasons', (req, res) => {
+    const c = calloutOr404(req, res);
+    if (!c) return;
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const id = Number.isInteger(b.exceptionReasonId) ? (b.exceptionReasonId as number) : 3;
+    const reason = EXCEPTION_REASONS.find((r) => r.id === id);
+    if (!reason) return void res.status(400).json({ message: 'Unknown exceptionReasonId' });
+    const linked = { id: reason.id, reason: reason.reason, notes: typeof b.notes === 'string' ? b.notes : null };
+    state.exceptionReasons.push({ calloutId: c.id, ...linked });
+    res.status(201).json({ id: reason.id, reason: reason.reason });
+  });
+
   v2.post('/callouts/:calloutId/cancel', (req, res) => {
     const c = calloutOr404(req, res);
     if (!c) return;
@@ -686,6 +711,18 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     if (status === CalloutStatus.ResponderCancelled) cancelledAt.delete(c.id);
     res.json(readOf(c));
   });
+  // A controller or responder writes into the callout's event stream (inbound notes for the service).
+  sim.post('/callouts/:id/events', (req, res) => {
+    const c = state.callouts.get(Number(req.params.id));
+    if (!c) return void res.status(404).json({ error: { code: 'CALLOUT_NOT_FOUND', message: 'No such callout in the simulator' } });
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof b.message !== 'string' || !b.message) return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'message is required' } });
+    const e = { id: state.nextId.event++, calloutId: c.id, message: b.message, createdBy: typeof b.author === 'string' ? b.author : 'controller', createdAt: nowIso() };
+    c.events.push(e);
+    if (b.webhook !== false) emit('CALLOUT_EVENTS_CHANGED', calloutPayload('CALLOUT_EVENTS_CHANGED', c), c.id);
+    res.status(201).json(e);
+  });
+  sim.get('/exceptionReasons', (_req, res) => void res.json(state.exceptionReasons));
   sim.put('/faults', (req, res) => {
     const b = (req.body ?? {}) as Partial<FaultConfig>;
     const rate = (v: unknown, d: number) => (typeof v === 'number' && v >= 0 && v <= 1 ? v : d);

@@ -16,7 +16,15 @@ export interface CalloutWorkerOptions {
   namespace?: string;
   taskQueue: string;
   pollIntervalMs: number;
+  /** Poll interval while webhooks flow (default: 6 × pollIntervalMs). */
+  pollIntervalSlowMs?: number;
+  eventsEveryPolls?: number;
   continueAsNewEvents: number;
+  ratingWindowMs?: number;
+  rateCancelled?: boolean;
+  rateTest?: boolean;
+  platformEventsUrl?: string | undefined;
+  platformEventsSecret?: string | undefined;
   /** Requests per second to AURA across every worker of this task queue. */
   auraMaxRequestsPerSecond: number;
   /** A prebuilt bundle (tests bundle once per file; production ships one). */
@@ -39,9 +47,22 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
   const workflowConfig: WorkflowConfig = {
     auraTaskQueue,
     pollIntervalMs: opts.pollIntervalMs,
+    pollIntervalSlowMs: opts.pollIntervalSlowMs ?? opts.pollIntervalMs * 6,
+    eventsEveryPolls: opts.eventsEveryPolls ?? 3,
     continueAsNewEvents: opts.continueAsNewEvents,
+    ratingWindowMs: opts.ratingWindowMs ?? 24 * 3600_000,
+    rateCancelled: opts.rateCancelled ?? false,
+    rateTest: opts.rateTest ?? false,
+    platformEvents: Boolean(opts.platformEventsUrl),
   };
-  const activities = createActivities({ aura: opts.aura, temporal: opts.client, taskQueue: opts.taskQueue, workflowConfig });
+  const activities = createActivities({
+    aura: opts.aura,
+    temporal: opts.client,
+    taskQueue: opts.taskQueue,
+    workflowConfig,
+    platformEventsUrl: opts.platformEventsUrl,
+    platformEventsSecret: opts.platformEventsSecret,
+  });
   const namespace = opts.namespace ?? 'default';
   const main = await Worker.create({
     connection: opts.connection,

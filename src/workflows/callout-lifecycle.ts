@@ -2,8 +2,9 @@
 // that created the callout (attach) or AURA's first webhook about it (so an early webhook is kept). A second incident
 // that AURA answers with the same active callout attaches here too: one AURA callout, one lifecycle.
 //
-// Webhooks are hints, polling is the ledger: the loop polls on an interval whatever the webhooks say, and stops at
-// `closed`.
+// Webhooks are hints, polling is the ledger: the loop polls on an interval whatever the webhooks say (fast while
+// they are silent, slow while they flow), sends the newest customer position in place of a poll, relays notes both
+// ways, and stops polling at `closed`. Then the rating window opens, and the workflow completes when it settles.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -20,11 +21,24 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
 import { applyObservation, initialSnapshot } from '../domain/callout.js';
-import type { CalloutObservation, CalloutSnapshot } from '../domain/incident.js';
-import { isTerminalStatus } from '../domain/status.js';
+import type { CalloutObservation, CalloutSnapshot, Note } from '../domain/incident.js';
+import { CalloutStatus, isTerminalStatus } from '../domain/status.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
 import type { WorkflowConfig } from './config.js';
-import { attachIncidentSignal, calloutObservedSignal, calloutUpdatedSignal, getCalloutQuery, type AttachIncident } from './messages.js';
+import {
+  attachIncidentSignal,
+  calloutObservedSignal,
+  calloutUpdatedSignal,
+  cancelUpdate,
+  getCalloutQuery,
+  locationSignal,
+  outboundNoteSignal,
+  ratingUpdate,
+  type AttachIncident,
+  type CalloutView,
+  type LiveLocation,
+  type OutboundNote,
+} from './messages.js';
 
 export interface LifecycleInput {
   auraCalloutId: number;
@@ -36,77 +50,178 @@ export interface LifecycleCarry {
   config: WorkflowConfig;
   snapshot: CalloutSnapshot;
   incidents: { incidentId: string; workflowId: string }[];
-  /** Observations that arrived after the last drain, so none is dropped across continue-as-new. */
+  /** Everything that arrived and was not yet handled, so nothing is dropped across continue-as-new. */
   pending: CalloutObservation[];
-  lastPollAtMs: number;
+  pendingLocation: LiveLocation | null;
+  outbox: OutboundNote[];
+  noteKeys: string[];
+  auraEventIds: number[];
+  eventsDue: boolean;
+  test: boolean;
+  lastCallAtMs: number;
+  lastWebhookAtMs: number;
+  polls: number;
   notifiedVersion: number;
 }
+
+type Acts = ReturnType<typeof activities.createActivities>;
 
 /** Consecutive 404 polls after which a lifecycle no incident attached to gives up. */
 const NOT_FOUND_LIMIT = 5;
 
-const { getWorkflowConfig } = proxyLocalActivities<ReturnType<typeof activities.createActivities>>({
-  startToCloseTimeout: '5s',
-});
+const { getWorkflowConfig } = proxyLocalActivities<Acts>({ startToCloseTimeout: '5s' });
+
+function failureOf(err: unknown): ApplicationFailure | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? cause : undefined;
+}
 
 export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<CalloutSnapshot> {
-  const carried = input.carried;
-  const config: WorkflowConfig = carried?.config ?? (await getWorkflowConfig());
-  const aura = proxyActivities<ReturnType<typeof activities.createActivities>>({
+  const c = input.carried;
+  const config: WorkflowConfig = c?.config ?? (await getWorkflowConfig());
+  const auraCalloutId = input.auraCalloutId;
+  const aura = proxyActivities<Acts>({
     taskQueue: config.auraTaskQueue,
     startToCloseTimeout: '30s',
     // A failed poll is not fatal: the next poll (or a webhook) brings the state.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
   });
+  // What a person asked for (a note, a cancellation, a rating) is retried for longer.
+  const auraPersistent = proxyActivities<Acts>({
+    taskQueue: config.auraTaskQueue,
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: '10m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  });
 
-  let snapshot = carried?.snapshot ?? initialSnapshot(input.auraCalloutId);
-  const incidents = carried?.incidents ?? [];
-  const pending: CalloutObservation[] = [...(carried?.pending ?? [])];
-  let lastPollAtMs = carried?.lastPollAtMs ?? Date.now();
-  let notifiedVersion = carried?.notifiedVersion ?? -1;
+  let snapshot = c?.snapshot ?? initialSnapshot(auraCalloutId);
+  const incidents = c?.incidents ?? [];
+  const pending: CalloutObservation[] = [...(c?.pending ?? [])];
+  let pendingLocation: LiveLocation | null = c?.pendingLocation ?? null;
+  const outbox: OutboundNote[] = [...(c?.outbox ?? [])];
+  const noteKeys = new Set<string>(c?.noteKeys ?? []);
+  const auraEventIds = new Set<number>(c?.auraEventIds ?? []);
+  let eventsDue = c?.eventsDue ?? false;
+  let test = c?.test ?? false;
+  let lastCallAtMs = c?.lastCallAtMs ?? Date.now();
+  let lastWebhookAtMs = c?.lastWebhookAtMs ?? 0;
+  let polls = c?.polls ?? 0;
+  let notifiedVersion = c?.notifiedVersion ?? -1;
   let newlyAttached: string[] = [];
   let notFoundPolls = 0;
+  let wake = false;
 
-  const view = () => ({ ...snapshot, incidents: incidents.map((i) => i.incidentId) });
-
-  setHandler(getCalloutQuery, view);
-  // Handlers only queue; the main loop applies, so the order of application is the order of arrival.
-  setHandler(calloutObservedSignal, (obs) => {
-    pending.push(obs);
-  });
-  setHandler(attachIncidentSignal, (a: AttachIncident) => {
-    if (!incidents.some((i) => i.incidentId === a.incidentId)) {
-      incidents.push({ incidentId: a.incidentId, workflowId: a.workflowId });
-      newlyAttached.push(a.workflowId);
-    } else {
-      // A retried attach: make sure that incident gets the current state again.
-      newlyAttached.push(a.workflowId);
-    }
-    if (a.observation) pending.push(a.observation);
-  });
-
-  const drain = (): void => {
-    while (pending.length) {
-      const obs = pending.shift()!;
-      const r = applyObservation(snapshot, obs, new Date().toISOString());
-      if (r.transitioned) log.info('callout status changed', { auraCalloutId: input.auraCalloutId, status: r.snapshot.status, source: obs.source });
-      snapshot = r.snapshot;
-    }
+  const view = (): CalloutView => ({ ...snapshot, incidents: incidents.map((i) => i.incidentId) });
+  const closed = () => isTerminalStatus(snapshot.status);
+  const bump = (patch: Partial<CalloutSnapshot>) => {
+    snapshot = { ...snapshot, ...patch, version: snapshot.version + 1 };
+    wake = true;
+  };
+  const addNote = (note: Note) => bump({ notes: [...snapshot.notes, note] });
+  const queueNote = (n: OutboundNote) => {
+    if (noteKeys.has(n.key)) return; // a retried signal
+    noteKeys.add(n.key);
+    outbox.push(n);
+    wake = true;
   };
 
-  const publish = async (): Promise<void> => {
+  setHandler(getCalloutQuery, view);
+  // Signal handlers only record; the main loop applies, in order of arrival.
+  setHandler(calloutObservedSignal, (obs) => {
+    pending.push(obs);
+    wake = true;
+  });
+  setHandler(attachIncidentSignal, (a: AttachIncident) => {
+    if (!incidents.some((i) => i.incidentId === a.incidentId)) incidents.push({ incidentId: a.incidentId, workflowId: a.workflowId });
+    // Always (re)send the current view to the attaching incident, also on a retried attach.
+    newlyAttached.push(a.workflowId);
+    if (a.test) test = true;
+    if (a.observation) pending.push(a.observation);
+    if (a.location && !closed()) pendingLocation = a.location;
+    for (const n of a.notes ?? []) queueNote(n);
+    wake = true;
+  });
+  setHandler(locationSignal, (loc) => {
+    if (closed()) return; // AURA refuses positions after closed; the API answers 409 before this.
+    if (!pendingLocation) wake = true;
+    pendingLocation = loc; // bursts coalesce: only the newest is sent
+  });
+  setHandler(outboundNoteSignal, (n) => {
+    if (!closed()) queueNote(n);
+  });
+
+  setHandler(
+    cancelUpdate,
+    async (req) => {
+      const reasons = req.reasons ?? [];
+      try {
+        for (const reason of reasons) await auraPersistent.linkExceptionReason({ auraCalloutId, notes: reason });
+        const obs = await auraPersistent.cancelCallout({ auraCalloutId, safeCode: req.safeCode });
+        pending.push(obs);
+        drain();
+      } catch (err) {
+        const f = failureOf(err);
+        const auraMessage = (f?.details?.[0] as { auraMessage?: string } | undefined)?.auraMessage;
+        if (f && f.nonRetryable) throw ApplicationFailure.nonRetryable(auraMessage ?? f.message, 'CANCEL_REJECTED', f.details?.[0]);
+        throw ApplicationFailure.nonRetryable(`AURA could not be reached to cancel: ${(err as Error).message}`, 'CANCEL_FAILED');
+      }
+      const who = req.safeCode !== undefined ? 'customer (safe code)' : 'integration';
+      addNote({ at: new Date().toISOString(), text: `Cancellation requested by ${who}${reasons.length ? `: ${reasons.join(', ')}` : ''}`, direction: 'outbound' });
+      return view();
+    },
+    {
+      validator: (req) => {
+        if (closed()) throw ApplicationFailure.nonRetryable('The callout is closed.', 'CALLOUT_CLOSED');
+        if (req.safeCode !== undefined && req.reasons !== undefined) throw ApplicationFailure.nonRetryable('Give safeCode or reasons, not both.', 'VALIDATION_FAILED');
+      },
+    },
+  );
+
+  setHandler(
+    ratingUpdate,
+    async (req) => {
+      await auraPersistent.submitRating({ auraCalloutId, rating: req.rating, comment: req.comment });
+      bump({ rating: { state: 'submitted', value: req.rating, ...(req.comment ? { comment: req.comment } : {}) } });
+      return view();
+    },
+    {
+      validator: (_req) => {
+        if (snapshot.rating.state !== 'requested') {
+          throw ApplicationFailure.nonRetryable(`The rating is not open (it is ${snapshot.rating.state}).`, 'RATING_NOT_OPEN');
+        }
+      },
+    },
+  );
+
+  function drain(): void {
+    while (pending.length) {
+      const obs = pending.shift()!;
+      if (obs.source === 'webhook') {
+        lastWebhookAtMs = Date.now();
+        if (obs.event === 'CALLOUT_EVENTS_CHANGED') eventsDue = true;
+      }
+      const r = applyObservation(snapshot, obs, new Date().toISOString());
+      if (r.transitioned) log.info('callout status changed', { auraCalloutId, status: r.snapshot.status, source: obs.source });
+      if (r.changed) wake = true;
+      snapshot = r.snapshot;
+    }
+    if (closed()) pendingLocation = null;
+  }
+
+  async function publish(): Promise<void> {
     const changed = snapshot.version !== notifiedVersion;
     const targets = changed ? incidents.map((i) => i.workflowId) : [...new Set(newlyAttached)];
     newlyAttached = [];
     if (changed) {
       upsertSearchAttributes([
-        { key: AuraCalloutIdKey, value: input.auraCalloutId },
+        { key: AuraCalloutIdKey, value: auraCalloutId },
         { key: CalloutStatusKey, value: snapshot.status ?? 'pending' },
         { key: CalloutPhaseKey, value: snapshot.phase },
         ...(incidents[0] ? [{ key: IncidentIdKey, value: incidents[0].incidentId }] : []),
       ]);
       notifiedVersion = snapshot.version;
     }
+    if (!targets.length) return;
     const payload = view();
     await Promise.all(
       targets.map(async (workflowId) => {
@@ -118,52 +233,126 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
         }
       }),
     );
-  };
+  }
 
-  const poll = async (): Promise<void> => {
-    lastPollAtMs = Date.now();
+  /** One call to AURA that reads the callout: the newest position with "return callout" when we have one. */
+  async function pollOrSendLocation(): Promise<void> {
+    lastCallAtMs = Date.now();
+    polls++;
+    const loc = pendingLocation;
+    pendingLocation = null;
     try {
-      const obs = await aura.pollCallout({ auraCalloutId: input.auraCalloutId });
+      const obs = loc ? await aura.sendLocation({ auraCalloutId, location: loc }) : await aura.pollCallout({ auraCalloutId });
       notFoundPolls = 0;
       pending.push(obs);
     } catch (err) {
-      const cause = err instanceof ActivityFailure ? err.cause : undefined;
-      if (cause instanceof ApplicationFailure && cause.type === 'AuraNotFoundError') notFoundPolls++;
-      log.warn('poll failed; the next one will try again', { auraCalloutId: input.auraCalloutId, error: (err as Error).message });
+      if (loc && !pendingLocation) pendingLocation = loc; // not sent: keep it unless a newer one came
+      if (failureOf(err)?.type === 'AuraNotFoundError') notFoundPolls++;
+      log.warn('poll failed; the next one will try again', { auraCalloutId, error: (err as Error).message });
     }
-  };
+    if (polls % config.eventsEveryPolls === 0) eventsDue = true;
+  }
 
+  async function relayNotes(): Promise<void> {
+    while (outbox.length && !closed()) {
+      const note = outbox[0]!;
+      try {
+        const sent = await auraPersistent.sendCalloutEvent({ auraCalloutId, message: note.author ? `${note.author}: ${note.text}` : note.text });
+        if (sent.id != null) auraEventIds.add(sent.id);
+        addNote({ at: note.at, text: note.text, direction: 'outbound', ...(note.author ? { author: note.author } : {}) });
+      } catch (err) {
+        log.warn('note could not be sent to AURA', { auraCalloutId, error: (err as Error).message });
+        addNote({ at: note.at, text: note.text, direction: 'outbound', delivery: 'failed', ...(note.author ? { author: note.author } : {}) });
+      }
+      outbox.shift();
+    }
+  }
+
+  async function readInboundNotes(): Promise<void> {
+    eventsDue = false;
+    try {
+      const events = await aura.listCalloutEvents({ auraCalloutId });
+      for (const e of events) {
+        if (auraEventIds.has(e.id)) continue;
+        auraEventIds.add(e.id);
+        if (e.fromIntegration) continue; // our own notes, echoed back by AURA's stream
+        addNote({ at: e.createdAt ?? new Date().toISOString(), text: e.text, direction: 'inbound', ...(e.author ? { author: e.author } : {}) });
+      }
+    } catch (err) {
+      log.warn('could not read callout events', { auraCalloutId, error: (err as Error).message });
+    }
+  }
+
+  const carry = (): LifecycleCarry => ({
+    config,
+    snapshot,
+    incidents,
+    pending: [...pending],
+    pendingLocation,
+    outbox: [...outbox],
+    noteKeys: [...noteKeys],
+    auraEventIds: [...auraEventIds],
+    eventsDue,
+    test,
+    lastCallAtMs,
+    lastWebhookAtMs,
+    polls,
+    notifiedVersion,
+  });
+
+  // ---- following the callout until closed -----------------------------------------------------------------------
   while (true) {
     drain();
     await publish();
-    if (isTerminalStatus(snapshot.status)) break;
+    if (closed()) break;
     // A webhook named a callout AURA does not know (and no incident of ours created it): stop following it.
     if (notFoundPolls >= NOT_FOUND_LIMIT && incidents.length === 0) {
-      log.warn('AURA does not know this callout; lifecycle ends', { auraCalloutId: input.auraCalloutId });
-      break;
+      log.warn('AURA does not know this callout; lifecycle ends', { auraCalloutId });
+      return snapshot;
     }
-
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= config.continueAsNewEvents) {
       await condition(allHandlersFinished);
       drain();
       await publish();
-      if (isTerminalStatus(snapshot.status)) break;
-      await continueAsNew<typeof calloutLifecycleWorkflow>({
-        auraCalloutId: input.auraCalloutId,
-        carried: { config, snapshot, incidents, pending: [...pending], lastPollAtMs, notifiedVersion },
-      });
+      if (closed()) break;
+      await continueAsNew<typeof calloutLifecycleWorkflow>({ auraCalloutId, carried: carry() });
+    }
+    if (outbox.length) {
+      await relayNotes();
+      continue;
+    }
+    if (eventsDue) {
+      await readInboundNotes();
+      continue;
     }
 
-    const untilPoll = Math.max(0, lastPollAtMs + config.pollIntervalMs - Date.now());
-    if (untilPoll > 0) {
-      await condition(() => pending.length > 0 || newlyAttached.length > 0, untilPoll);
+    const webhooksFlowing = lastWebhookAtMs > 0 && Date.now() - lastWebhookAtMs < config.pollIntervalSlowMs;
+    const interval = webhooksFlowing ? config.pollIntervalSlowMs : config.pollIntervalMs;
+    const dueAt = lastCallAtMs + (pendingLocation ? Math.min(interval, config.pollIntervalMs) : interval);
+    const wait = dueAt - Date.now();
+    if (wait > 0) {
+      wake = false;
+      const woke = await condition(() => wake, wait);
+      if (woke) continue; // something arrived: handle it, then work out the schedule again
     }
-    if (Date.now() - lastPollAtMs >= config.pollIntervalMs) await poll();
+    await pollOrSendLocation();
   }
 
-  snapshot = { ...snapshot, done: true, version: snapshot.version + 1 };
-  await publish();
+  // ---- closed: stop polling and location sending; the rating window ---------------------------------------------
+  pendingLocation = null;
+  const cancelled = snapshot.timeline.some((t) => t.status === CalloutStatus.ResponderCancelled);
+  const rateIt = incidents.length > 0 && (!cancelled || config.rateCancelled) && (!test || config.rateTest);
+  if (rateIt && snapshot.rating.state === 'not_open') {
+    bump({ rating: { state: 'requested', value: null } });
+    await publish();
+    const submitted = await condition(() => snapshot.rating.state === 'submitted', config.ratingWindowMs);
+    await condition(allHandlersFinished);
+    if (!submitted && (snapshot.rating.state as string) !== 'submitted') bump({ rating: { state: 'expired', value: null } });
+  }
   await condition(allHandlersFinished);
+  drain();
+  bump({ done: true });
+  await publish();
   return snapshot;
 }

@@ -3,7 +3,18 @@
 export interface WorkflowConfig {
   /** Task queue of the activities that call AURA; its rate limit is the global Panic API cap. */
   auraTaskQueue: string;
+  /** Poll interval while webhooks are silent (and the fastest rate at which locations are sent). */
   pollIntervalMs: number;
+  /** Poll interval while webhooks are flowing (one arrived within this interval). */
+  pollIntervalSlowMs: number;
+  /** Read AURA's event stream every this many polls (and whenever CALLOUT_EVENTS_CHANGED arrives). */
+  eventsEveryPolls: number;
   /** Continue-as-new once a run's history reaches this many events (or when Temporal suggests it). */
   continueAsNewEvents: number;
+  /** How long the rating stays open after closed. */
+  ratingWindowMs: number;
+  rateCancelled: boolean;
+  rateTest: boolean;
+  /** Write-back to the platform is configured (PLATFORM_EVENTS_URL). */
+  platformEvents: boolean;
 }

@@ -1,9 +1,13 @@
 // One workflow per incident (workflow id `incident-<incidentId>`): creates the AURA callout (exactly once), attaches
-// to that callout's lifecycle, and keeps a copy of the lifecycle's view so that a read is one query.
+// to that callout's lifecycle, keeps a copy of the lifecycle's view so that a read is one query, and writes every
+// status change and note back to the platform (when PLATFORM_EVENTS_URL is set).
 import {
   ActivityFailure,
   ApplicationFailure,
+  allHandlersFinished,
   condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -11,14 +15,27 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
-import type { CalloutSnapshot, IncidentFailure } from '../domain/incident.js';
+import type { IncidentFailure } from '../domain/incident.js';
+import { lifecycleWorkflowId } from '../domain/incident.js';
+import { platformEventsForChange, type PlatformEvent } from '../domain/platform.js';
+import { phaseOfStatus } from '../domain/status.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey } from '../temporal/search-attributes.js';
-import { calloutUpdatedSignal, getIncidentQuery, type IncidentView } from './messages.js';
+import type { WorkflowConfig } from './config.js';
+import {
+  calloutUpdatedSignal,
+  getIncidentQuery,
+  locationSignal,
+  outboundNoteSignal,
+  type CalloutView,
+  type IncidentView,
+  type LiveLocation,
+  type OutboundNote,
+} from './messages.js';
 
 export interface IncidentRequest {
   customerId: number;
   responseTypeId: number;
-  location?: { latitude: number; longitude: number; accuracy?: number | undefined } | undefined;
+  location?: LiveLocation | undefined;
   predefinedLocationId?: number | undefined;
   notes?: string | undefined;
   test?: boolean | undefined;
@@ -28,6 +45,16 @@ export interface IncidentInput {
   incidentId: string;
   request: IncidentRequest;
   createdAt: string;
+  carried?: IncidentCarry;
+}
+
+export interface IncidentCarry {
+  config: WorkflowConfig;
+  auraCalloutId: number | null;
+  callout: CalloutView | null;
+  failure?: IncidentFailure;
+  outbox: PlatformEvent[];
+  reported: { timeline: number; notes: number; ratingRequested: boolean };
 }
 
 type Acts = ReturnType<typeof activities.createActivities>;
@@ -37,8 +64,15 @@ const { getWorkflowConfig, attachToLifecycle } = proxyLocalActivities<Acts>({
   retry: { initialInterval: '1s', maximumInterval: '10s' },
 });
 
+// Write-back is retried until the platform accepts it; each event carries a stable idempotency id.
+const { postPlatformEvent } = proxyActivities<Acts>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentView> {
-  const config = await getWorkflowConfig();
+  const c = input.carried;
+  const config = c?.config ?? (await getWorkflowConfig());
   const aura = proxyActivities<Acts>({
     taskQueue: config.auraTaskQueue,
     startToCloseTimeout: '30s',
@@ -48,10 +82,19 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
   });
 
-  let failure: IncidentFailure | undefined;
-  let auraCalloutId: number | null = null;
-  let callout: (CalloutSnapshot & { incidents: string[] }) | null = null;
+  let failure: IncidentFailure | undefined = c?.failure;
+  let auraCalloutId: number | null = c?.auraCalloutId ?? null;
+  let callout: CalloutView | null = c?.callout ?? null;
+  let attached = auraCalloutId !== null;
   let flushedVersion = -1;
+  const outbox: PlatformEvent[] = [...(c?.outbox ?? [])];
+  const reported = c?.reported ?? { timeline: 0, notes: 0, ratingRequested: false };
+  // Position and notes that arrive before the AURA callout exists travel with the attach.
+  let earlyLocation: LiveLocation | undefined = input.request.location;
+  const earlyNotes: OutboundNote[] = input.request.notes
+    ? [{ key: `${input.incidentId}:initial-notes`, text: input.request.notes, at: input.createdAt, author: 'intake' }]
+    : [];
+  const lateForward: { location?: LiveLocation; notes: OutboundNote[] } = { notes: [] };
 
   const view = (): IncidentView => ({
     incidentId: input.incidentId,
@@ -76,35 +119,118 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     // Signals may be duplicated or reordered: keep only the newest view of the callout.
     if (callout === null || snap.version >= callout.version) callout = snap;
   });
+  // The API sends positions and notes to the lifecycle once the callout exists; these cover the moments before.
+  setHandler(locationSignal, (loc) => {
+    if (attached) lateForward.location = loc;
+    else earlyLocation = loc;
+  });
+  setHandler(outboundNoteSignal, (note) => {
+    if (attached) lateForward.notes.push(note);
+    else earlyNotes.push(note);
+  });
 
-  try {
-    const created = await aura.createCallout({ incidentId: input.incidentId, ...input.request });
-    auraCalloutId = created.auraCalloutId;
-    await attachToLifecycle({ auraCalloutId, incidentId: input.incidentId, incidentWorkflowId: workflowInfo().workflowId, observation: created.observation });
-  } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { code?: string } | undefined) : undefined;
-    failure = { code: details?.code ?? 'CALLOUT_CREATE_FAILED', message: (cause as Error)?.message ?? 'AURA callout could not be created' };
-    upsertSearchAttributes([
-      { key: CalloutPhaseKey, value: 'failed' },
-      { key: CalloutStatusKey, value: 'failed' },
+  // Platform events go out one at a time, in order, each retried until accepted, beside the main loop so that a
+  // platform outage never holds up the incident itself.
+  let sending = false;
+  const pump = async () => {
+    if (sending) return;
+    sending = true;
+    try {
+      while (outbox.length) {
+        await postPlatformEvent(outbox[0]!);
+        outbox.shift();
+      }
+    } finally {
+      sending = false;
+    }
+  };
+  const queuePlatform = (events: PlatformEvent[]) => {
+    if (!config.platformEvents || !events.length) return;
+    outbox.push(...events);
+    void pump();
+  };
+  const platformSettled = () => outbox.length === 0 && !sending;
+  if (outbox.length) void pump();
+
+  if (!c) {
+    queuePlatform([
+      { id: `${input.incidentId}:aura-requested`, type: 'incident.aura_requested', incidentId: input.incidentId, auraCalloutId: null, occurredAt: input.createdAt, phase: 'requested', action: 'response_requested' },
     ]);
-    return view();
+    try {
+      const created = await aura.createCallout({ incidentId: input.incidentId, ...input.request });
+      auraCalloutId = created.auraCalloutId;
+      await attachToLifecycle({
+        auraCalloutId,
+        incidentId: input.incidentId,
+        incidentWorkflowId: workflowInfo().workflowId,
+        observation: created.observation,
+        test: input.request.test === true,
+        ...(earlyLocation && !input.request.predefinedLocationId ? { location: earlyLocation } : {}),
+        notes: earlyNotes,
+      });
+      attached = true;
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { code?: string; auraMessage?: string } | undefined) : undefined;
+      failure = { code: details?.code ?? 'CALLOUT_CREATE_FAILED', message: details?.auraMessage ?? (cause as Error)?.message ?? 'AURA callout could not be created' };
+      upsertSearchAttributes([
+        { key: CalloutPhaseKey, value: 'failed' },
+        { key: CalloutStatusKey, value: 'failed' },
+      ]);
+      queuePlatform([
+        { id: `${input.incidentId}:failed`, type: 'incident.failed', incidentId: input.incidentId, auraCalloutId: null, occurredAt: input.createdAt, phase: 'failed', detail: failure.message },
+      ]);
+      await condition(platformSettled);
+      return view();
+    }
   }
+  if (failure) return view();
 
   while (true) {
-    await condition(() => (callout !== null && callout.version !== flushedVersion) || callout?.done === true);
-    if (callout === null) continue;
-    const c: CalloutSnapshot = callout;
-    if (c.version !== flushedVersion) {
-      flushedVersion = c.version;
-      upsertSearchAttributes([
-        { key: AuraCalloutIdKey, value: c.auraCalloutId },
-        { key: CalloutStatusKey, value: c.status ?? 'pending' },
-        { key: CalloutPhaseKey, value: c.phase },
-      ]);
+    await condition(
+      () => (callout !== null && callout.version !== flushedVersion) || lateForward.location !== undefined || lateForward.notes.length > 0,
+    );
+    if (lateForward.location || lateForward.notes.length) {
+      const lifecycle = getExternalWorkflowHandle(lifecycleWorkflowId(auraCalloutId!));
+      const loc = lateForward.location;
+      const notes = lateForward.notes.splice(0);
+      delete lateForward.location;
+      if (loc) await lifecycle.signal(locationSignal, loc).catch(() => undefined);
+      for (const n of notes) await lifecycle.signal(outboundNoteSignal, n).catch(() => undefined);
     }
-    if (c.done) break;
+    const cv = callout as CalloutView | null;
+    if (cv && cv.version !== flushedVersion) {
+      flushedVersion = cv.version;
+      upsertSearchAttributes([
+        { key: AuraCalloutIdKey, value: cv.auraCalloutId },
+        { key: CalloutStatusKey, value: cv.status ?? 'pending' },
+        { key: CalloutPhaseKey, value: cv.phase },
+      ]);
+      const ratingRequested = cv.rating.state !== 'not_open';
+      queuePlatform(
+        platformEventsForChange(input.incidentId, cv.auraCalloutId, { timeline: cv.timeline.slice(0, reported.timeline), notes: cv.notes.slice(0, reported.notes), ratingRequested: reported.ratingRequested }, {
+          timeline: cv.timeline,
+          notes: cv.notes,
+          eta: cv.eta,
+          ratingRequested,
+          phaseOf: (s) => phaseOfStatus(s) ?? cv.phase,
+        }),
+      );
+      reported.timeline = cv.timeline.length;
+      reported.notes = cv.notes.length;
+      reported.ratingRequested = ratingRequested;
+    }
+    if (cv?.done) break;
+
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength >= config.continueAsNewEvents) {
+      await condition(() => allHandlersFinished() && !sending);
+      await continueAsNew<typeof incidentWorkflow>({
+        ...input,
+        carried: { config, auraCalloutId, callout, outbox: [...outbox], reported, ...(failure ? { failure } : {}) },
+      });
+    }
   }
+  await condition(() => allHandlersFinished() && platformSettled());
   return view();
 }

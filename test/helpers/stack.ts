@@ -43,6 +43,12 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
 
 export interface StackOptions {
   pollIntervalMs?: number;
+  pollIntervalSlowMs?: number;
+  eventsEveryPolls?: number;
+  ratingWindowMs?: number;
+  rateCancelled?: boolean;
+  platformEventsUrl?: string;
+  platformEventsSecret?: string;
   continueAsNewEvents?: number;
   auraMaxRequestsPerSecond?: number;
   simulator?: SimulatorOptions;
@@ -84,6 +90,13 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     namespace: env.namespace ?? 'default',
     taskQueue,
     pollIntervalMs: opts.pollIntervalMs ?? 500,
+    ...(opts.pollIntervalSlowMs !== undefined ? { pollIntervalSlowMs: opts.pollIntervalSlowMs } : {}),
+    ...(opts.eventsEveryPolls !== undefined ? { eventsEveryPolls: opts.eventsEveryPolls } : {}),
+    // Short by default so that lifecycles complete inside a test; rating tests set their own.
+    ratingWindowMs: opts.ratingWindowMs ?? 1_000,
+    ...(opts.rateCancelled !== undefined ? { rateCancelled: opts.rateCancelled } : {}),
+    platformEventsUrl: opts.platformEventsUrl,
+    platformEventsSecret: opts.platformEventsSecret,
     continueAsNewEvents: opts.continueAsNewEvents ?? 5_000,
     auraMaxRequestsPerSecond: opts.auraMaxRequestsPerSecond ?? 200,
     workflowBundle: await workflowBundle(),
