@@ -59,7 +59,7 @@ export interface LifecycleCarry {
   eventsDue: boolean;
   test: boolean;
   lastCallAtMs: number;
-  lastWebhookAtMs: number;
+  webhooksTrusted: boolean;
   polls: number;
   notifiedVersion: number;
 }
@@ -104,7 +104,9 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   let eventsDue = c?.eventsDue ?? false;
   let test = c?.test ?? false;
   let lastCallAtMs = c?.lastCallAtMs ?? Date.now();
-  let lastWebhookAtMs = c?.lastWebhookAtMs ?? 0;
+  // Webhooks earn trust by reporting a transition before a poll does, and lose it when a poll finds one they missed
+  // ("a webhook was expected but has not come"): poll slowly while trusted, fast otherwise.
+  let webhooksTrusted = c?.webhooksTrusted ?? false;
   let polls = c?.polls ?? 0;
   let notifiedVersion = c?.notifiedVersion ?? -1;
   let newlyAttached: string[] = [];
@@ -196,11 +198,11 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   function drain(): void {
     while (pending.length) {
       const obs = pending.shift()!;
-      if (obs.source === 'webhook') {
-        lastWebhookAtMs = Date.now();
-        if (obs.event === 'CALLOUT_EVENTS_CHANGED') eventsDue = true;
-      }
+      if (obs.source === 'webhook' && obs.event === 'CALLOUT_EVENTS_CHANGED') eventsDue = true;
       const r = applyObservation(snapshot, obs, new Date().toISOString());
+      if (r.transitioned && obs.source === 'poll') webhooksTrusted = false;
+      // NEW_CALLOUT answers our own create call; it says nothing about whether AURA's later events will come.
+      if (r.transitioned && obs.source === 'webhook' && obs.event !== 'NEW_CALLOUT') webhooksTrusted = true;
       if (r.transitioned) log.info('callout status changed', { auraCalloutId, status: r.snapshot.status, source: obs.source });
       if (r.changed) wake = true;
       snapshot = r.snapshot;
@@ -295,7 +297,7 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     eventsDue,
     test,
     lastCallAtMs,
-    lastWebhookAtMs,
+    webhooksTrusted,
     polls,
     notifiedVersion,
   });
@@ -327,8 +329,7 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
       continue;
     }
 
-    const webhooksFlowing = lastWebhookAtMs > 0 && Date.now() - lastWebhookAtMs < config.pollIntervalSlowMs;
-    const interval = webhooksFlowing ? config.pollIntervalSlowMs : config.pollIntervalMs;
+    const interval = webhooksTrusted ? config.pollIntervalSlowMs : config.pollIntervalMs;
     const dueAt = lastCallAtMs + (pendingLocation ? Math.min(interval, config.pollIntervalMs) : interval);
     const wait = dueAt - Date.now();
     if (wait > 0) {

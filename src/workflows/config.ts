@@ -5,7 +5,7 @@ export interface WorkflowConfig {
   auraTaskQueue: string;
   /** Poll interval while webhooks are silent (and the fastest rate at which locations are sent). */
   pollIntervalMs: number;
-  /** Poll interval while webhooks are flowing (one arrived within this interval). */
+  /** Poll interval while webhooks are flowing (they reported the latest transition before a poll did). */
   pollIntervalSlowMs: number;
   /** Read AURA's event stream every this many polls (and whenever CALLOUT_EVENTS_CHANGED arrives). */
   eventsEveryPolls: number;

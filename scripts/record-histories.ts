@@ -1,0 +1,104 @@
+// `npm run histories:record`: run representative lifecycles on a real dev server and keep their histories under
+// test/fixtures/histories, where `npm test` replays them (Worker.runReplayHistories) so that a change that breaks
+// determinism fails CI. Re-record only on purpose (a deliberate, versioned workflow change).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { lifecycleWorkflowId } from '../src/domain/incident.js';
+import { ensureTemporalCli, PROJECT_ROOT } from '../src/temporal/dev-server.js';
+import { eventually, startStack, startTemporal, type Stack } from '../test/helpers/stack.js';
+
+const out = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
+mkdirSync(out, { recursive: true });
+const live = { latitude: -26.10911, longitude: 28.053037 };
+const env = await startTemporal();
+const cli = await ensureTemporalCli();
+
+async function openIncident(stack: Stack, incidentId: string): Promise<number> {
+  await stack.api('POST', '/v1/callouts', { incidentId, customerId: await stack.newCustomer(), location: live, notes: 'Gate code 4411' });
+  return eventually(async () => (await stack.api('GET', `/v1/callouts/${incidentId}`)).body.auraCalloutId);
+}
+
+async function save(name: string, workflowIds: string[]): Promise<void> {
+  for (const [i, workflowId] of workflowIds.entries()) {
+    const handle = env.client.workflow.getHandle(workflowId);
+    await handle.result();
+    // The newest run of a continued-as-new lifecycle, and its first run too.
+    const runs: string[] = [];
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(wf.runId);
+    for (const runId of runs.length > 1 ? [runs[0]!, runs.at(-1)!] : [runs[0] ?? (await handle.describe()).runId]) {
+      // The CLI writes the history in protobuf JSON, the form replay reads back (historyFromJSON).
+      const json = execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-r', runId, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const history = JSON.parse(json);
+      const file = join(out, `${name}-${i}-${runs.indexOf(runId) === 0 ? 'last' : 'first'}.json`);
+      writeFileSync(file, JSON.stringify({ workflowId, history }));
+      console.log(`${file}: ${history.events?.length} events`);
+    }
+  }
+}
+
+const scenarios: [string, (s: Stack) => Promise<string[]>, Parameters<typeof startStack>[1]][] = [
+  [
+    'webhook-driven',
+    async (s) => {
+      const id = await openIncident(s, 'h-webhook');
+      await s.api('POST', '/v1/callouts/h-webhook/location', live);
+      await eventually(async () => (await s.api('GET', '/v1/callouts/h-webhook')).body.status === 'closed');
+      return ['incident-h-webhook', lifecycleWorkflowId(id)];
+    },
+    { pollIntervalMs: 60_000, registerWebhook: true, simulator: { autopilot: { enabled: true, stepMs: 300, emitWebhooks: true } } },
+  ],
+  [
+    'poll-only',
+    async (s) => {
+      const id = await openIncident(s, 'h-poll');
+      await s.sim_('POST', `/__sim/callouts/${id}/events`, { message: 'Responder 5 minutes out' });
+      await eventually(async () => (await s.api('GET', '/v1/callouts/h-poll')).body.status === 'closed');
+      return ['incident-h-poll', lifecycleWorkflowId(id)];
+    },
+    { pollIntervalMs: 150, simulator: { autopilot: { enabled: true, stepMs: 400, emitWebhooks: false } } },
+  ],
+  [
+    'cancelled',
+    async (s) => {
+      const id = await openIncident(s, 'h-cancel');
+      await s.api('POST', '/v1/callouts/h-cancel/cancel', { safeCode: '0000' });
+      await s.api('POST', '/v1/callouts/h-cancel/cancel', { reasons: ['FALSE_ALARM'] });
+      return ['incident-h-cancel', lifecycleWorkflowId(id)];
+    },
+    { pollIntervalMs: 200, registerWebhook: true },
+  ],
+  [
+    'rated',
+    async (s) => {
+      const id = await openIncident(s, 'h-rated');
+      await s.sim_('POST', `/__sim/callouts/${id}/status`, { status: 'closed' });
+      await eventually(async () => (await s.api('GET', '/v1/callouts/h-rated')).body.rating.state === 'requested');
+      await s.api('POST', '/v1/callouts/h-rated/rating', { rating: 5, comment: 'Thank you' });
+      return ['incident-h-rated', lifecycleWorkflowId(id)];
+    },
+    { pollIntervalMs: 200, ratingWindowMs: 60_000 },
+  ],
+  [
+    'continued-as-new',
+    async (s) => {
+      const id = await openIncident(s, 'h-can');
+      await eventually(async () => (await s.api('GET', '/v1/callouts/h-can')).body.status === 'closed', 60_000);
+      return ['incident-h-can', lifecycleWorkflowId(id)];
+    },
+    { pollIntervalMs: 100, continueAsNewEvents: 50, registerWebhook: true, simulator: { autopilot: { enabled: true, stepMs: 1000, emitWebhooks: true } } },
+  ],
+];
+
+try {
+  for (const [name, run, opts] of scenarios) {
+    const stack = await startStack(env, opts);
+    try {
+      await save(name, await run(stack));
+    } finally {
+      await stack.close();
+    }
+  }
+} finally {
+  await env.teardown();
+}
