@@ -118,15 +118,14 @@ export function createActivities(deps: ActivityDeps) {
     ): Promise<void> {
       const { auraCalloutId, incidentWorkflowId, ...attach } = input;
       await temporal.workflow.signalWithStart('calloutLifecycleWorkflow', {
-        workflowId: lifecycleWorkflowId(input.auraCalloutId),
+        workflowId: lifecycleWorkflowId(auraCalloutId),
         taskQueue: deps.taskQueue,
-        args: [{ auraCalloutId: input.auraCalloutId }],
+        args: [{ auraCalloutId }],
         // The creator knows AURA just returned this callout as active, so a fresh run is right if an old one ended.
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         signal: attachIncidentSignal,
         signalArgs: [{ ...attach, workflowId: incidentWorkflowId }],
       });
-      void auraCalloutId;
     },
 
     /** One poll: read the callout and reduce it to an observation. */

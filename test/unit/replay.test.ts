@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/stack.js';
 
@@ -21,7 +20,7 @@ describe('replay of recorded histories', () => {
   it('replays every one of them without a determinism error', async () => {
     const histories = files.map((f) => {
       const { workflowId, history } = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-      return { workflowId: `${workflowId}:${f}`, history: historyFromJSON(history) };
+      return { workflowId: `${workflowId}:${f}`, history };
     });
     const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories);
     let n = 0;
