@@ -4,6 +4,7 @@ import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Incident } from '../domain/incident.js';
 import { incidentWorkflowId, lifecycleWorkflowId, temporalUiLink } from '../domain/incident.js';
+import { ACTIVE_PHASES } from '../domain/status.js';
 import { CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
 import type { IncidentInput, IncidentRequest } from '../workflows/incident.js';
 import {
@@ -28,7 +29,6 @@ export interface IncidentServiceOptions {
   temporalUiUrl: string | null;
 }
 
-const ACTIVE_PHASES = ['requested', 'dispatched', 'on_scene', 'completed', 'cancelled'];
 
 /** Temporal being unreachable is a 503 the caller can retry, never a 500. */
 export function temporalUnavailable(err: unknown): ApiError {

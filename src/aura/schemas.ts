@@ -132,35 +132,15 @@ export const CalloutList = z.union([
   z.looseObject({ callouts: z.array(CalloutCreated) }).transform((w) => w.callouts),
 ]);
 
-export const FixedLocationCalloutResponse = z.union([
-  z.looseObject({ callout: CalloutCreated, externalReferenceId: nullish(z.string()) }).transform((w) => w.callout),
-  CalloutCreated,
-]);
 
 export const CalloutEventList = z.union([
   z.array(CalloutEventWire),
   z.looseObject({ events: z.array(CalloutEventWire) }).transform((w) => w.events),
 ]);
 
-export const MessageResponse = z.looseObject({ message: nullish(z.string()) });
 
 // ---- Customers and subscriptions ----------------------------------------------------------------------------
 
-export const CustomerWire = z.looseObject({
-  id: z.number(),
-  name: nullish(z.string()),
-  surname: nullish(z.string()),
-  mobile: nullish(z.string()),
-  firstName: nullish(z.string()),
-  lastName: nullish(z.string()),
-  mobileNumber: nullish(z.string()),
-  email: nullish(z.string()),
-  externalReferenceId: nullish(z.string()),
-});
-export const CustomerResponse = z.union([
-  z.looseObject({ customer: CustomerWire }).transform((w) => w.customer),
-  CustomerWire,
-]);
 
 /** A subscription has no status field: it is active while now is within validFrom–validTo and CancelledDate is null. */
 export const SubscriptionWire = z.looseObject({

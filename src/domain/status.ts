@@ -18,6 +18,9 @@ export type Phase = 'requested' | 'dispatched' | 'on_scene' | 'completed' | 'can
 
 export const PHASES: readonly Phase[] = ['requested', 'dispatched', 'on_scene', 'completed', 'cancelled', 'closed', 'failed'];
 
+/** Phases of an incident still in progress (the list filter `status=active`). */
+export const ACTIVE_PHASES: readonly Phase[] = PHASES.filter((p) => p !== 'closed' && p !== 'failed');
+
 interface KnownStatus {
   /** How far along the lifecycle a status is; a status is applied only when it moves the rank forward. */
   rank: number;

@@ -67,6 +67,8 @@ export interface Stack {
   /** fetch against the API, JSON in and out. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   sim_(method: string, path: string, body?: unknown): Promise<any>;
+  /** Read the incident until `pred` holds, and return it. */
+  incidentWhen(incidentId: string, pred: (incident: any) => boolean, timeoutMs?: number): Promise<any>;
   /** A new simulator customer holding an active subscription. */
   newCustomer(): Promise<number>;
   close(): Promise<void>;
@@ -157,6 +159,11 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     workers,
     api: (method, path, body, headers) => json(apiUrl, method, path, body, headers),
     sim_: async (method, path, body) => (await json(sim.url, method, path, body)).body,
+    incidentWhen: (incidentId, pred, timeoutMs = 20_000) =>
+      eventually(async () => {
+        const r = await json(apiUrl, 'GET', `/v1/callouts/${incidentId}`);
+        return r.status === 200 && pred(r.body) ? r.body : null;
+      }, timeoutMs),
     newCustomer: async () => {
       const r = await json(sim.panicApiUrl, 'POST', '/v2/customers', {
         customer: { name: 'Test', surname: 'Customer', mobile: `+2782${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}` },

@@ -16,12 +16,7 @@ after(async () => {
   await env?.teardown();
 });
 
-async function untilClosed(stack: Stack, incidentId: string, timeoutMs = 30_000) {
-  return eventually(async () => {
-    const r = await stack.api('GET', `/v1/callouts/${incidentId}`);
-    return r.status === 200 && r.body.status === 'closed' ? r.body : null;
-  }, timeoutMs);
-}
+const untilClosed = (stack: Stack, incidentId: string, timeoutMs = 30_000) => stack.incidentWhen(incidentId, (b) => b.status === 'closed', timeoutMs);
 
 describe('a callout followed by webhooks', () => {
   let stack: Stack;

@@ -24,12 +24,7 @@ async function open(stack: Stack, incidentId: string, extra: Record<string, unkn
   return eventually(async () => (await stack.api('GET', `/v1/callouts/${incidentId}`)).body.auraCalloutId);
 }
 
-async function until(stack: Stack, incidentId: string, pred: (b: any) => boolean, timeoutMs = 20_000) {
-  return eventually(async () => {
-    const b = (await stack.api('GET', `/v1/callouts/${incidentId}`)).body;
-    return pred(b) ? b : null;
-  }, timeoutMs);
-}
+const until = (stack: Stack, incidentId: string, pred: (b: any) => boolean) => stack.incidentWhen(incidentId, pred);
 
 const requests = async (stack: Stack, re: RegExp, method = 'POST') =>
   (await stack.sim_('GET', '/__sim/requests')).filter((r: any) => r.method === method && re.test(r.path));
