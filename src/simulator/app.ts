@@ -306,8 +306,10 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   app.use((req, res, next) => {
     publicBase = `${req.protocol}://${req.get('host') ?? '127.0.0.1:4010'}`;
     if (!req.path.startsWith('/__sim')) {
+      // Logged when the request arrives (the rate AURA sees), written once the status is known.
+      const at = nowIso();
       res.on('finish', () => {
-        state.requests.push({ at: nowIso(), method: req.method, path: req.originalUrl.split('?')[0]!, status: res.statusCode });
+        state.requests.push({ at, method: req.method, path: req.originalUrl.split('?')[0]!, status: res.statusCode });
         if (state.requests.length > 200_000) state.requests.splice(0, 100_000);
       });
     }
