@@ -6,6 +6,8 @@ import { AuraClient } from './aura/client.js';
 import { createApp } from './api/app.js';
 import type { Env } from './config.js';
 import type { Logger } from './logger.js';
+import { dataConverterFor } from './temporal/codec.js';
+import { payloadKeysOf } from './temporal/connection.js';
 import { createCalloutWorkers, type CalloutWorkers } from './worker/worker.js';
 
 export function auraClientFromEnv(env: Env): AuraClient {
@@ -15,6 +17,7 @@ export function auraClientFromEnv(env: Env): AuraClient {
     clientSecret: env.AURA_CLIENT_SECRET,
     staticToken: env.AURA_STATIC_TOKEN,
     timeoutMs: env.AURA_TIMEOUT_MS,
+    maxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
   });
 }
 
@@ -35,6 +38,7 @@ export function workersFromEnv(env: Env, connection: NativeConnection, client: C
     platformEventsUrl: env.PLATFORM_EVENTS_URL,
     platformEventsSecret: env.PLATFORM_EVENTS_SECRET,
     auraMaxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
+    dataConverter: dataConverterFor(payloadKeysOf(env)),
   });
 }
 
@@ -50,5 +54,8 @@ export function appFromEnv(env: Env, client: Client, log: Logger): Express {
     webhookIpAllowlist: env.WEBHOOK_IP_ALLOWLIST,
     responseTypes: env.RESPONSE_TYPES,
     auraBaseUrl: env.AURA_BASE_URL,
+    payloadKeys: payloadKeysOf(env),
+    codecAuthToken: env.CODEC_AUTH_TOKEN,
+    codecOpenWithoutToken: env.NODE_ENV !== 'production',
   });
 }

@@ -5,6 +5,8 @@ import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../logger.js';
+import { createCodecRouter } from './codec.js';
+import type { PayloadKeys } from '../temporal/codec.js';
 import { ApiError, errorHandler, notFoundHandler, parseOrThrow } from './errors.js';
 import { createIncidentService } from './incidents.js';
 import { CancelBody, CreateCalloutBody, IncidentIdParam, ListCalloutsQuery, LocationBody, NoteBody, RatingBody } from './schemas.js';
@@ -23,6 +25,11 @@ export interface AppOptions {
   /** Response type names (SECURITY, …) → AURA responseTypeId. */
   responseTypes: Record<string, number>;
   auraBaseUrl?: string;
+  /** Payload encryption keys: when given, the API serves the remote codec endpoint under /codec. */
+  payloadKeys?: PayloadKeys | null;
+  codecAuthToken?: string | undefined;
+  /** Serve the codec endpoint without a token (development); in production it needs CODEC_AUTH_TOKEN. */
+  codecOpenWithoutToken?: boolean;
 }
 
 export function createApp(opts: AppOptions): Express {
@@ -68,6 +75,11 @@ export function createApp(opts: AppOptions): Express {
     if (problems.length) res.status(503).json({ status: 'not_ready', problems });
     else res.json({ status: 'ready' });
   });
+
+  if (opts.payloadKeys && (opts.codecAuthToken || opts.codecOpenWithoutToken)) {
+    const origins = [opts.temporalUiUrl, 'http://localhost:8233', 'http://127.0.0.1:8233'].filter((o): o is string => Boolean(o)).map((o) => new URL(o).origin);
+    app.use('/codec', createCodecRouter({ keys: opts.payloadKeys, authToken: opts.codecAuthToken, allowedOrigins: origins }));
+  }
 
   // The receiver reads its own raw body (size limit, lenient JSON for AURA's documented payloads).
   app.use(

@@ -2,6 +2,7 @@
 // the Panic API on a second task queue whose server-side rate limit is the global cap on requests to AURA.
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { AuraClient } from '../aura/client.js';
 import { createActivities } from '../activities/index.js';
@@ -29,6 +30,8 @@ export interface CalloutWorkerOptions {
   auraMaxRequestsPerSecond: number;
   /** A prebuilt bundle (tests bundle once per file; production ships one). */
   workflowBundle?: WorkflowBundle;
+  /** The payload codec (encryption) when TEMPORAL_PAYLOAD_KEY is set; the client must carry the same one. */
+  dataConverter?: DataConverter | undefined;
 }
 
 export interface CalloutWorkers {
@@ -70,6 +73,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities,
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
   });
   const aura = await Worker.create({
     connection: opts.connection,
@@ -77,6 +81,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     taskQueue: auraTaskQueue,
     activities,
     maxTaskQueueActivitiesPerSecond: opts.auraMaxRequestsPerSecond,
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
   });
   return {
     main,
