@@ -80,6 +80,8 @@ export const EnvSchema = z.object({
   WEBHOOK_TOKEN: z.string().min(8, 'must be at least 8 characters').default('dev-webhook-token'),
   WEBHOOK_AUTH_HEADER: z.string().default('authorization'),
   WEBHOOK_IP_ALLOWLIST: csv.optional(),
+  /** Proxies trusted to set X-Forwarded-For (Express "trust proxy": "loopback", IPs/CIDRs, or a hop count). Unset: none. */
+  TRUST_PROXY: z.string().optional(),
 
   // Simulator (npm run sim / npm run dev)
   SIM_HOST: z.string().default('127.0.0.1'),
