@@ -105,7 +105,7 @@ export function createApp(opts: AppOptions): Express {
     let responseTypeId = body.responseTypeId;
     if (responseTypeId === undefined) {
       const name = (body.responseType ?? 'SECURITY').toUpperCase();
-      responseTypeId = opts.responseTypes[name];
+      responseTypeId = Object.hasOwn(opts.responseTypes, name) ? opts.responseTypes[name] : undefined;
       if (responseTypeId === undefined) {
         throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [
           { path: 'responseType', message: `unknown response type; configured: ${Object.keys(opts.responseTypes).join(', ')}` },
