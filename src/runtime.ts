@@ -50,5 +50,10 @@ export function appFromEnv(env: Env, client: Client, log: Logger): Express {
     webhookIpAllowlist: env.WEBHOOK_IP_ALLOWLIST,
     responseTypes: env.RESPONSE_TYPES,
     auraBaseUrl: env.AURA_BASE_URL,
+    onboarding: {
+      settings: { confirmWaitMs: env.ONBOARDING_CONFIRM_WAIT_MS, customerLookupWaitMs: Math.max(30_000, env.ONBOARDING_CONFIRM_WAIT_MS), readBackAttempts: 5 },
+      defaultSubscriptionDays: env.SUBSCRIPTION_DEFAULT_DAYS,
+      subscriptionGrace: env.SUBSCRIPTION_GRACE,
+    },
   });
 }

@@ -9,6 +9,7 @@ import { ApiError, errorHandler, notFoundHandler, parseOrThrow } from './errors.
 import { createIncidentService } from './incidents.js';
 import { CancelBody, CreateCalloutBody, IncidentIdParam, ListCalloutsQuery, LocationBody, NoteBody, RatingBody } from './schemas.js';
 import { createWebhookRouter } from './webhooks.js';
+import { createOnboardingRouter, createOnboardingService, type OnboardingServiceOptions } from './onboarding.js';
 
 export interface AppOptions {
   client: Client;
@@ -23,6 +24,9 @@ export interface AppOptions {
   /** Response type names (SECURITY, …) → AURA responseTypeId. */
   responseTypes: Record<string, number>;
   auraBaseUrl?: string;
+  /** Customer onboarding and the subscription intake rule (defaults: no grace, 15 s webhook wait). */
+  onboarding?: Partial<Omit<OnboardingServiceOptions, 'client' | 'taskQueue'>>;
+  customerRouteWaitMs?: number;
 }
 
 export function createApp(opts: AppOptions): Express {
@@ -78,8 +82,17 @@ export function createApp(opts: AppOptions): Express {
       authHeader: opts.webhookAuthHeader ?? 'authorization',
       ipAllowlist: opts.webhookIpAllowlist,
       log: opts.log,
+      ...(opts.customerRouteWaitMs !== undefined ? { customerRouteWaitMs: opts.customerRouteWaitMs } : {}),
     }),
   );
+  const onboarding = createOnboardingService({
+    client: opts.client,
+    taskQueue: opts.taskQueue,
+    settings: { confirmWaitMs: 15_000, customerLookupWaitMs: 30_000, readBackAttempts: 5, ...opts.onboarding?.settings },
+    defaultSubscriptionDays: opts.onboarding?.defaultSubscriptionDays ?? 365,
+    subscriptionGrace: opts.onboarding?.subscriptionGrace ?? false,
+  });
+  app.use('/v1', createOnboardingRouter(onboarding));
 
   const v1 = express.Router();
   v1.use(express.json({ limit: '1mb', type: () => true }));
@@ -96,6 +109,7 @@ export function createApp(opts: AppOptions): Express {
         ]);
       }
     }
+    await onboarding.assertLiveCalloutAllowed(body.customerId, body.test === true);
     const { created, incident } = await incidents.open(
       {
         customerId: body.customerId,
