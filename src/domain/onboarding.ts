@@ -106,8 +106,8 @@ export function currentSubscription(s: OnboardingState, nowMs: number): (Subscri
 
 function record(s: OnboardingState, before: OnboardingStatus, at: string, source: EventSource, event: string | undefined, nowMs: number): void {
   const after = statusOf(s, nowMs);
-  const last = s.timeline[s.timeline.length - 1];
-  if (last && last.status === after && after === before) return;
+  // Each distinct transition once; an event that changes nothing visible adds no entry.
+  if (after === before) return;
   s.timeline.push({ at, status: after, source, ...(event ? { event } : {}) });
   if (s.timeline.length > MAX_TIMELINE) s.timeline.splice(0, s.timeline.length - MAX_TIMELINE);
 }

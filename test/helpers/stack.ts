@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { AuraClient } from '../../src/aura/client.js';
-import { createApp } from '../../src/api/app.js';
+import { createApp, type AppOptions } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/app.js';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes.js';
@@ -55,6 +55,9 @@ export interface StackOptions {
   /** Register the receiver with the simulator (webhooks flow). */
   registerWebhook?: boolean;
   webhookEvents?: string[];
+  /** Onboarding settings and the subscription intake rule (see src/api/onboarding.ts). */
+  onboarding?: AppOptions['onboarding'];
+  customerRouteWaitMs?: number;
 }
 
 export interface Stack {
@@ -112,6 +115,8 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     webhookToken: WEBHOOK_TOKEN,
     responseTypes: { SECURITY: 1, MEDICAL: 2 },
     auraBaseUrl: sim.panicApiUrl,
+    onboarding: { settings: { confirmWaitMs: 1_500, customerLookupWaitMs: 10_000, readBackAttempts: 5 }, ...opts.onboarding },
+    ...(opts.customerRouteWaitMs !== undefined ? { customerRouteWaitMs: opts.customerRouteWaitMs } : {}),
   });
   const server: Server = await new Promise((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
