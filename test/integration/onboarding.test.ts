@@ -198,6 +198,55 @@ describe('customer onboarding', () => {
     assert.ok(reads.length <= 12, `${reads.length} reads`);
   });
 
+  it('SUBSCRIPTION_UPDATED (array, by subscription id), SUBSCRIPTION_CANCELLED_FAILED and UPDATED_CUSTOMER reach the customer\'s workflow', async () => {
+    const p = person('events');
+    await stack.api('POST', '/v1/customers/onboarding', p);
+    const active = await onboardingWhen(p.customerRef, (b) => b.status === 'active');
+    const subId = active.subscription.id;
+    const post = (body: object) => stack.api('POST', '/webhooks/aura', JSON.stringify(body), { 'content-type': 'application/json', ...auth });
+
+    // AURA's SUBSCRIPTION_UPDATED names no customer on the subscription: it is routed by the subscription id.
+    const renewedTo = new Date(Date.now() + 2 * 365 * 86_400_000).toISOString();
+    const now = new Date().toISOString();
+    const upd = await post({
+      links: [],
+      subscription: [{ id: subId, subscriptionTypeId: 12, validFrom: active.subscription.validFrom, validTo: renewedTo, CancelledDate: null, CancelledReason: null, updatedAt: now }],
+      message: 'SUBSCRIPTION_UPDATED',
+    });
+    assert.equal(upd.status, 200);
+    assert.equal(upd.body.status, 'accepted');
+    const renewed = await onboardingWhen(p.customerRef, (b) => b.subscription.validTo === renewedTo);
+    assert.equal(renewed.status, 'active');
+
+    const failed = await post({ message: 'SUBSCRIPTION_CANCELLED_FAILED', subscription: { id: subId } });
+    assert.equal(failed.body.status, 'accepted');
+    const withFailure = await onboardingWhen(p.customerRef, (b) => b.cancellationFailed !== null);
+    assert.equal(withFailure.cancellationFailed.subscriptionId, subId);
+    assert.equal(withFailure.status, 'active');
+
+    // UPDATED_CUSTOMER, as the simulator emits it after a profile update.
+    const put = await fetch(`${stack.sim.panicApiUrl}/v2/customers/${active.auraCustomerId}`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ customer: { vehicleColour: 'blue' } }),
+    });
+    assert.equal(put.status, 200);
+    await onboardingWhen(p.customerRef, (b) => b.customerUpdatedAt !== null);
+  });
+
+  it('a subscription that lapses at validTo makes the customer not active by the clock alone', async () => {
+    const p = { ...person('lapse'), validTo: new Date(Date.now() + 4_000).toISOString() };
+    assert.equal((await stack.api('POST', '/v1/customers/onboarding', p)).status, 202);
+    const active = await onboardingWhen(p.customerRef, (b) => b.status === 'active');
+    // The API computes activity with the real clock; the workflow's own timer at validTo records the transition.
+    const lapsed = await onboardingWhen(p.customerRef, (b) => b.status === 'cancelled' && b.timeline.at(-1).source === 'clock', 20_000);
+    assert.match(lapsed.reason, /^SUBSCRIPTION_EXPIRED/);
+    assert.equal(lapsed.timeline.at(-1).status, 'cancelled');
+    const refused = await stack.api('POST', '/v1/callouts', { customerId: active.auraCustomerId, location: live });
+    assert.equal(refused.status, 422);
+    assert.equal(refused.body.error.code, 'SUBSCRIPTION_INACTIVE');
+  });
+
   it('a subscription event for a customer without onboarding is acknowledged, not an error', async () => {
     const r = await stack.api(
       'POST',
