@@ -17,7 +17,11 @@ let n = 0;
 
 before(async () => {
   env = await startTemporal();
-  stack = await startStack(env, { registerWebhook: true, webhookEvents: [...DEFAULT_WEBHOOK_EVENTS] });
+  stack = await startStack(env, {
+    registerWebhook: true,
+    webhookEvents: [...DEFAULT_WEBHOOK_EVENTS],
+    onboarding: { settings: { confirmWaitMs: 1_500, customerLookupWaitMs: 3_000, readBackAttempts: 5 } },
+  });
 });
 after(async () => {
   await stack?.close();
@@ -102,6 +106,25 @@ describe('customer onboarding', () => {
     assert.equal(faults.lostAnswers.length, 1, 'the first answer was really lost');
     const creates = (await requests()).filter((q) => q.method === 'POST' && q.path === '/panic-api/v2/customers');
     assert.ok(creates.some((q) => q.status === 409), 'the retry met AURA\'s duplicate-mobile answer');
+  });
+
+  it('with the create answer and every webhook lost, onboarding fails naming the cause; POSTing again with auraCustomerId adopts the customer', async () => {
+    await stack.sim_('PUT', '/__sim/faults', { webhookDropRate: 1 });
+    await stack.sim_('PUT', '/__sim/onboarding-faults', { loseCustomerCreateAnswers: 1 });
+    const p = person('adopt');
+    assert.equal((await stack.api('POST', '/v1/customers/onboarding', p)).status, 202);
+    const failed = await onboardingWhen(p.customerRef, (b) => b.status === 'failed');
+    assert.match(failed.reason, /^CUSTOMER_EXISTS: /);
+    assert.match(failed.reason, /auraCustomerId/);
+    const customers = await stack.sim_('GET', `/__sim/customers?externalReferenceId=${p.customerRef}`);
+    assert.equal(customers.length, 1);
+
+    const again = await stack.api('POST', '/v1/customers/onboarding', { ...p, auraCustomerId: customers[0].id });
+    assert.equal(again.status, 202, 'a failed onboarding may be started again');
+    const done = await onboardingWhen(p.customerRef, (b) => b.status === 'active');
+    assert.equal(done.auraCustomerId, customers[0].id);
+    assert.equal(done.confirmedBy, 'read_back');
+    assert.equal((await stack.sim_('GET', `/__sim/customers?externalReferenceId=${p.customerRef}`)).length, 1, 'still one customer');
   });
 
   it('a cancelled subscription makes the customer not active, and a live callout for them answers 422 SUBSCRIPTION_INACTIVE', async () => {
