@@ -11,6 +11,7 @@ import {
   onboardingView,
   onboardingWorkflowId,
   reasonOf,
+  refusesLiveCallouts,
   stateFromMemo,
   statusOf,
   type OnboardingMemo,
@@ -117,7 +118,8 @@ export function createOnboardingService(opts: OnboardingServiceOptions) {
   /**
    * The intake rule. A customer is known when a link workflow maps its AURA id to an onboarding; its memo says
    * which subscriptions cover the customer, and activity is computed now (validFrom–validTo, CancelledDate null).
-   * Two describes, no worker and no AURA call. Unknown customers are left to AURA.
+   * Two describes, no worker and no AURA call. Unknown customers, and customers whose onboarding is still in
+   * progress, are left to AURA (see refusesLiveCallouts).
    */
   async function assertLiveCalloutAllowed(customerId: number, test: boolean): Promise<void> {
     if (opts.subscriptionGrace || test) return;
@@ -134,8 +136,8 @@ export function createOnboardingService(opts: OnboardingServiceOptions) {
     if (!memo) return;
     const state = stateFromMemo(memo);
     const now = Date.now();
+    if (!refusesLiveCallouts(state, now)) return;
     const status = statusOf(state, now);
-    if (status === 'active') return;
     const reason = reasonOf(state, now);
     throw new ApiError(
       422,

@@ -257,3 +257,15 @@ export function onboardingView(s: OnboardingState, createdAt: string, nowMs: num
     createdAt,
   };
 }
+
+/**
+ * The intake rule's question: does our record positively say this customer has no active subscription? Only AURA's
+ * own word counts: a confirmed subscription that was cancelled or lapsed (`cancelled`), or a read-back that showed
+ * none active (`SUBSCRIPTION_NOT_CONFIRMED`). While onboarding is in progress, or failed for another reason, the
+ * subscription may well be active at AURA already: refusing an emergency on a guess is worse than AURA's 403.
+ */
+export function refusesLiveCallouts(s: OnboardingState, nowMs: number): boolean {
+  const status = statusOf(s, nowMs);
+  if (status === 'cancelled') return true;
+  return status === 'failed' && (s.failure ?? '').startsWith('SUBSCRIPTION_NOT_CONFIRMED');
+}

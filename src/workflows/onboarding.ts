@@ -116,8 +116,20 @@ export async function onboardingWorkflow(input: OnboardingInput): Promise<Onboar
   };
 
   setHandler(getOnboardingQuery, () => ({ state, createdAt: input.createdAt }));
+  // A subscription event can reach this workflow before it knows its AURA customer id (the link is started as soon
+  // as AURA answers, the answer is processed a moment later): keep it until the id is known, then apply it.
+  const early: CustomerEvent[] = [];
+  const flushEarly = () => {
+    if (state.auraCustomerId === null) return;
+    for (const ev of early.splice(0)) apply(ev);
+  };
   setHandler(customerEventSignal, (ev) => {
+    if (state.auraCustomerId === null && ev.event.startsWith('SUBSCRIPTION')) {
+      if (early.length < 50) early.push(ev);
+      return;
+    }
     apply(ev);
+    flushEarly();
     publish();
   });
 
@@ -151,6 +163,7 @@ export async function onboardingWorkflow(input: OnboardingInput): Promise<Onboar
     if (req.auraCustomerId !== undefined) {
       await linkAuraIds({ ...linkBase, customerId: req.auraCustomerId });
       state = setCustomer(state, req.auraCustomerId, null);
+      flushEarly();
     } else {
       let created;
       try {
@@ -180,6 +193,7 @@ export async function onboardingWorkflow(input: OnboardingInput): Promise<Onboar
         await linkAuraIds({ ...linkBase, customerId: state.auraCustomerId! });
       }
     }
+    flushEarly();
     state = setPhase(state, 'customer_created', at(), now());
     version++;
     publish();

@@ -10,6 +10,7 @@ import {
   initialOnboarding,
   memoOf,
   onboardingView,
+  refusesLiveCallouts,
   setCustomer,
   setPhase,
   stateFromMemo,
@@ -119,5 +120,17 @@ describe('onboarding state', () => {
   it('an unconfirmed read-back showing no active subscription leaves the phase', () => {
     const s = applyCustomerEvent(requested(5, 6), customerEventFromReadBack(5, [], at), NOW).state;
     assert.equal(statusOf(s, NOW), 'subscription_requested');
+  });
+
+  it('the intake rule refuses only on AURA\'s own word: cancelled or lapsed, or a read-back showing none active', () => {
+    const inProgress = requested(5, 6);
+    assert.equal(refusesLiveCallouts(inProgress, NOW), false, 'mid-onboarding the subscription may already be active at AURA');
+    assert.equal(refusesLiveCallouts(setPhase(inProgress, 'failed', at, NOW, 'SUBSCRIPTION_READ_BACK_FAILED: 503'), NOW), false);
+    assert.equal(refusesLiveCallouts(setPhase(inProgress, 'failed', at, NOW, 'SUBSCRIPTION_NOT_CONFIRMED: AURA shows no subscription'), NOW), true);
+    let s = applyCustomerEvent(inProgress, customerEventFromReadBack(5, [{ id: 6, customerId: 5, subscriptionTypeId: 1, validFrom: '2026-01-01T00:00:00Z', validTo: '2026-07-01T00:00:00Z', cancelledDate: null, cancelledReason: null, dependantCustomerIds: [] }], at), NOW).state;
+    assert.equal(refusesLiveCallouts(s, NOW), false);
+    assert.equal(refusesLiveCallouts(s, Date.parse('2026-08-01T00:00:00Z')), true);
+    s = applyCustomerEvent(s, { key: 'c', event: 'SUBSCRIPTION_CANCELLED', source: 'webhook', at, subscriptions: [{ id: 6, customerId: 5, subscriptionTypeId: 1, validFrom: '2026-01-01T00:00:00Z', validTo: '2026-07-01T00:00:00Z', cancelledDate: at, cancelledReason: 'x', dependantCustomerIds: [] }] }, NOW).state;
+    assert.equal(refusesLiveCallouts(s, NOW), true);
   });
 });
