@@ -46,7 +46,7 @@ async function onboardingWhen(ref: string, pred: (b: any) => boolean, timeoutMs 
   }, timeoutMs);
 }
 
-async function requests(): Promise<{ method: string; path: string; status: number }[]> {
+async function requests(): Promise<{ at: string; method: string; path: string; status: number }[]> {
   return stack.sim_('GET', '/__sim/requests');
 }
 
@@ -217,6 +217,11 @@ describe('customer onboarding', () => {
     const reads = (await requests()).slice(start).filter((q) => q.method === 'GET' && /\/subscriptions$/.test(q.path));
     const limited = reads.filter((q) => q.status === 429);
     assert.ok(limited.length >= 1, 'the limit was hit');
+    // After a 429 the same customer's next read waits for Retry-After (at least 1 s here).
+    for (const q of limited) {
+      const next = reads.find((r) => r.path === q.path && Date.parse(r.at) > Date.parse(q.at));
+      if (next) assert.ok(Date.parse(next.at) - Date.parse(q.at) >= 900, `${q.path}: next read ${Date.parse(next.at) - Date.parse(q.at)} ms after a 429`);
+    }
     // Retry-After was honoured: the reads did not hammer the route (3 customers, each read back until active).
     assert.ok(reads.length <= 12, `${reads.length} reads`);
   });
