@@ -127,6 +127,19 @@ describe('customer onboarding', () => {
     assert.equal((await stack.sim_('GET', `/__sim/customers?externalReferenceId=${p.customerRef}`)).length, 1, 'still one customer');
   });
 
+  it('adopting an existing AURA customer without a subscription requests one (POST /v2/subscriptions) and confirms it', async () => {
+    // The simulator's seed customer 184733 holds no subscription.
+    const p = { ...person('seed'), auraCustomerId: 184733 };
+    assert.equal((await stack.api('POST', '/v1/customers/onboarding', p)).status, 202);
+    const done = await onboardingWhen(p.customerRef, (b) => b.status === 'active');
+    assert.equal(done.auraCustomerId, 184733);
+    assert.equal(done.confirmedBy, 'webhook');
+    const log = await requests();
+    assert.ok(log.some((q) => q.method === 'POST' && q.path === '/panic-api/v2/subscriptions' && q.status === 201));
+    const [c] = (await stack.sim_('GET', '/__sim/customers')).filter((x: any) => x.id === 184733);
+    assert.equal(c.subscriptions.length, 1);
+  });
+
   it('a cancelled subscription makes the customer not active, and a live callout for them answers 422 SUBSCRIPTION_INACTIVE', async () => {
     const p = person('cancel');
     await stack.api('POST', '/v1/customers/onboarding', p);
