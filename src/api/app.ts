@@ -11,6 +11,7 @@ import { ApiError, errorHandler, notFoundHandler, parseOrThrow } from './errors.
 import { createIncidentService } from './incidents.js';
 import { CancelBody, CreateCalloutBody, IncidentIdParam, ListCalloutsQuery, LocationBody, NoteBody, RatingBody } from './schemas.js';
 import { createWebhookRouter } from './webhooks.js';
+import { createOnboardingRouter, createOnboardingService, type OnboardingServiceOptions } from './onboarding.js';
 
 export interface AppOptions {
   client: Client;
@@ -33,6 +34,9 @@ export interface AppOptions {
   codecAuthToken?: string | undefined;
   /** Serve the codec endpoint without a token (development); in production it needs CODEC_AUTH_TOKEN. */
   codecOpenWithoutToken?: boolean;
+  /** Customer onboarding and the subscription intake rule (defaults: no grace, 15 s webhook wait). */
+  onboarding?: Partial<Omit<OnboardingServiceOptions, 'client' | 'taskQueue'>>;
+  customerRouteWaitMs?: number;
 }
 
 export function createApp(opts: AppOptions): Express {
@@ -94,8 +98,17 @@ export function createApp(opts: AppOptions): Express {
       ipAllowlist: opts.webhookIpAllowlist,
       log: opts.log,
       ...(opts.onWebhookOutcome ? { onOutcome: opts.onWebhookOutcome } : {}),
+      ...(opts.customerRouteWaitMs !== undefined ? { customerRouteWaitMs: opts.customerRouteWaitMs } : {}),
     }),
   );
+  const onboarding = createOnboardingService({
+    client: opts.client,
+    taskQueue: opts.taskQueue,
+    settings: { confirmWaitMs: 15_000, customerLookupWaitMs: 30_000, readBackAttempts: 5, ...opts.onboarding?.settings },
+    defaultSubscriptionDays: opts.onboarding?.defaultSubscriptionDays ?? 365,
+    subscriptionGrace: opts.onboarding?.subscriptionGrace ?? false,
+  });
+  app.use('/v1', createOnboardingRouter(onboarding));
 
   const v1 = express.Router();
   v1.use(express.json({ limit: '1mb', type: () => true }));
@@ -112,6 +125,7 @@ export function createApp(opts: AppOptions): Express {
         ]);
       }
     }
+    await onboarding.assertLiveCalloutAllowed(body.customerId, body.test === true);
     const { created, incident } = await incidents.open(
       {
         customerId: body.customerId,

@@ -1,7 +1,8 @@
 // `npm run api`: the intake API and webhook receiver on their own, configured from the environment.
 import { ConfigError, loadEnv } from '../config.js';
 import { createLogger } from '../logger.js';
-import { appFromEnv } from '../runtime.js';
+import { registerReceiver, webhookRegistrationFromEnv } from '../aura/webhook-registration.js';
+import { appFromEnv, auraClientFromEnv } from '../runtime.js';
 import { connectClient } from '../temporal/connection.js';
 
 let env;
@@ -19,6 +20,12 @@ const client = await connectClient(env);
 const server = appFromEnv(env, client, log).listen(env.API_PORT, env.API_HOST, () => {
   log.info(`API listening on http://${env.API_HOST}:${env.API_PORT}`);
 });
+if (env.WEBHOOK_REGISTER_ON_START) {
+  // Optional start-up step: register the receiver with AURA. A refusal is logged, not fatal: polling is the ledger.
+  registerReceiver(auraClientFromEnv(env), webhookRegistrationFromEnv(env), (w) => log.warn(w))
+    .then((r) => log.info({ url: r.url, events: r.events.length }, 'webhook registered with AURA'))
+    .catch((err) => log.error({ err: (err as Error).message }, 'webhook registration failed'));
+}
 const stop = () => {
   log.info('shutting down: no new requests');
   server.close(() => {
