@@ -6,18 +6,19 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   getExternalWorkflowHandle,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { searchAttributeWriter } from './search-attribute-writer.js';
 import type * as activities from '../activities/index.js';
 import type { IncidentFailure } from '../domain/incident.js';
-import { lifecycleWorkflowId } from '../domain/incident.js';
+import { INCIDENT_MEMO, lifecycleWorkflowId } from '../domain/incident.js';
 import { platformEventsForChange, type PlatformEvent } from '../domain/platform.js';
 import { phaseOfStatus } from '../domain/status.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey } from '../temporal/search-attributes.js';
@@ -117,6 +118,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
   });
 
   setHandler(getIncidentQuery, view);
+  // The API reads a running incident from this memo (describe), not by a query: no worker has to replay the
+  // workflow to answer a read, however often integrators poll. Written only when the view changed.
+  let memoWritten = '';
+  const writeMemo = () => {
+    const v = view();
+    const key = JSON.stringify(v);
+    if (key === memoWritten) return;
+    memoWritten = key;
+    upsertMemo({ [INCIDENT_MEMO]: v });
+  };
   setHandler(calloutUpdatedSignal, (snap) => {
     // Signals may be duplicated or reordered: keep only the newest view of the callout.
     if (callout === null || snap.version >= callout.version) callout = snap;
@@ -171,6 +182,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
         notes: earlyNotes,
       });
       attached = true;
+      writeMemo();
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
       const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { code?: string; auraMessage?: string } | undefined) : undefined;
@@ -182,6 +194,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       queuePlatform([
         { id: `${input.incidentId}:failed`, type: 'incident.failed', incidentId: input.incidentId, auraCalloutId: null, occurredAt: input.createdAt, phase: 'failed', detail: failure.message },
       ]);
+      writeMemo();
       await condition(platformSettled);
       return view();
     }
@@ -221,13 +234,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       reported.timeline = cv.timeline.length;
       reported.notes = cv.notes.length;
       reported.ratingRequested = ratingRequested;
+      writeMemo();
     }
     if (cv?.done) break;
 
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= config.continueAsNewEvents) {
       await condition(() => allHandlersFinished() && !sending);
-      await continueAsNew<typeof incidentWorkflow>({
+      await makeContinueAsNewFunc<typeof incidentWorkflow>({ memo: { [INCIDENT_MEMO]: view() } })({
         ...input,
         carried: { config, auraCalloutId, callout, outbox: [...outbox], reported, ...(failure ? { failure } : {}) },
       });
