@@ -77,7 +77,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
   const config = c?.config ?? (await getWorkflowConfig());
   const aura = proxyActivities<Acts>({
     taskQueue: config.auraTaskQueue,
-    startToCloseTimeout: '30s',
+    // Short: a create lost with its worker is retried soon, while the callout it may have made is still active and
+    // so can be found (AURA lists only active callouts and has no idempotency key for creates).
+    startToCloseTimeout: '15s',
     // Creating the callout is what the person in danger waits for: retry transient failures for a long time,
     // never a request AURA refused (those fail at once, marked non-retryable by the activity).
     scheduleToCloseTimeout: '15m',
