@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { AuraClient } from '../src/aura/client.js';
 import { ConfigError, loadEnv } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { appFromEnv, workersFromEnv } from '../src/runtime.js';
+import { appFromEnv, fixedLocationApiFromEnv, workersFromEnv } from '../src/runtime.js';
 import { startSimulator } from '../src/simulator/app.js';
 import { connectClient, connectWorker } from '../src/temporal/connection.js';
 import { ensureTemporalCli, PROJECT_ROOT, startDevServer, type RunningDevServer } from '../src/temporal/dev-server.js';
@@ -16,7 +16,8 @@ const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
 
 let env;
 try {
-  env = loadEnv({ LOG_LEVEL: 'warn', ...process.env });
+  // The sample portfolio of a few hundred premises, unless another file is given.
+  env = loadEnv({ LOG_LEVEL: 'warn', PLATFORM_LOCATIONS_FILE: join(PROJECT_ROOT, 'data', 'platform-locations.sample.csv'), ...process.env });
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);
@@ -83,7 +84,7 @@ try {
     await connection.close();
   });
 
-  const app = appFromEnv(env, client, log);
+  const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, log));
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
     s.on('error', reject);

@@ -9,6 +9,7 @@ import { ApiError, errorHandler, notFoundHandler, parseOrThrow } from './errors.
 import { createIncidentService } from './incidents.js';
 import { CancelBody, CreateCalloutBody, IncidentIdParam, ListCalloutsQuery, LocationBody, NoteBody, RatingBody } from './schemas.js';
 import { createWebhookRouter } from './webhooks.js';
+import { createFixedLocationRouter, type FixedLocationApiOptions } from './fixed-locations.js';
 
 export interface AppOptions {
   client: Client;
@@ -23,6 +24,8 @@ export interface AppOptions {
   /** Response type names (SECURITY, …) → AURA responseTypeId. */
   responseTypes: Record<string, number>;
   auraBaseUrl?: string;
+  /** Platform locations, Fixed Location reconciliation and alarm dispatch. */
+  fixedLocations?: FixedLocationApiOptions;
 }
 
 export function createApp(opts: AppOptions): Express {
@@ -151,6 +154,9 @@ export function createApp(opts: AppOptions): Express {
     res.json(await incidents.rate(id, { rating: body.rating, comment: body.comment }));
   });
 
+  if (opts.fixedLocations) {
+    app.use(createFixedLocationRouter({ ...opts.fixedLocations, client: opts.client, taskQueue: opts.taskQueue, responseTypes: opts.responseTypes, incidents }));
+  }
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler(opts.log));

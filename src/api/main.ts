@@ -1,7 +1,7 @@
 // `npm run api`: the intake API and webhook receiver on their own, configured from the environment.
 import { ConfigError, loadEnv } from '../config.js';
 import { createLogger } from '../logger.js';
-import { appFromEnv } from '../runtime.js';
+import { appFromEnv, fixedLocationApiFromEnv } from '../runtime.js';
 import { connectClient } from '../temporal/connection.js';
 
 let env;
@@ -16,7 +16,7 @@ try {
 }
 const log = createLogger({ level: env.LOG_LEVEL, name: 'api' });
 const client = await connectClient(env);
-const server = appFromEnv(env, client, log).listen(env.API_PORT, env.API_HOST, () => {
+const server = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, log)).listen(env.API_PORT, env.API_HOST, () => {
   log.info(`API listening on http://${env.API_HOST}:${env.API_PORT}`);
 });
 const stop = () => {

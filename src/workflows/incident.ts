@@ -15,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
+import type { FixedLocationActivities } from '../activities/fixed-locations.js';
 import type { IncidentFailure } from '../domain/incident.js';
 import { lifecycleWorkflowId } from '../domain/incident.js';
 import { platformEventsForChange, type PlatformEvent } from '../domain/platform.js';
@@ -33,12 +34,15 @@ import {
 } from './messages.js';
 
 export interface IncidentRequest {
-  customerId: number;
+  /** The AURA customer (absent for a Fixed Location callout). */
+  customerId?: number | undefined;
   responseTypeId: number;
   location?: LiveLocation | undefined;
   predefinedLocationId?: number | undefined;
   notes?: string | undefined;
   test?: boolean | undefined;
+  /** Alarm dispatch: create AURA's Fixed Location callout by external reference instead of a customer callout. */
+  fixedLocation?: { externalReferenceId: string; fixedLocationId?: number | undefined } | undefined;
 }
 
 export interface IncidentInput {
@@ -78,6 +82,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     startToCloseTimeout: '30s',
     // Creating the callout is what the person in danger waits for: retry transient failures for a long time,
     // never a request AURA refused (those fail at once, marked non-retryable by the activity).
+    scheduleToCloseTimeout: '15m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
+  });
+
+  const fixedAura = proxyActivities<FixedLocationActivities>({
+    taskQueue: config.auraTaskQueue,
+    startToCloseTimeout: '30s',
     scheduleToCloseTimeout: '15m',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
   });
@@ -157,7 +168,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       { id: `${input.incidentId}:aura-requested`, type: 'incident.aura_requested', incidentId: input.incidentId, auraCalloutId: null, occurredAt: input.createdAt, phase: 'requested', action: 'response_requested' },
     ]);
     try {
-      const created = await aura.createCallout({ incidentId: input.incidentId, ...input.request });
+      const req = input.request;
+      const created = req.fixedLocation
+        ? await fixedAura.createFixedLocationCallout({ incidentId: input.incidentId, ...req.fixedLocation, responseTypeId: req.responseTypeId, test: req.test })
+        : await aura.createCallout({ incidentId: input.incidentId, ...req, customerId: req.customerId ?? 0 });
       auraCalloutId = created.auraCalloutId;
       await attachToLifecycle({
         auraCalloutId,
