@@ -31,10 +31,13 @@ async function sync(stack: Stack, body: Record<string, unknown> = {}): Promise<a
   const r = await stack.api('POST', '/v1/fixed-locations/sync', body);
   assert.equal(r.status, 202, JSON.stringify(r.body));
   assert.ok(r.body.runId);
-  return eventually(async () => {
+  const report = await eventually(async () => {
     const l = await stack.api('GET', '/v1/fixed-locations/sync/latest');
     return l.status === 200 && l.body.runId === r.body.runId && l.body.finishedAt ? l.body : null;
   }, 30_000);
+  // The report is written just before the workflow completes; a sync requested in between joins the finishing run.
+  await stack.env.client.workflow.getHandle(r.body.workflowId).result();
+  return report;
 }
 
 const simLocations = async (stack: Stack): Promise<any[]> => stack.sim_('GET', '/__sim/fixed-locations');
@@ -68,7 +71,8 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     stack = await startStack(env, {
       pollIntervalMs: 300,
       platformEventsUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`,
-      fixedLocations: { batchSize: 7, pageSize: 6 },
+      // Small pages, batches and history threshold: 20 locations take 4 list pages, 3 batches and a continue-as-new.
+      fixedLocations: { batchSize: 7, pageSize: 6, continueAsNewEvents: 20 },
     });
   });
   after(async () => {
@@ -93,6 +97,9 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
       assert.equal(Number(f.latitude), p.latitude);
       assert.equal(typeof f.latitude, 'string');
     }
+    // The run continued as new (bounded history) and still reports under its first run id.
+    const latest = await env.client.workflow.getHandle(`fixed-location-sync-${stack.taskQueue}`).describe();
+    assert.notEqual(latest.runId, report.runId);
     // The per-location read shows the mapping.
     const one = await stack.api('GET', `/v1/platform-locations/${portfolio[0]!.platformLocationId}`);
     assert.equal(one.body.auraFixedLocationIds.length, 1);
