@@ -220,7 +220,7 @@ export interface StoredIndex {
 
 /** The externalReferenceId → AURA id index, and the latest report: JSON files replaced atomically. */
 export class FixedLocationFiles {
-  private cache: { mtimeMs: number; size: number; index: StoredIndex } | null = null;
+  private cache: { ino: number; mtimeMs: number; size: number; index: StoredIndex } | null = null;
 
   constructor(readonly dataDir: string) {}
 
@@ -240,7 +240,7 @@ export class FixedLocationFiles {
     await writeAtomic(this.indexPath, JSON.stringify(index));
   }
 
-  /** The index as last written; re-read only when the file changed (one stat per call). */
+  /** The index as last written; re-read only when the file changed (one stat per call; a rename gives a new inode). */
   readIndex(): StoredIndex | null {
     let st;
     try {
@@ -248,8 +248,8 @@ export class FixedLocationFiles {
     } catch {
       return null;
     }
-    if (!this.cache || this.cache.mtimeMs !== st.mtimeMs || this.cache.size !== st.size) {
-      this.cache = { mtimeMs: st.mtimeMs, size: st.size, index: JSON.parse(readFileSync(this.indexPath, 'utf8')) as StoredIndex };
+    if (!this.cache || this.cache.ino !== st.ino || this.cache.mtimeMs !== st.mtimeMs || this.cache.size !== st.size) {
+      this.cache = { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size, index: JSON.parse(readFileSync(this.indexPath, 'utf8')) as StoredIndex };
     }
     return this.cache.index;
   }
