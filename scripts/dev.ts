@@ -74,6 +74,8 @@ try {
   if (!process.env.AURA_BASE_URL) env.AURA_BASE_URL = sim.panicApiUrl;
 
   const log = createLogger({ level: env.LOG_LEVEL });
+  // Platform locations first, so that the reconciliation the Schedule runs at once sees the sample portfolio.
+  const fixedLocations = await fixedLocationApiFromEnv(env, log);
   const client = await connectClient(env);
   const connection = await connectWorker(env);
   const workers = await workersFromEnv(env, connection, client);
@@ -84,7 +86,7 @@ try {
     await connection.close();
   });
 
-  const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, log));
+  const app = appFromEnv(env, client, log, fixedLocations);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
     s.on('error', reject);

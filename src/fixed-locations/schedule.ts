@@ -20,7 +20,8 @@ export async function ensureFixedLocationSchedule(client: Client, opts: { taskQu
     args: [{ syncWorkflowId }],
   };
   try {
-    await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' } });
+    // The first reconciliation runs at once (a fresh deployment has no index yet), then every interval.
+    await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' }, state: { triggerImmediately: true } });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
