@@ -9,7 +9,7 @@ import { startStack, startTemporal, type Stack } from '../test/helpers/stack.js'
 const LOCATIONS = Number(process.env.BENCH_LOCATIONS ?? 50_000);
 const ALARMS = Number(process.env.BENCH_ALARMS ?? 500);
 /** Alarms per second, sent open-loop (each alarm does not wait for the previous one). */
-const ALARM_RATE = Number(process.env.BENCH_ALARM_RATE ?? 50);
+const ALARM_RATE = Number(process.env.BENCH_ALARM_RATE ?? 10);
 
 const env = await startTemporal();
 const stack: Stack = await startStack(env, {
