@@ -92,12 +92,13 @@ interface BatchResult {
   failed: { ref: string; id?: number; op: 'create' | 'update'; message: string }[];
 }
 
-export function callbackSignature(secret: string, workflowId: string): string {
-  return createHmac('sha256', secret).update(`fixed-location-import:${workflowId}`).digest('hex').slice(0, 32);
+/** The callback URL names the reconciliation (workflow id + first run id) and is signed, since AURA sends no auth. */
+export function callbackSignature(secret: string, workflowId: string, runId: string): string {
+  return createHmac('sha256', secret).update(`fixed-location-import:${workflowId}:${runId}`).digest('hex').slice(0, 32);
 }
 
-export function callbackPath(workflowId: string, secret: string): string {
-  return `/callbacks/aura/fixed-location-import/${encodeURIComponent(workflowId)}/${callbackSignature(secret, workflowId)}`;
+export function callbackPath(workflowId: string, runId: string, secret: string): string {
+  return `/callbacks/aura/fixed-location-import/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/${callbackSignature(secret, workflowId, runId)}`;
 }
 
 function heartbeat(details?: unknown): void {
@@ -235,12 +236,12 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
     },
 
     /** csv mode: upload the complete portfolio as AURA's import file, with the signed callback URL. */
-    async uploadFixedLocationsCsv(input: { runKey: string; workflowId: string }): Promise<{ message: string | null; rows: number }> {
+    async uploadFixedLocationsCsv(input: { runKey: string; workflowId: string; runId: string }): Promise<{ message: string | null; rows: number }> {
       if (!settings.callbackBaseUrl) {
         throw ApplicationFailure.nonRetryable('FIXED_LOCATION_CALLBACK_BASE_URL (or PUBLIC_BASE_URL) must be set in csv mode: AURA POSTs the import result there', 'CONFIGURATION');
       }
       const platform = await files.readScratch<PlatformLocation[]>(input.runKey, 'platform.json');
-      const callbackUrl = settings.callbackBaseUrl.replace(/\/+$/, '') + callbackPath(input.workflowId, settings.callbackSecret);
+      const callbackUrl = settings.callbackBaseUrl.replace(/\/+$/, '') + callbackPath(input.workflowId, input.runId, settings.callbackSecret);
       try {
         const r = await aura.uploadFixedLocationsCsv({ csv: fixedLocationsCsv(platform), callbackUrl, source: 'aura-callouts' });
         return { message: r.message, rows: platform.length };

@@ -7,7 +7,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { alarmContextMessage } from '../domain/fixed-locations.js';
 import { FixedLocationFiles, PlatformLocationBody, PlatformLocationIdSchema, type PlatformLocationStore } from '../fixed-locations/store.js';
 import { callbackSignature } from '../activities/fixed-locations.js';
-import { csvImportResultSignal, fixedLocationSyncWorkflowId } from '../workflows/fixed-location-messages.js';
+import { csvImportResultSignal, fixedLocationSyncWorkflowId, getSyncProgressQuery } from '../workflows/fixed-location-messages.js';
 import type { FixedLocationSyncInput } from '../workflows/fixed-location-sync.js';
 import { ApiError, parseOrThrow } from './errors.js';
 import { temporalUnavailable, type IncidentService } from './incidents.js';
@@ -100,6 +100,19 @@ export function createFixedLocationRouter(
     res.json(report);
   });
 
+  // The reconciliation in progress, if any (the report above is written when a run finishes).
+  router.get('/v1/fixed-locations/sync/current', async (_req, res) => {
+    const handle = client.workflow.getHandle(syncWorkflowId);
+    try {
+      const d = await handle.describe();
+      if (d.status.name !== 'RUNNING') throw new WorkflowNotFoundError('not running', syncWorkflowId, undefined);
+      res.json(await handle.query(getSyncProgressQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'NO_SYNC_RUNNING', 'No Fixed Location reconciliation is running.');
+      throw temporalUnavailable(err);
+    }
+  });
+
   router.post('/v1/alarms', json, async (req, res) => {
     const body = parseOrThrow(AlarmBody, req.body ?? {});
     const incidentId = `alarm-${body.alarmId}`;
@@ -163,9 +176,10 @@ export function createFixedLocationRouter(
   });
 
   // AURA POSTs the CSV import's result here (the URL carries an HMAC of the workflow id: AURA sends no auth).
-  router.post('/callbacks/aura/fixed-location-import/:workflowId/:signature', express.text({ type: () => true, limit: '1mb' }), async (req, res) => {
+  router.post('/callbacks/aura/fixed-location-import/:workflowId/:runId/:signature', express.text({ type: () => true, limit: '1mb' }), async (req, res) => {
     const workflowId = String(req.params.workflowId);
-    const expected = Buffer.from(callbackSignature(opts.callbackSecret, workflowId));
+    const runId = String(req.params.runId);
+    const expected = Buffer.from(callbackSignature(opts.callbackSecret, workflowId, runId));
     const given = Buffer.from(String(req.params.signature));
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw new ApiError(401, 'UNAUTHORIZED', 'The callback URL is not one this service issued.');
@@ -179,7 +193,7 @@ export function createFixedLocationRouter(
     }
     const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 500) : v == null ? null : String(v).slice(0, 500));
     try {
-      await client.workflow.getHandle(workflowId).signal(csvImportResultSignal, { received: true, status: text(body.status), message: text(body.message) });
+      await client.workflow.getHandle(workflowId).signal(csvImportResultSignal, { received: true, runId, status: text(body.status), message: text(body.message) });
       res.json({ status: 'accepted' });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return void res.json({ status: 'ignored', reason: 'no reconciliation is waiting for this import' });

@@ -106,7 +106,9 @@ export class FixedLocationSimState {
   }
 
   byRef(ref: string): SimFixedLocation[] {
-    return this.active().filter((f) => f.externalReferenceId === ref);
+    const out: SimFixedLocation[] = [];
+    for (const f of this.locations.values()) if (f.deletedAt === null && f.externalReferenceId === ref) out.push(f);
+    return out;
   }
 
   create(b: Record<string, unknown>): SimFixedLocation | string {

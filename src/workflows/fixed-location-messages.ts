@@ -4,6 +4,8 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 /** What AURA's CSV import callback said, reduced at the API (no row data reaches the workflow). */
 export interface CsvImportResult {
   received: boolean;
+  /** The reconciliation the callback URL was issued for: a late callback of an earlier import is ignored. */
+  runId?: string;
   status?: string | null;
   message?: string | null;
 }

@@ -64,7 +64,7 @@ export async function fixedLocationSyncWorkflow(input: FixedLocationSyncInput): 
   let importResult: CsvImportResult | undefined;
   setHandler(getSyncProgressQuery, () => progress);
   setHandler(csvImportResultSignal, (r) => {
-    importResult ??= r;
+    if (r.runId === undefined || r.runId === runId) importResult ??= r;
   });
   const finish = async (extra: { refused?: { message: string }; importResult?: CsvImportResult }) => {
     progress.phase = 'finishing';
@@ -78,11 +78,12 @@ export async function fixedLocationSyncWorkflow(input: FixedLocationSyncInput): 
   if (config.mode === 'csv') {
     if (plan.refused) return finish({ refused: { message: plan.message ?? 'refused' } });
     progress.phase = 'uploading';
-    await acts.uploadFixedLocationsCsv({ runKey: runId, workflowId: info.workflowId });
+    await acts.uploadFixedLocationsCsv({ runKey: runId, workflowId: info.workflowId, runId });
     progress.phase = 'awaiting_callback';
     // AURA calls back once; if it never does, reconcile by listing anyway.
     await condition(() => importResult !== undefined, config.callbackTimeoutMs);
-    return finish({ importResult: importResult ?? { received: false } });
+    const { runId: _r, ...result } = importResult ?? { received: false };
+    return finish({ importResult: result });
   }
 
   progress.phase = 'applying';

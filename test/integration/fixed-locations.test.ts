@@ -100,6 +100,7 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     // The run continued as new (bounded history) and still reports under its first run id.
     const latest = await env.client.workflow.getHandle(`fixed-location-sync-${stack.taskQueue}`).describe();
     assert.notEqual(latest.runId, report.runId);
+    assert.equal((await stack.api('GET', '/v1/fixed-locations/sync/current')).body.error.code, 'NO_SYNC_RUNNING');
     // The per-location read shows the mapping.
     const one = await stack.api('GET', `/v1/platform-locations/${portfolio[0]!.platformLocationId}`);
     assert.equal(one.body.auraFixedLocationIds.length, 1);
@@ -287,7 +288,27 @@ describe('Fixed Location reconciliation (csv mode)', () => {
   });
 
   it('a callback with a forged signature is refused', async () => {
-    const r = await stack.api('POST', '/callbacks/aura/fixed-location-import/some-workflow/0123456789abcdef0123456789abcdef', { status: 'COMPLETED' });
+    const r = await stack.api('POST', '/callbacks/aura/fixed-location-import/some-workflow/some-run/0123456789abcdef0123456789abcdef', { status: 'COMPLETED' });
     assert.equal(r.status, 401);
+  });
+});
+
+describe('Fixed Location reconciliation (csv mode, callback lost)', () => {
+  let stack: Stack;
+  before(async () => {
+    // The callback URL points nowhere: AURA's one attempt fails, and the workflow goes on after its timeout.
+    stack = await startStack(env, { fixedLocations: { mode: 'csv', callbackBaseUrl: 'http://127.0.0.1:9', callbackTimeoutMs: 1_500 } });
+  });
+  after(() => stack.close());
+
+  it('reconciles by listing AURA when the callback never comes', async () => {
+    await putAll(stack, samplePortfolio(5, 13, 'L1'));
+    const report = await sync(stack);
+    assert.equal(report.status, 'completed');
+    assert.equal(report.importResult.received, false);
+    assert.match(report.message, /did not call back/);
+    assert.equal(report.counts.created, 5);
+    assert.equal((await simLocations(stack)).length, 5);
+    assert.equal((await stack.sim_('GET', '/__sim/fixed-location-imports'))[0].callbackStatus, 'failed');
   });
 });
