@@ -103,6 +103,17 @@ try {
         if (!first.has(ref)) first.set(ref, Date.parse(q.at));
       }
       for (const [ref, at] of first) latencies.push(at - sentAt.get(ref)!);
+      // Where the time of the slowest goes, from their incident workflows' histories.
+      const slow = [...first].map(([ref, at]) => ({ ref, ms: at - sentAt.get(ref)! })).sort((a, b) => b.ms - a.ms).slice(0, 3);
+      for (const { ref, ms } of slow) {
+        const i = Number(ref.slice(2)) - 1;
+        const alarmNo = Math.round(i / Math.floor(LOCATIONS / ALARMS));
+        const h = await env.client.workflow.getHandle(`incident-alarm-bench-${alarmNo}`).fetchHistory();
+        const t = (e: any) => Number(e.eventTime.seconds) * 1000 + Math.round(e.eventTime.nanos / 1e6);
+        const t0 = t(h.events![0]);
+        const steps = h.events!.slice(0, 12).map((e: any) => `${String(e.eventType).replace('EVENT_TYPE_', '')}+${t(e) - t0}`);
+        console.log(`  slow alarm ${alarmNo} (${ms} ms; POST→start ${t0 - sentAt.get(ref)!} ms): ${steps.join(' ')}`);
+      }
       break;
       for (const q of creates) {
         const ref = decodeURIComponent(q.path.split('/externalRef/')[1]!.split('/')[0]!);

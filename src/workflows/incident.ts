@@ -77,18 +77,11 @@ const { postPlatformEvent } = proxyActivities<Acts>({
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentView> {
   const c = input.carried;
   const config = c?.config ?? (await getWorkflowConfig());
-  const aura = proxyActivities<Acts>({
+  const aura = proxyActivities<Acts & FixedLocationActivities>({
     taskQueue: config.auraTaskQueue,
     startToCloseTimeout: '30s',
     // Creating the callout is what the person in danger waits for: retry transient failures for a long time,
     // never a request AURA refused (those fail at once, marked non-retryable by the activity).
-    scheduleToCloseTimeout: '15m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
-  });
-
-  const fixedAura = proxyActivities<FixedLocationActivities>({
-    taskQueue: config.auraTaskQueue,
-    startToCloseTimeout: '30s',
     scheduleToCloseTimeout: '15m',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
   });
@@ -170,7 +163,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     try {
       const req = input.request;
       const created = req.fixedLocation
-        ? await fixedAura.createFixedLocationCallout({ incidentId: input.incidentId, ...req.fixedLocation, responseTypeId: req.responseTypeId, test: req.test })
+        ? await aura.createFixedLocationCallout({ incidentId: input.incidentId, ...req.fixedLocation, responseTypeId: req.responseTypeId, test: req.test })
         : await aura.createCallout({ incidentId: input.incidentId, ...req, customerId: req.customerId ?? 0 });
       auraCalloutId = created.auraCalloutId;
       await attachToLifecycle({
