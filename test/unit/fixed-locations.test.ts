@@ -150,3 +150,25 @@ describe('PlatformLocationStore', () => {
     }
   });
 });
+
+describe('configuration of the adapter', () => {
+  it('loads the shipped sample portfolio once into DATA_DIR and derives the worker settings', async () => {
+    const { loadEnv } = await import('../../src/config.js');
+    const { fixedLocationApiFromEnv, fixedLocationSettingsFromEnv } = await import('../../src/runtime.js');
+    const dir = mkdtempSync(join(tmpdir(), 'pls-'));
+    try {
+      const env = loadEnv({ DATA_DIR: dir, PLATFORM_LOCATIONS_FILE: join(import.meta.dirname, '..', '..', 'data', 'platform-locations.sample.csv'), FIXED_LOCATION_SYNC_MODE: 'csv' });
+      const api = await fixedLocationApiFromEnv(env);
+      assert.equal(api.store.size, 300);
+      assert.equal((await fixedLocationApiFromEnv(env)).store.size, 300);
+      const s = fixedLocationSettingsFromEnv(env);
+      assert.equal(s.mode, 'csv');
+      assert.equal(s.maxDeleteShare, 0.1);
+      assert.equal(s.callbackBaseUrl, 'http://127.0.0.1:3000');
+      assert.equal(s.callbackSecret, api.callbackSecret);
+      assert.throws(() => loadEnv({ FIXED_LOCATION_SYNC_MODE: 'both' }), /FIXED_LOCATION_SYNC_MODE/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
