@@ -122,6 +122,9 @@ try {
     headers: { authorization: `Bearer ${env.WEBHOOK_TOKEN}` },
   });
 
+  // The embedded simulator starts empty on every run: reconcile at once so that alarms have their Fixed Locations.
+  await fetch(`${apiUrl}/v1/fixed-locations/sync`, { method: 'POST' }).catch(() => undefined);
+
   console.log(`
   aura-callouts is running
     API             ${apiUrl}            (try: curl ${apiUrl}/healthz)
@@ -129,6 +132,9 @@ try {
     AURA simulator  ${sim.panicApiUrl}  (control: ${sim.url}/__sim/callouts)
     Temporal UI     ${temporalUi ?? '(external server: see its own UI)'}
     Temporal gRPC   ${env.TEMPORAL_ADDRESS}  namespace ${env.TEMPORAL_NAMESPACE}
+  Alarm on a sample premises (Fixed Locations reconciled at start; report: ${apiUrl}/v1/fixed-locations/sync/latest):
+    curl -s -X POST ${apiUrl}/v1/alarms -H 'content-type: application/json' \\
+      -d '{"alarmId":"A-1","platformLocationId":"PRM-000001","alarmType":"BURGLARY","zone":"3"}'
   Open a callout:
     curl -s -X POST ${apiUrl}/v1/callouts -H 'content-type: application/json' \\
       -d '{"incidentId":"demo-1","customerId":184708,"responseType":"SECURITY","location":{"latitude":-26.10911,"longitude":28.053037}}'
