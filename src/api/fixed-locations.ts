@@ -22,6 +22,8 @@ export const AlarmBody = z
     notes: z.string().trim().max(2000).optional(),
     test: z.boolean().optional(),
     responseType: z.string().min(1).max(50).optional(),
+    /** Extension: the platform's own reference numbers, passed to AURA with the operator context. */
+    references: z.record(z.string().min(1).max(50), z.string().max(200)).refine((r) => Object.keys(r).length <= 10, 'at most 10 references').optional(),
   })
   .strict();
 
@@ -167,7 +169,7 @@ export function createFixedLocationRouter(
         responseTypeId,
         fixedLocation: { externalReferenceId: location.platformLocationId, fixedLocationId: ids[0]! },
         // The operator context: the callout's first event (the alarm's test flag also goes in the callout fields).
-        notes: alarmContextMessage({ alarmId: body.alarmId, incidentId, alarmType: body.alarmType, zone: body.zone, notes: body.notes, test: body.test, location }),
+        notes: alarmContextMessage({ alarmId: body.alarmId, incidentId, alarmType: body.alarmType, zone: body.zone, notes: body.notes, test: body.test, references: body.references, location }),
         test: body.test,
       },
       incidentId,

@@ -301,6 +301,8 @@ export interface AlarmContext {
   zone?: string | undefined;
   notes?: string | undefined;
   test?: boolean | undefined;
+  /** The platform's own reference numbers (account, event, dispatch number, …). */
+  references?: Record<string, string> | undefined;
   location: PlatformLocation;
 }
 
@@ -310,7 +312,10 @@ export function alarmContextMessage(c: AlarmContext): string {
   const lines = [
     `${c.test ? '[TEST] ' : ''}Alarm: ${c.alarmType}${c.zone ? ` · zone ${c.zone}` : ''}`,
     `Premises: ${l.name}, ${l.address}`,
-    `References: alarm ${c.alarmId} · platform location ${l.platformLocationId} · incident ${c.incidentId}`,
+    `References: alarm ${c.alarmId} · platform location ${l.platformLocationId} · incident ${c.incidentId}` +
+      Object.entries(c.references ?? {})
+        .map(([k, v]) => ` · ${k} ${v}`)
+        .join(''),
   ];
   if (l.contactNotes) lines.push(`Contact notes: ${l.contactNotes}`);
   if (l.gateInstructions) lines.push(`Gate instructions: ${l.gateInstructions}`);

@@ -177,7 +177,7 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     const p = portfolio[9]!;
     const fixedId = await idOf(p.platformLocationId);
     await stack.sim_('PUT', '/__sim/autopilot', { enabled: true, stepMs: 1000, emitWebhooks: false });
-    const alarm = { alarmId: 'A-1001', platformLocationId: p.platformLocationId, alarmType: 'BURGLARY', zone: '3 Back door', notes: 'Two zones triggered', test: true };
+    const alarm = { alarmId: 'A-1001', platformLocationId: p.platformLocationId, alarmType: 'BURGLARY', zone: '3 Back door', notes: 'Two zones triggered', test: true, references: { account: 'ACC-88231' } };
     const first = await stack.api('POST', '/v1/alarms', alarm);
     assert.equal(first.status, 202, JSON.stringify(first.body));
     assert.equal(first.body.incidentId, 'alarm-A-1001');
@@ -196,7 +196,7 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     const events = callouts[0].incidentInformation[0].calloutEvents;
     assert.ok(events.length >= 1);
     const ctx = events[0].message as string;
-    for (const s of ['[TEST]', 'BURGLARY', 'zone 3 Back door', 'alarm A-1001', p.platformLocationId, p.name, 'Two zones triggered']) assert.ok(ctx.includes(s), `${s} in ${ctx}`);
+    for (const s of ['[TEST]', 'BURGLARY', 'zone 3 Back door', 'alarm A-1001', p.platformLocationId, p.name, 'Two zones triggered', 'account ACC-88231']) assert.ok(ctx.includes(s), `${s} in ${ctx}`);
     if (p.gateInstructions) assert.ok(ctx.includes(p.gateInstructions));
     if (p.contactNotes) assert.ok(ctx.includes(p.contactNotes));
     assert.ok(fixedId > 0);
