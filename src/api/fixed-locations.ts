@@ -15,8 +15,9 @@ import { IncidentIdParam } from './schemas.js';
 
 export const AlarmBody = z
   .object({
-    alarmId: IncidentIdParam,
-    platformLocationId: PlatformLocationIdSchema,
+    // Platforms number alarms and premises as often as they name them: a number is read as its decimal string.
+    alarmId: z.union([z.number().int().nonnegative().transform(String), z.string()]).pipe(IncidentIdParam),
+    platformLocationId: z.union([z.number().int().nonnegative().transform(String), z.string()]).pipe(PlatformLocationIdSchema),
     alarmType: z.string().trim().min(1).max(100),
     zone: z.union([z.string().trim().max(100), z.number().int()]).transform(String).optional(),
     notes: z.string().trim().max(2000).optional(),
@@ -54,7 +55,12 @@ export function createFixedLocationRouter(
 
   router.put('/v1/platform-locations/:platformLocationId', json, async (req, res) => {
     const platformLocationId = idOf(req);
-    const body = parseOrThrow(PlatformLocationBody, req.body ?? {});
+    // The id is the path's; a body that repeats it must agree.
+    const { platformLocationId: inBody, ...rest } = (req.body ?? {}) as Record<string, unknown>;
+    if (inBody !== undefined && String(inBody) !== platformLocationId) {
+      throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [{ path: 'platformLocationId', message: 'differs from the id in the path' }]);
+    }
+    const body = parseOrThrow(PlatformLocationBody, rest);
     const { created } = await store.put({ platformLocationId, ...body });
     res.status(200).json({ ...store.get(platformLocationId), created });
   });

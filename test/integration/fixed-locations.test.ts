@@ -168,6 +168,12 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     assert.equal(unsynced.status, 422);
     assert.equal(unsynced.body.error.code, 'LOCATION_NOT_MAPPED');
     assert.match(unsynced.body.error.message, /fixed-locations\/sync/);
+    const numeric = await stack.api('POST', '/v1/alarms', { alarmId: 5512, platformLocationId: 77, alarmType: 'FIRE' });
+    assert.equal(numeric.status, 422);
+    assert.match(numeric.body.error.message, /"77"/);
+    const mismatch = await stack.api('PUT', '/v1/platform-locations/T1-NEW', { platformLocationId: 'OTHER', name: 'x', address: 'y', latitude: 0, longitude: 0 });
+    assert.equal(mismatch.status, 400);
+    assert.equal(mismatch.body.error.details[0].path, 'platformLocationId');
     const bad = await stack.api('POST', '/v1/alarms', { alarmId: 'bad 1', platformLocationId: 'T1-NEW' });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, 'VALIDATION_FAILED');
