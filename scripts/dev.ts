@@ -17,7 +17,7 @@ const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
 let env;
 try {
   // The sample portfolio of a few hundred premises, unless another file is given.
-  env = loadEnv({ LOG_LEVEL: 'warn', PLATFORM_LOCATIONS_FILE: join(PROJECT_ROOT, 'data', 'platform-locations.sample.csv'), ...process.env });
+  env = loadEnv({ LOG_LEVEL: 'warn', PLATFORM_LOCATIONS_FILE: join(PROJECT_ROOT, 'data', 'platform-locations.sample.csv'), FIXED_LOCATION_MAX_REQUESTS_PER_SECOND: '0', ...process.env });
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);

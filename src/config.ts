@@ -86,6 +86,8 @@ export const EnvSchema = z.object({
   FIXED_LOCATION_PAGE_SIZE: int(1).default(500),
   FIXED_LOCATION_BATCH_SIZE: int(1).default(500),
   FIXED_LOCATION_CONCURRENCY: int(1).default(8),
+  /** The reconciliation's own pace toward AURA (0: unlimited); keeps headroom under AURA_MAX_REQUESTS_PER_SECOND. */
+  FIXED_LOCATION_MAX_REQUESTS_PER_SECOND: z.coerce.number().min(0).default(10),
   FIXED_LOCATION_CSV_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.1),
   FIXED_LOCATION_CSV_CALLBACK_TIMEOUT_MS: int(1000).default(10 * 60_000),
   /** Where AURA POSTs the CSV import result (HTTPS in production); defaults to PUBLIC_BASE_URL, then the API address. */

@@ -24,6 +24,7 @@ export function fixedLocationSettingsFromEnv(env: Env): FixedLocationSettings {
     pageSize: env.FIXED_LOCATION_PAGE_SIZE,
     batchSize: env.FIXED_LOCATION_BATCH_SIZE,
     concurrency: env.FIXED_LOCATION_CONCURRENCY,
+    maxRequestsPerSecond: env.FIXED_LOCATION_MAX_REQUESTS_PER_SECOND,
     maxDeleteShare: env.FIXED_LOCATION_CSV_MAX_DELETE_SHARE,
     callbackTimeoutMs: env.FIXED_LOCATION_CSV_CALLBACK_TIMEOUT_MS,
     callbackBaseUrl: env.FIXED_LOCATION_CALLBACK_BASE_URL ?? env.PUBLIC_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,

@@ -33,6 +33,8 @@ export interface FixedLocationSettings {
   batchSize: number;
   /** Concurrent Panic API requests inside one batch. */
   concurrency: number;
+  /** Cap on the reconciliation's own Panic API requests per second in this worker (0: none). */
+  maxRequestsPerSecond: number;
   /** csv mode: refuse an upload that would delete more than this share of AURA's Fixed Locations. */
   maxDeleteShare: number;
   /** csv mode: how long to wait for AURA's import callback before reconciling by listing. */
@@ -53,6 +55,7 @@ export const defaultFixedLocationSettings = (over: Partial<FixedLocationSettings
   pageSize: 500,
   batchSize: 500,
   concurrency: 8,
+  maxRequestsPerSecond: 0,
   maxDeleteShare: 0.1,
   callbackTimeoutMs: 10 * 60_000,
   callbackSecret: 'dev-fixed-location-callback-secret',
@@ -117,10 +120,23 @@ function attempt(): number {
   }
 }
 
+/** Requests spaced to at most `perSecond` (0: no limit), shared by every caller of the returned function. */
+export function pacer(perSecond: number): () => Promise<void> {
+  if (!(perSecond > 0)) return async () => undefined;
+  let next = 0;
+  return async () => {
+    const now = Date.now();
+    const at = Math.max(now, next);
+    next = at + 1000 / perSecond;
+    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+  };
+}
+
 /** Every active AURA Fixed Location, page by page. */
-export async function listAllFixedLocations(aura: AuraClient, pageSize: number): Promise<AuraFixedLocation[]> {
+export async function listAllFixedLocations(aura: AuraClient, pageSize: number, pace: () => Promise<void> = async () => undefined): Promise<AuraFixedLocation[]> {
   const out: AuraFixedLocation[] = [];
   for (let page = 1; page <= 100_000; page++) {
+    await pace();
     const r = await aura.listFixedLocations(page, pageSize);
     for (const f of r.items) {
       if (f.deleted || !f.externalReferenceId) continue;
@@ -159,6 +175,9 @@ export interface FixedLocationActivityDeps {
 export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
   const { aura, settings } = deps;
   const files = new FixedLocationFiles(settings.dataDir);
+  // Bulk work must not crowd out alarms at AURA: the reconciliation paces its own requests.
+  const pace = pacer(settings.maxRequestsPerSecond);
+  const listAll = () => listAllFixedLocations(aura, settings.pageSize, pace);
   const portfolio = async () => (await PlatformLocationStore.open(settings.dataDir)).list();
 
   async function writeIndexAndReport(runId: string, index: FixedLocationIndex, report: SyncReport): Promise<void> {
@@ -177,7 +196,7 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
      */
     async planFixedLocationSync(input: { runKey: string; mode: FixedLocationSyncMode; overrideDeleteLimit?: boolean }): Promise<PlanSummary> {
       try {
-        const aura_ = await listAllFixedLocations(aura, settings.pageSize);
+        const aura_ = await listAll();
         const platform = await portfolio();
         await files.writeScratch(input.runKey, 'aura-before.json', aura_);
         await files.writeScratch(input.runKey, 'platform.json', platform);
@@ -207,7 +226,7 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
       const result: BatchResult = { created: [], updated: [], failed: [] };
       if (attempt() > 1) {
         const now = new Map<string, number>();
-        for (const a of await listAllFixedLocations(aura, settings.pageSize)) now.set(a.externalReferenceId, a.id);
+        for (const a of await listAll()) now.set(a.externalReferenceId, a.id);
         ops = ops.filter((op) => {
           if (op.t !== 'c') return true;
           const id = now.get(op.loc.platformLocationId);
@@ -218,6 +237,7 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
       let done = 0;
       await mapLimit(ops, settings.concurrency, async (op) => {
         const ref = op.loc.platformLocationId;
+        await pace();
         try {
           if (op.t === 'c') {
             const f = await aura.createFixedLocation(fixedLocationBody(op.loc));
@@ -277,7 +297,7 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
           issues = plan.issues.map((i) => (i.kind === 'MISSING_IN_PLATFORM' ? { ...i, detail: 'not in the platform portfolio: the refused CSV import would have deleted it' } : i));
           counts = { platform: plan.counts.platform, aura: before.length, matched: plan.counts.matched, created: 0, updated: 0, deleted: 0, missing: plan.creates.length + plan.counts.auraOnly, duplicates: plan.counts.duplicates };
         } else if (input.mode === 'csv') {
-          const after = await listAllFixedLocations(aura, settings.pageSize);
+          const after = await listAll();
           ({ counts, issues, index } = csvImportOutcome(platform, before, after));
           if (!input.importResult?.received) message = 'AURA did not call back in time; the outcome was read by listing its Fixed Locations';
         } else {
