@@ -14,7 +14,7 @@ const ALARM_RATE = Number(process.env.BENCH_ALARM_RATE ?? 10);
 const env = await startTemporal();
 const stack: Stack = await startStack(env, {
   // Lifecycles poll slowly here so that polling does not compete with the creates being measured.
-  pollIntervalMs: 30_000,
+  pollIntervalMs: Number(process.env.BENCH_POLL_MS ?? 30_000),
   auraMaxRequestsPerSecond: Number(process.env.BENCH_AURA_RPS ?? 200),
   fixedLocations: { pageSize: 500, batchSize: 1_000, concurrency: 16 },
 });
