@@ -280,6 +280,11 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
       importResult?: { received: boolean; status?: string | null; message?: string | null } | undefined;
     }): Promise<{ counts: SyncCounts; issues: number; status: NonNullable<SyncReport['status']> }> {
       try {
+        // A retry after the report was written (and the scratch removed) answers from the report.
+        const done = await files.readReport();
+        if (done?.runId === input.runId && done.finishedAt) {
+          return { counts: done.counts, issues: done.issues.length + (done.issuesTruncated ?? 0), status: done.status ?? 'completed' };
+        }
         const finishedAt = new Date().toISOString();
         const mode = input.mode === 'csv' ? 'csv-import' : 'api';
         const before = await files.readScratch<AuraFixedLocation[]>(input.runKey, 'aura-before.json');
