@@ -303,7 +303,7 @@ describe('Fixed Location reconciliation (csv mode, callback lost)', () => {
   let stack: Stack;
   before(async () => {
     // The callback URL points nowhere: AURA's one attempt fails, and the workflow goes on after its timeout.
-    stack = await startStack(env, { fixedLocations: { mode: 'csv', callbackBaseUrl: 'http://127.0.0.1:9', callbackTimeoutMs: 1_500 } });
+    stack = await startStack(env, { fixedLocations: { mode: 'csv', callbackBaseUrl: 'http://127.0.0.1:9', callbackTimeoutMs: 4_000 } });
   });
   after(() => stack.close());
 
@@ -316,5 +316,21 @@ describe('Fixed Location reconciliation (csv mode, callback lost)', () => {
     assert.equal(report.counts.created, 5);
     assert.equal((await simLocations(stack)).length, 5);
     assert.equal((await stack.sim_('GET', '/__sim/fixed-location-imports'))[0].callbackStatus, 'failed');
+  });
+
+  it('a scheduled tick while a reconciliation runs is skipped (one at a time)', async () => {
+    const r = await stack.api('POST', '/v1/fixed-locations/sync', {});
+    assert.equal(r.status, 202);
+    const joined = await stack.api('POST', '/v1/fixed-locations/sync', {});
+    assert.equal(joined.body.runId, r.body.runId, 'an on-demand request joins the running reconciliation');
+    // The reconciliation now waits 4 s for a callback that never comes; the Schedule's first tick fires at once.
+    const scheduleId = await ensureFixedLocationSchedule(env.client, { taskQueue: stack.taskQueue, intervalMs: 3_600_000 });
+    try {
+      const tick = await eventually(async () => (await env.client.schedule.getHandle(scheduleId!).describe()).info.recentActions[0]?.action.workflow.workflowId);
+      assert.deepEqual(await env.client.workflow.getHandle(tick).result(), { skipped: true });
+    } finally {
+      await ensureFixedLocationSchedule(env.client, { taskQueue: stack.taskQueue, intervalMs: 0 });
+    }
+    await env.client.workflow.getHandle(r.body.workflowId).result();
   });
 });
