@@ -11,6 +11,7 @@ ENV NODE_ENV=production
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY src ./src
+COPY data ./data
 USER node
 EXPOSE 3000 4010
 # One image, three roles: override the command per service (see docker-compose.yml).

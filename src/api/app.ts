@@ -12,6 +12,7 @@ import { createIncidentService } from './incidents.js';
 import { CancelBody, CreateCalloutBody, IncidentIdParam, ListCalloutsQuery, LocationBody, NoteBody, RatingBody } from './schemas.js';
 import { createWebhookRouter } from './webhooks.js';
 import { createOnboardingRouter, createOnboardingService, type OnboardingServiceOptions } from './onboarding.js';
+import { createFixedLocationRouter, type FixedLocationApiOptions } from './fixed-locations.js';
 
 export interface AppOptions {
   client: Client;
@@ -37,6 +38,8 @@ export interface AppOptions {
   /** Customer onboarding and the subscription intake rule (defaults: no grace, 15 s webhook wait). */
   onboarding?: Partial<Omit<OnboardingServiceOptions, 'client' | 'taskQueue'>>;
   customerRouteWaitMs?: number;
+  /** Platform locations, Fixed Location reconciliation and alarm dispatch. */
+  fixedLocations?: FixedLocationApiOptions;
 }
 
 export function createApp(opts: AppOptions): Express {
@@ -181,6 +184,9 @@ export function createApp(opts: AppOptions): Express {
     res.json(await incidents.rate(id, { rating: body.rating, comment: body.comment }));
   });
 
+  if (opts.fixedLocations) {
+    app.use(createFixedLocationRouter({ ...opts.fixedLocations, client: opts.client, taskQueue: opts.taskQueue, responseTypes: opts.responseTypes, incidents }));
+  }
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler(opts.log));

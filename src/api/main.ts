@@ -3,6 +3,7 @@ import { ConfigError, loadEnv } from '../config.js';
 import { createLogger } from '../logger.js';
 import { registerReceiver, webhookRegistrationFromEnv } from '../aura/webhook-registration.js';
 import { appFromEnv, auraClientFromEnv } from '../runtime.js';
+import { fixedLocationApiFromEnv } from '../runtime.js';
 import { connectClient } from '../temporal/connection.js';
 
 let env;
@@ -17,7 +18,7 @@ try {
 }
 const log = createLogger({ level: env.LOG_LEVEL, name: 'api' });
 const client = await connectClient(env);
-const server = appFromEnv(env, client, log).listen(env.API_PORT, env.API_HOST, () => {
+const server = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, log)).listen(env.API_PORT, env.API_HOST, () => {
   log.info(`API listening on http://${env.API_HOST}:${env.API_PORT}`);
 });
 if (env.WEBHOOK_REGISTER_ON_START) {

@@ -6,6 +6,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { AuraClient } from '../aura/client.js';
 import { createActivities } from '../activities/index.js';
+import { createFixedLocationActivities, defaultFixedLocationSettings, type FixedLocationSettings } from '../activities/fixed-locations.js';
 import type { WorkflowConfig } from '../workflows/config.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -28,6 +29,8 @@ export interface CalloutWorkerOptions {
   platformEventsSecret?: string | undefined;
   /** Requests per second to AURA across every worker of this task queue. */
   auraMaxRequestsPerSecond: number;
+  /** Fixed Location reconciliation and alarm dispatch settings (defaults: rest mode, DATA_DIR `.data`). */
+  fixedLocations?: Partial<FixedLocationSettings>;
   /** A prebuilt bundle (tests bundle once per file; production ships one). */
   workflowBundle?: WorkflowBundle;
   /** The payload codec (encryption) when TEMPORAL_PAYLOAD_KEY is set; the client must carry the same one. */
@@ -58,14 +61,17 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     rateTest: opts.rateTest ?? false,
     platformEvents: Boolean(opts.platformEventsUrl),
   };
-  const activities = createActivities({
-    aura: opts.aura,
-    temporal: opts.client,
-    taskQueue: opts.taskQueue,
-    workflowConfig,
-    platformEventsUrl: opts.platformEventsUrl,
-    platformEventsSecret: opts.platformEventsSecret,
-  });
+  const activities = {
+    ...createActivities({
+      aura: opts.aura,
+      temporal: opts.client,
+      taskQueue: opts.taskQueue,
+      workflowConfig,
+      platformEventsUrl: opts.platformEventsUrl,
+      platformEventsSecret: opts.platformEventsSecret,
+    }),
+    ...createFixedLocationActivities({ aura: opts.aura, settings: defaultFixedLocationSettings(opts.fixedLocations) }),
+  };
   const namespace = opts.namespace ?? 'default';
   const main = await Worker.create({
     connection: opts.connection,

@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import { searchAttributeWriter } from './search-attribute-writer.js';
 import type * as activities from '../activities/index.js';
+import type { FixedLocationActivities } from '../activities/fixed-locations.js';
 import type { IncidentFailure } from '../domain/incident.js';
 import { INCIDENT_MEMO, lifecycleWorkflowId } from '../domain/incident.js';
 import { platformEventsForChange, type PlatformEvent } from '../domain/platform.js';
@@ -35,12 +36,15 @@ import {
 } from './messages.js';
 
 export interface IncidentRequest {
-  customerId: number;
+  /** The AURA customer (absent for a Fixed Location callout). */
+  customerId?: number | undefined;
   responseTypeId: number;
   location?: LiveLocation | undefined;
   predefinedLocationId?: number | undefined;
   notes?: string | undefined;
   test?: boolean | undefined;
+  /** Alarm dispatch: create AURA's Fixed Location callout by external reference instead of a customer callout. */
+  fixedLocation?: { externalReferenceId: string; fixedLocationId?: number | undefined } | undefined;
 }
 
 export interface IncidentInput {
@@ -75,7 +79,7 @@ const { postPlatformEvent } = proxyActivities<Acts>({
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentView> {
   const c = input.carried;
   const config = c?.config ?? (await getWorkflowConfig());
-  const aura = proxyActivities<Acts>({
+  const aura = proxyActivities<Acts & FixedLocationActivities>({
     taskQueue: config.auraTaskQueue,
     // Short: a create lost with its worker is retried soon, while the callout it may have made is still active and
     // so can be found (AURA lists only active callouts and has no idempotency key for creates).
@@ -172,7 +176,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       { id: `${input.incidentId}:aura-requested`, type: 'incident.aura_requested', incidentId: input.incidentId, auraCalloutId: null, occurredAt: input.createdAt, phase: 'requested', action: 'response_requested' },
     ]);
     try {
-      const created = await aura.createCallout({ incidentId: input.incidentId, ...input.request });
+      const req = input.request;
+      const created = req.fixedLocation
+        ? await aura.createFixedLocationCallout({ incidentId: input.incidentId, ...req.fixedLocation, responseTypeId: req.responseTypeId, test: req.test })
+        : await aura.createCallout({ incidentId: input.incidentId, ...req, customerId: req.customerId ?? 0 });
       auraCalloutId = created.auraCalloutId;
       await attachToLifecycle({
         auraCalloutId,
