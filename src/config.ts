@@ -72,6 +72,8 @@ export const EnvSchema = z.object({
   PLATFORM_EVENTS_URL: z.string().url().optional(),
   PLATFORM_EVENTS_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CONTINUE_AS_NEW_EVENTS: int(50).default(5_000),
+  /** Workflows the worker caches (two per active callout); unset: the SDK's default, derived from the heap size. */
+  WORKER_MAX_CACHED_WORKFLOWS: int(2).optional(),
 
   // API and receiver
   API_HOST: z.string().default('127.0.0.1'),

@@ -74,6 +74,7 @@ export async function workersFromEnv(env: Env, connection: NativeConnection, cli
     platformEventsUrl: env.PLATFORM_EVENTS_URL,
     platformEventsSecret: env.PLATFORM_EVENTS_SECRET,
     auraMaxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
+    maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     dataConverter: dataConverterFor(payloadKeysOf(env)),
     fixedLocations: fixedLocationSettingsFromEnv(env),
   });

@@ -33,6 +33,11 @@ export interface CalloutWorkerOptions {
   fixedLocations?: Partial<FixedLocationSettings>;
   /** A prebuilt bundle (tests bundle once per file; production ships one). */
   workflowBundle?: WorkflowBundle;
+  /**
+   * Workflows kept in the worker's cache. Every active callout holds two (its incident and its lifecycle), and an
+   * evicted one is replayed from its whole history at its next timer: size this to the active set.
+   */
+  maxCachedWorkflows?: number | undefined;
   /** The payload codec (encryption) when TEMPORAL_PAYLOAD_KEY is set; the client must carry the same one. */
   dataConverter?: DataConverter | undefined;
 }
@@ -78,6 +83,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     activities,
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
   });
