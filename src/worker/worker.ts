@@ -5,9 +5,12 @@ import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { AuraClient } from '../aura/client.js';
 import { createActivities } from '../activities/index.js';
+import { metricsSinks, pollMetricsInterceptor } from './metrics-sinks.js';
 import type { WorkflowConfig } from '../workflows/config.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Workflow interceptor modules; a prebuilt bundle must be built with them (`bundleWorkflowCode`). */
+export const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/metrics-interceptor.ts', import.meta.url))];
 
 export interface CalloutWorkerOptions {
   connection: NativeConnection;
@@ -70,6 +73,11 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities,
+    sinks: metricsSinks(),
+    interceptors: {
+      activity: [pollMetricsInterceptor],
+      ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
+    },
   });
   const aura = await Worker.create({
     connection: opts.connection,
@@ -77,6 +85,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     taskQueue: auraTaskQueue,
     activities,
     maxTaskQueueActivitiesPerSecond: opts.auraMaxRequestsPerSecond,
+    interceptors: { activity: [pollMetricsInterceptor] },
   });
   return {
     main,
