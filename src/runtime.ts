@@ -1,11 +1,12 @@
 // Building the long-lived parts from configuration: used by the worker and API entry points and by `npm run dev`.
 import type { Client } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
 import type { Express } from 'express';
 import { AuraClient } from './aura/client.js';
 import { createApp } from './api/app.js';
 import type { Env } from './config.js';
 import type { Logger } from './logger.js';
+import { recordPanicApiCall } from './metrics.js';
 import { createCalloutWorkers, type CalloutWorkers } from './worker/worker.js';
 
 export function auraClientFromEnv(env: Env): AuraClient {
@@ -15,10 +16,11 @@ export function auraClientFromEnv(env: Env): AuraClient {
     clientSecret: env.AURA_CLIENT_SECRET,
     staticToken: env.AURA_STATIC_TOKEN,
     timeoutMs: env.AURA_TIMEOUT_MS,
+    onResponse: recordPanicApiCall,
   });
 }
 
-export function workersFromEnv(env: Env, connection: NativeConnection, client: Client): Promise<CalloutWorkers> {
+export function workersFromEnv(env: Env, connection: NativeConnection, client: Client, workflowBundle?: WorkflowBundleOption): Promise<CalloutWorkers> {
   return createCalloutWorkers({
     connection,
     client,
@@ -35,6 +37,8 @@ export function workersFromEnv(env: Env, connection: NativeConnection, client: C
     platformEventsUrl: env.PLATFORM_EVENTS_URL,
     platformEventsSecret: env.PLATFORM_EVENTS_SECRET,
     auraMaxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
+    shutdownGraceTimeMs: env.SHUTDOWN_GRACE_MS,
+    ...(workflowBundle ? { workflowBundle } : {}),
   });
 }
 
@@ -50,5 +54,6 @@ export function appFromEnv(env: Env, client: Client, log: Logger): Express {
     webhookIpAllowlist: env.WEBHOOK_IP_ALLOWLIST,
     responseTypes: env.RESPONSE_TYPES,
     auraBaseUrl: env.AURA_BASE_URL,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
   });
 }

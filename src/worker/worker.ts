@@ -1,16 +1,19 @@
 // The worker: workflows and their local/client activities on the main task queue, and every activity that calls
 // the Panic API on a second task queue whose server-side rate limit is the global cap on requests to AURA.
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AuraClient } from '../aura/client.js';
 import { createActivities } from '../activities/index.js';
 import { metricsSinks, pollMetricsInterceptor } from './metrics-sinks.js';
 import type { WorkflowConfig } from '../workflows/config.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// .ts from source (tsx), .js once compiled (dist/).
+const ext = extname(fileURLToPath(import.meta.url));
+export const workflowsPath = fileURLToPath(new URL(`../workflows/index${ext}`, import.meta.url));
 /** Workflow interceptor modules; a prebuilt bundle must be built with them (`bundleWorkflowCode`). */
-export const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/metrics-interceptor.ts', import.meta.url))];
+export const workflowInterceptorModules = [fileURLToPath(new URL(`../workflows/metrics-interceptor${ext}`, import.meta.url))];
 
 export interface CalloutWorkerOptions {
   connection: NativeConnection;
@@ -30,8 +33,10 @@ export interface CalloutWorkerOptions {
   platformEventsSecret?: string | undefined;
   /** Requests per second to AURA across every worker of this task queue. */
   auraMaxRequestsPerSecond: number;
-  /** A prebuilt bundle (tests bundle once per file; production ships one). */
-  workflowBundle?: WorkflowBundle;
+  /** A prebuilt bundle (tests bundle once per file; production ships one: `{ codePath }`). */
+  workflowBundle?: WorkflowBundleOption | undefined;
+  /** On shutdown, how long in-flight activities may run before they are cancelled (ms). */
+  shutdownGraceTimeMs?: number;
 }
 
 export interface CalloutWorkers {
@@ -74,6 +79,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities,
     sinks: metricsSinks(),
+    ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),
     interceptors: {
       activity: [pollMetricsInterceptor],
       ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
@@ -86,6 +92,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     activities,
     maxTaskQueueActivitiesPerSecond: opts.auraMaxRequestsPerSecond,
     interceptors: { activity: [pollMetricsInterceptor] },
+    ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),
   });
   return {
     main,
