@@ -40,6 +40,17 @@ export const EnvSchema = z.object({
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   TEMPORAL_UI_URL: z.string().url().optional(),
+  /** AES-256-GCM key (base64 of 32 bytes): when set, every Temporal payload is encrypted by the payload codec. */
+  TEMPORAL_PAYLOAD_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+    .optional(),
+  /** Id written into each encrypted payload's metadata, so keys can be rotated. */
+  TEMPORAL_PAYLOAD_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('k1'),
+  /** Keys retired from encrypting but still needed to decrypt older histories: "keyId:base64,keyId:base64". */
+  TEMPORAL_PAYLOAD_PREVIOUS_KEYS: z.string().optional(),
+  /** Bearer token the API's codec endpoint (/codec/decode, /codec/encode) requires; without it the endpoint is off in production. */
+  CODEC_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
   // AURA Panic API
   AURA_BASE_URL: z.string().url().default('http://127.0.0.1:4010/panic-api'),

@@ -7,6 +7,8 @@ import { createApp } from './api/app.js';
 import type { Env } from './config.js';
 import type { Logger } from './logger.js';
 import { recordPanicApiCall } from './metrics.js';
+import { dataConverterFor } from './temporal/codec.js';
+import { payloadKeysOf } from './temporal/connection.js';
 import { createCalloutWorkers, type CalloutWorkers } from './worker/worker.js';
 
 export function auraClientFromEnv(env: Env): AuraClient {
@@ -17,6 +19,7 @@ export function auraClientFromEnv(env: Env): AuraClient {
     staticToken: env.AURA_STATIC_TOKEN,
     timeoutMs: env.AURA_TIMEOUT_MS,
     onResponse: recordPanicApiCall,
+    maxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
   });
 }
 
@@ -39,6 +42,7 @@ export function workersFromEnv(env: Env, connection: NativeConnection, client: C
     auraMaxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
     shutdownGraceTimeMs: env.SHUTDOWN_GRACE_MS,
     ...(workflowBundle ? { workflowBundle } : {}),
+    dataConverter: dataConverterFor(payloadKeysOf(env)),
   });
 }
 
@@ -55,5 +59,8 @@ export function appFromEnv(env: Env, client: Client, log: Logger): Express {
     responseTypes: env.RESPONSE_TYPES,
     auraBaseUrl: env.AURA_BASE_URL,
     publicBaseUrl: env.PUBLIC_BASE_URL,
+    payloadKeys: payloadKeysOf(env),
+    codecAuthToken: env.CODEC_AUTH_TOKEN,
+    codecOpenWithoutToken: env.NODE_ENV !== 'production',
   });
 }

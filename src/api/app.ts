@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../logger.js';
 import { recordWebhookDelivery } from '../metrics.js';
+import type { PayloadKeys } from '../temporal/codec.js';
 import { createCalloutsRouter } from './callouts.js';
+import { createCodecRouter } from './codec.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { createIncidentService } from './incidents.js';
 import { createOpsRouter } from './ops.js';
@@ -27,6 +29,11 @@ export interface AppOptions {
   auraBaseUrl?: string;
   /** The API's public base URL, named as the server in /openapi.json. */
   publicBaseUrl?: string | undefined;
+  /** Payload encryption keys: when given, the API serves the remote codec endpoint under /codec. */
+  payloadKeys?: PayloadKeys | null;
+  codecAuthToken?: string | undefined;
+  /** Serve the codec endpoint without a token (development); in production it needs CODEC_AUTH_TOKEN. */
+  codecOpenWithoutToken?: boolean;
 }
 
 export function createApp(opts: AppOptions): Express {
@@ -63,6 +70,11 @@ export function createApp(opts: AppOptions): Express {
       publicBaseUrl: opts.publicBaseUrl,
     }),
   );
+
+  if (opts.payloadKeys && (opts.codecAuthToken || opts.codecOpenWithoutToken)) {
+    const origins = [opts.temporalUiUrl, 'http://localhost:8233', 'http://127.0.0.1:8233'].filter((o): o is string => Boolean(o)).map((o) => new URL(o).origin);
+    app.use('/codec', createCodecRouter({ keys: opts.payloadKeys, authToken: opts.codecAuthToken, allowedOrigins: origins }));
+  }
 
   // The receiver reads its own raw body (size limit, lenient JSON for AURA's documented payloads).
   app.use(

@@ -12,6 +12,7 @@ import {
   errorForStatus,
 } from './errors.js';
 import * as S from './schemas.js';
+import { Pacer } from './pacer.js';
 
 /** AURA's custom status for location updates on a closed callout; the body carries the latest callout. */
 export const HTTP_CALLOUT_CLOSED = 285;
@@ -33,6 +34,8 @@ export interface AuraClientOptions {
   /** Refresh the token this long before it expires. */
   tokenRefreshMarginMs?: number;
   fetch?: typeof fetch;
+  /** Pace this client's requests to at most this many per second (the Panic API cap); unpaced when absent. */
+  maxRequestsPerSecond?: number | undefined;
   /** Observability hook (metrics, logs): never receives bodies or secrets. */
   onResponse?: (info: { method: string; route: string; status: number | 'error'; durationMs: number; requestId?: string }) => void;
 }
@@ -87,11 +90,13 @@ export class AuraClient {
   private token: { value: string; expiresAt: number } | null = null;
   private tokenInFlight: Promise<string> | null = null;
   private readonly fetchImpl: typeof fetch;
+  private readonly pacer: Pacer | null;
 
   constructor(opts: AuraClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.opts = { timeoutMs: 10_000, maxRetries: 1, tokenRefreshMarginMs: 60_000, ...opts };
     this.fetchImpl = opts.fetch ?? fetch;
+    this.pacer = opts.maxRequestsPerSecond ? new Pacer(opts.maxRequestsPerSecond) : null;
     if (!opts.staticToken && !(opts.clientId && opts.clientSecret)) {
       throw new Error('AuraClient needs either staticToken or clientId and clientSecret');
     }
@@ -156,6 +161,7 @@ export class AuraClient {
     const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': randomUUID() };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     if (req.auth !== false) headers.authorization = `Bearer ${await this.bearer()}`;
+    await this.pacer?.take();
     const started = performance.now();
     let response: Response;
     try {

@@ -47,8 +47,23 @@ export interface FaultConfig {
   webhookReorderWindowMs: number;
   apiErrorRate: number;
   apiLatencyMs: number;
+  /** How long a "timeout" fault holds a request before dropping the connection. */
+  apiTimeoutMs: number;
+  /** The next this-many mutating requests (POST/PUT/DELETE) are processed but their answer is lost. */
+  loseNextResponses: number;
   seed: number;
 }
+
+const NO_FAULTS: FaultConfig = {
+  webhookDropRate: 0,
+  webhookDuplicateRate: 0,
+  webhookReorderWindowMs: 0,
+  apiErrorRate: 0,
+  apiLatencyMs: 0,
+  apiTimeoutMs: 12_000,
+  loseNextResponses: 0,
+  seed: 1,
+};
 
 export interface RequestLogEntry {
   at: string;
@@ -119,7 +134,9 @@ export class SimulatorState {
   requests: RequestLogEntry[] = [];
   deliveries: DeliveryLogEntry[] = [];
   autopilot: AutopilotConfig;
-  faults: FaultConfig = { webhookDropRate: 0, webhookDuplicateRate: 0, webhookReorderWindowMs: 0, apiErrorRate: 0, apiLatencyMs: 0, seed: 1 };
+  faults: FaultConfig = { ...NO_FAULTS };
+  /** Injected Panic API faults by kind (500, 429, reset, timeout, lost…), for reports. */
+  faultCounts: Record<string, number> = {};
   random: () => number = prng(1);
   nextId = { customer: 190000, subscription: 320000, callout: 92001, event: 5000, rating: 700 };
 
@@ -145,7 +162,8 @@ export class SimulatorState {
     this.requests = [];
     this.deliveries = [];
     this.autopilot = { ...this.defaults };
-    this.faults = { webhookDropRate: 0, webhookDuplicateRate: 0, webhookReorderWindowMs: 0, apiErrorRate: 0, apiLatencyMs: 0, seed: 1 };
+    this.faults = { ...NO_FAULTS };
+    this.faultCounts = {};
     this.random = prng(1);
     // Ids are not reset: AURA never hands out an id twice, and workflows keyed on them outlive a reset.
   }
@@ -306,8 +324,10 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   app.use((req, res, next) => {
     publicBase = `${req.protocol}://${req.get('host') ?? '127.0.0.1:4010'}`;
     if (!req.path.startsWith('/__sim')) {
+      // Logged when the request arrives (the rate AURA sees), written once the status is known.
+      const at = nowIso();
       res.on('finish', () => {
-        state.requests.push({ at: nowIso(), method: req.method, path: req.originalUrl.split('?')[0]!, status: res.statusCode });
+        state.requests.push({ at, method: req.method, path: req.originalUrl.split('?')[0]!, status: res.statusCode });
         if (state.requests.length > 200_000) state.requests.splice(0, 100_000);
       });
     }
@@ -315,15 +335,43 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   });
   app.use(express.json({ limit: '5mb' }));
 
-  // Injected Panic API faults (not on control routes).
+  // Injected Panic API faults (not on control routes), drawn from the seeded generator so a run can be repeated.
+  // Kinds: 500, 502, 503, 429 (Retry-After: 1), a connection reset before processing, a timeout (held, then
+  // dropped, unprocessed), and a lost answer (processed, then the connection drops: the case that tempts a duplicate).
   app.use(async (req, res, next) => {
     if (req.path.startsWith('/__sim') || req.path.startsWith('/track')) return next();
     const f = state.faults;
     if (f.apiLatencyMs > 0) await new Promise((r) => setTimeout(r, f.apiLatencyMs));
+    const loseAnswer = () => {
+      const at = nowIso();
+      res.end = (() => {
+        state.requests.push({ at, method: req.method, path: req.originalUrl.split('?')[0]!, status: 0 });
+        req.socket.destroy();
+        return res;
+      }) as typeof res.end;
+    };
+    // The token exchange is not a business mutation: losing its answer would only make the client ask again.
+    const count = (kind: string | number) => void (state.faultCounts[kind] = (state.faultCounts[kind] ?? 0) + 1);
+    if (f.loseNextResponses > 0 && req.method !== 'GET' && !req.path.endsWith('/oauth/token')) {
+      f.loseNextResponses--;
+      count('lost');
+      loseAnswer();
+      return next();
+    }
     if (f.apiErrorRate > 0 && state.random() < f.apiErrorRate) {
-      const kinds = [500, 502, 503, 429, 0];
+      const kinds = [500, 502, 503, 429, 'reset', 'timeout', 'lost'] as const;
       const kind = kinds[Math.floor(state.random() * kinds.length)]!;
-      if (kind === 0) return void req.socket.destroy(); // connection reset, as a timeout would look to the caller
+      count(kind);
+      if (kind === 'reset') return void req.socket.destroy();
+      if (kind === 'timeout') {
+        const timer = setTimeout(() => req.socket.destroy(), f.apiTimeoutMs);
+        req.socket.once('close', () => clearTimeout(timer));
+        return;
+      }
+      if (kind === 'lost') {
+        loseAnswer();
+        return next();
+      }
       if (kind === 429) res.setHeader('retry-after', '1');
       return void res.status(kind).json({ message: `Injected fault ${kind}` });
     }
@@ -733,12 +781,14 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
       webhookReorderWindowMs: nonNeg(b.webhookReorderWindowMs, 0),
       apiErrorRate: rate(b.apiErrorRate, 0),
       apiLatencyMs: nonNeg(b.apiLatencyMs, 0),
+      apiTimeoutMs: nonNeg(b.apiTimeoutMs, NO_FAULTS.apiTimeoutMs),
+      loseNextResponses: Number.isInteger(b.loseNextResponses) && (b.loseNextResponses as number) >= 0 ? (b.loseNextResponses as number) : 0,
       seed: Number.isInteger(b.seed) ? (b.seed as number) : 1,
     };
     state.random = prng(state.faults.seed);
     res.json(state.faults);
   });
-  sim.get('/faults', (_req, res) => void res.json(state.faults));
+  sim.get('/faults', (_req, res) => void res.json({ ...state.faults, injected: state.faultCounts }));
   sim.put('/autopilot', (req, res) => {
     const b = (req.body ?? {}) as Partial<AutopilotConfig>;
     state.autopilot = {

@@ -3,6 +3,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AuraClient } from '../aura/client.js';
 import { createActivities } from '../activities/index.js';
@@ -37,6 +38,8 @@ export interface CalloutWorkerOptions {
   workflowBundle?: WorkflowBundleOption | undefined;
   /** On shutdown, how long in-flight activities may run before they are cancelled (ms). */
   shutdownGraceTimeMs?: number;
+  /** The payload codec (encryption) when TEMPORAL_PAYLOAD_KEY is set; the client must carry the same one. */
+  dataConverter?: DataConverter | undefined;
 }
 
 export interface CalloutWorkers {
@@ -84,6 +87,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
       activity: [pollMetricsInterceptor],
       ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
     },
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
   });
   const aura = await Worker.create({
     connection: opts.connection,
@@ -93,6 +97,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     maxTaskQueueActivitiesPerSecond: opts.auraMaxRequestsPerSecond,
     interceptors: { activity: [pollMetricsInterceptor] },
     ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
   });
   return {
     main,

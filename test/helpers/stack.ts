@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { AuraClient } from '../../src/aura/client.js';
@@ -11,13 +12,31 @@ import { createLogger } from '../../src/logger.js';
 import { recordPanicApiCall } from '../../src/metrics.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/app.js';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes.js';
+import { dataConverterFor, payloadKeysFrom } from '../../src/temporal/codec.js';
 import { ensureTemporalCli } from '../../src/temporal/dev-server.js';
 import { createCalloutWorkers, workflowInterceptorModules, workflowsPath, type CalloutWorkers } from '../../src/worker/worker.js';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token';
+export const CODEC_TOKEN = 'test-codec-token-0123456789';
 
-// Expected failures (AURA refusing a create, say) are logged by the SDK as warnings; tests keep the output clean.
-Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'ERROR' | undefined) ?? 'ERROR') });
+// Expected failures (AURA refusing a create, say) are logged by the SDK as warnings; tests keep the output clean
+// (only TEMPORAL_LOG_LEVEL and above are printed), while every INFO line can be captured by a test that reads logs.
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+const printFrom = LEVELS.indexOf(process.env.TEMPORAL_LOG_LEVEL ?? 'ERROR');
+const sdkLogSinks = new Set<(line: string) => void>();
+Runtime.install({
+  logger: new DefaultLogger('INFO', (entry) => {
+    const line = `${entry.level} ${entry.message} ${JSON.stringify(entry.meta ?? {})}`;
+    for (const sink of sdkLogSinks) sink(line);
+    if (LEVELS.indexOf(entry.level) >= printFrom) console.error(line);
+  }),
+});
+
+/** Receive every line the Temporal SDK logs (worker, workflows, activities) until the returned function is called. */
+export function captureSdkLogs(sink: (line: string) => void): () => void {
+  sdkLogSinks.add(sink);
+  return () => void sdkLogSinks.delete(sink);
+}
 
 let bundle: Promise<WorkflowBundle> | null = null;
 let nextRange = Math.floor(Math.random() * 1000) * 10;
@@ -56,6 +75,11 @@ export interface StackOptions {
   /** Register the receiver with the simulator (webhooks flow). */
   registerWebhook?: boolean;
   webhookEvents?: string[];
+  /** Encrypt Temporal payloads with this AES-256 key (base64): worker and API then use a codec-carrying client. */
+  payloadKey?: string;
+  /** Where the API's logs go, and at which level (default: silent). */
+  logDestination?: { write(line: string): void };
+  logLevel?: string;
 }
 
 export interface Stack {
@@ -76,7 +100,10 @@ export interface Stack {
 }
 
 export async function startStack(env: TestWorkflowEnvironment, opts: StackOptions = {}): Promise<Stack> {
-  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const log = createLogger({ level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'silent', ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
+  const payloadKeys = opts.payloadKey ? payloadKeysFrom(opts.payloadKey, 'test-key') : null;
+  const dataConverter = dataConverterFor(payloadKeys);
+  const client = dataConverter ? new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter }) : env.client;
   const sim = await startSimulator({
     autopilot: { enabled: false, stepMs: 300, emitWebhooks: false },
     cancelCloseMs: 300,
@@ -88,7 +115,8 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
   const taskQueue = `test-${randomUUID()}`;
   const workers = await createCalloutWorkers({
     connection: env.nativeConnection,
-    client: env.client,
+    client,
+    dataConverter,
     aura,
     namespace: env.namespace ?? 'default',
     taskQueue,
@@ -106,7 +134,9 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
   });
   const running = workers.run();
   const app = createApp({
-    client: env.client,
+    client,
+    payloadKeys,
+    codecAuthToken: CODEC_TOKEN,
     taskQueue,
     namespace: env.namespace ?? 'default',
     log,
