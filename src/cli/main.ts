@@ -41,7 +41,16 @@ const DEFAULT_EVENTS = [
   'UPDATED_CUSTOMER',
 ];
 
+// `--lat -26.1`: a negative number is the option's value, not another option.
+const argv: string[] = [];
+for (const a of process.argv.slice(2)) {
+  const prev = argv[argv.length - 1];
+  if (/^-\d/.test(a) && prev && /^--[a-z-]+$/.test(prev)) argv[argv.length - 1] = `${prev}=${a}`;
+  else argv.push(a);
+}
+
 const { values: opts, positionals } = parseArgs({
+  args: argv,
   allowPositionals: true,
   options: {
     api: { type: 'string' },
