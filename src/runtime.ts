@@ -23,7 +23,7 @@ export function auraClientFromEnv(env: Env): AuraClient {
   });
 }
 
-export function workersFromEnv(env: Env, connection: NativeConnection, client: Client, workflowBundle?: WorkflowBundleOption): Promise<CalloutWorkers> {
+export function workersFromEnv(env: Env, connection: NativeConnection, client: Client, workflowBundle?: WorkflowBundleOption, log?: Logger): Promise<CalloutWorkers> {
   return createCalloutWorkers({
     connection,
     client,
@@ -41,6 +41,7 @@ export function workersFromEnv(env: Env, connection: NativeConnection, client: C
     platformEventsSecret: env.PLATFORM_EVENTS_SECRET,
     auraMaxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
     shutdownGraceTimeMs: env.SHUTDOWN_GRACE_MS,
+    log,
     ...(workflowBundle ? { workflowBundle } : {}),
     dataConverter: dataConverterFor(payloadKeysOf(env)),
   });

@@ -76,7 +76,7 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
     const bundlePath = env.WORKFLOW_BUNDLE_PATH ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
     const bundle: WorkflowBundleOption | undefined = bundlePath ? { codePath: bundlePath } : undefined;
     log.info({ workflowBundle: bundlePath ?? '(bundled at start)' }, 'starting worker');
-    const workers = await workersFromEnv(env, connection, client, bundle);
+    const workers = await workersFromEnv(env, connection, client, bundle, log);
     workersDone = workers.run();
     shutdownWorkers = () => workers.shutdown();
     closers.push(() => connection.close());

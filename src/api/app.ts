@@ -50,6 +50,11 @@ export function createApp(opts: AppOptions): Express {
       },
       // Bodies are never logged; headers are redacted by the logger.
       serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+      // Every line of a request about an incident names it.
+      customProps: (req) => {
+        const m = /^\/v1\/callouts\/([^/?]+)/.exec(req.url ?? '');
+        return m ? { incidentId: decodeURIComponent(m[1]!) } : {};
+      },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );

@@ -7,6 +7,8 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AuraClient } from '../aura/client.js';
 import { createActivities } from '../activities/index.js';
+import type { Logger } from '../logger.js';
+import { activityLogInterceptor } from './activity-log.js';
 import { metricsSinks, pollMetricsInterceptor } from './metrics-sinks.js';
 import type { WorkflowConfig } from '../workflows/config.js';
 
@@ -38,6 +40,8 @@ export interface CalloutWorkerOptions {
   workflowBundle?: WorkflowBundleOption | undefined;
   /** On shutdown, how long in-flight activities may run before they are cancelled (ms). */
   shutdownGraceTimeMs?: number;
+  /** Activity log lines (with incident and AURA callout ids); none when absent. */
+  log?: Logger | undefined;
   /** The payload codec (encryption) when TEMPORAL_PAYLOAD_KEY is set; the client must carry the same one. */
   dataConverter?: DataConverter | undefined;
 }
@@ -75,6 +79,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     platformEventsSecret: opts.platformEventsSecret,
   });
   const namespace = opts.namespace ?? 'default';
+  const activityInterceptors = [pollMetricsInterceptor, ...(opts.log ? [activityLogInterceptor(opts.log.child({ component: 'activity' }))] : [])];
   const main = await Worker.create({
     connection: opts.connection,
     namespace,
@@ -84,7 +89,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     sinks: metricsSinks(),
     ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),
     interceptors: {
-      activity: [pollMetricsInterceptor],
+      activity: activityInterceptors,
       ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
     },
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
@@ -95,7 +100,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     taskQueue: auraTaskQueue,
     activities,
     maxTaskQueueActivitiesPerSecond: opts.auraMaxRequestsPerSecond,
-    interceptors: { activity: [pollMetricsInterceptor] },
+    interceptors: { activity: activityInterceptors },
     ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
   });
