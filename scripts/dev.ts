@@ -54,6 +54,8 @@ try {
         uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
         namespace: env.TEMPORAL_NAMESPACE,
         logFile: join(PROJECT_ROOT, '.temporal', 'dev-server.log'),
+        // With payload encryption on, the UI decodes through the API's codec endpoint.
+        ...(env.TEMPORAL_PAYLOAD_KEY ? { uiCodecEndpoint: `http://${env.API_HOST}:${env.API_PORT}/codec` } : {}),
       });
     } catch (err) {
       throw new Error(`could not start the Temporal dev server (${(err as Error).message}); is port ${portText ?? 7233} already in use? Set TEMPORAL_ADDRESS to use a running server.`);

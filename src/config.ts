@@ -82,6 +82,8 @@ export const EnvSchema = z.object({
   WEBHOOK_TOKEN: z.string().min(8, 'must be at least 8 characters').default('dev-webhook-token'),
   WEBHOOK_AUTH_HEADER: z.string().default('authorization'),
   WEBHOOK_IP_ALLOWLIST: csv.optional(),
+  /** Proxies trusted to set X-Forwarded-For (Express "trust proxy": "loopback", IPs/CIDRs, or a hop count). Unset: none. */
+  TRUST_PROXY: z.string().optional(),
 
   // Production process (npm start) and operations
   /** What `npm start` runs in this process: the API, the worker, or both. */

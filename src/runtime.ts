@@ -57,6 +57,7 @@ export function appFromEnv(env: Env, client: Client, log: Logger): Express {
     webhookToken: env.WEBHOOK_TOKEN,
     webhookAuthHeader: env.WEBHOOK_AUTH_HEADER,
     webhookIpAllowlist: env.WEBHOOK_IP_ALLOWLIST,
+    ...(env.TRUST_PROXY ? { trustProxy: /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY } : {}),
     responseTypes: env.RESPONSE_TYPES,
     auraBaseUrl: env.AURA_BASE_URL,
     publicBaseUrl: env.PUBLIC_BASE_URL,

@@ -23,7 +23,10 @@ export interface AppOptions {
   webhookToken: string;
   webhookAuthHeader?: string;
   webhookIpAllowlist?: string[] | undefined;
+  /** Express "trust proxy": which proxies may set X-Forwarded-For (e.g. "loopback", "10.0.0.1", a hop count). */
   trustProxy?: string | boolean | number;
+  /** Called for every webhook delivery with its event and outcome (accepted, late, ignored, unknown, …). */
+  onWebhookOutcome?: (event: string, outcome: string) => void;
   /** Response type names (SECURITY, …) → AURA responseTypeId. */
   responseTypes: Record<string, number>;
   auraBaseUrl?: string;
@@ -90,7 +93,10 @@ export function createApp(opts: AppOptions): Express {
       authHeader: opts.webhookAuthHeader ?? 'authorization',
       ipAllowlist: opts.webhookIpAllowlist,
       log: opts.log,
-      onOutcome: recordWebhookDelivery,
+      onOutcome: (event, outcome) => {
+        recordWebhookDelivery(event, outcome);
+        opts.onWebhookOutcome?.(event, outcome);
+      },
     }),
   );
 

@@ -159,7 +159,8 @@ export function createCalloutsRouter(opts: CalloutsRouterOptions): Router {
     let responseTypeId = body.responseTypeId;
     if (responseTypeId === undefined) {
       const name = (body.responseType ?? 'SECURITY').toUpperCase();
-      responseTypeId = opts.responseTypes[name];
+      // Own keys only: a name like `constructor` is not a response type.
+      responseTypeId = Object.hasOwn(opts.responseTypes, name) ? opts.responseTypes[name] : undefined;
       if (responseTypeId === undefined) {
         throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [
           { path: 'responseType', message: `unknown response type; configured: ${Object.keys(opts.responseTypes).join(', ')}` },

@@ -90,6 +90,9 @@ function clientAllowed(list: BlockList, ip: string | undefined): boolean {
   return list.check(v4, type);
 }
 
+/** How long a delivery waits for Temporal before the receiver answers 503. */
+const TEMPORAL_DEADLINE_MS = 5_000;
+
 export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
   const router = Router();
   const expected = opts.authHeader.toLowerCase() === 'authorization' ? `Bearer ${opts.token}` : opts.token;
@@ -135,15 +138,18 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
         const obs = observationFromWebhook(w.data, event);
         const auraCalloutId = w.data.callout.id;
         try {
-          await opts.client.workflow.signalWithStart('calloutLifecycleWorkflow', {
-            workflowId: lifecycleWorkflowId(auraCalloutId),
-            taskQueue: opts.taskQueue,
-            args: [{ auraCalloutId }],
-            // A finished lifecycle stays finished: a late webhook must not start a new one.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            signal: calloutObservedSignal,
-            signalArgs: [obs],
-          });
+          // Bounded: AURA's delivery must get a 503 it can see rather than hang while the client retries.
+          await opts.client.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, () =>
+            opts.client.workflow.signalWithStart('calloutLifecycleWorkflow', {
+              workflowId: lifecycleWorkflowId(auraCalloutId),
+              taskQueue: opts.taskQueue,
+              args: [{ auraCalloutId }],
+              // A finished lifecycle stays finished: a late webhook must not start a new one.
+              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+              signal: calloutObservedSignal,
+              signalArgs: [obs],
+            }),
+          );
         } catch (err) {
           if (err instanceof WorkflowExecutionAlreadyStartedError) {
             outcome(event, 'late');

@@ -42,7 +42,8 @@ export const DELIVERED_MESSAGE_ALIASES: Readonly<Record<string, string>> = {
 };
 
 export function normaliseEventName(message: string): string {
-  return DELIVERED_MESSAGE_ALIASES[message] ?? message;
+  // Own keys only: a message such as "toString" must not resolve to Object.prototype's function.
+  return Object.hasOwn(DELIVERED_MESSAGE_ALIASES, message) ? DELIVERED_MESSAGE_ALIASES[message]! : message;
 }
 
 /** The status a callout event implies, for payloads that lack `callout.status` (the payload's status wins). */

@@ -102,7 +102,8 @@ export function applyStatus(state: StatusState, obs: StatusObservation): ApplyOu
   const entry: TimelineEntry = { at: obs.at, status, source: obs.source };
   if (obs.event) entry.event = obs.event;
 
-  const known = KNOWN[status];
+  // Own keys only: a status named like an Object.prototype member ("constructor") is unknown, not a function.
+  const known = isKnownStatus(status) ? KNOWN[status] : undefined;
   if (known) {
     if (known.rank <= state.rank) {
       return { applied: false, state, reason: status === state.status ? 'duplicate' : 'stale' };

@@ -283,7 +283,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     }
     if (status === CalloutStatus.ResponderCompleted) c.completedAt ??= c.updatedAt;
     if (webhook) {
-      let event = STATUS_EVENT[status];
+      let event = Object.hasOwn(STATUS_EVENT, status) ? STATUS_EVENT[status] : undefined;
       // Auto-dispatch (with ETA) is the event a registration for RESPONDER_ACKNOWLEDGED_CALLOUT receives.
       if (status === CalloutStatus.ResponderDispatched && state.webhook && !state.webhook.events.includes('RESPONDER_MANUALLY_DISPATCHED')) {
         event = 'RESPONDER_ACKNOWLEDGED_CALLOUT';

@@ -147,6 +147,8 @@ export interface DevServerOptions {
   /** Where the server's own output goes (default: discarded). */
   logFile?: string;
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** The remote codec endpoint the Web UI uses to show encrypted payloads (the API's /codec). */
+  uiCodecEndpoint?: string;
 }
 
 export interface RunningDevServer {
@@ -226,6 +228,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
   ];
   if (uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
+  if (uiPort !== null && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   for (const [k, v] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
 

@@ -70,3 +70,21 @@ describe('status machine', () => {
     assert.equal(phaseOfStatus('responder dispatched'), null);
   });
 });
+
+describe('statuses and messages named like Object.prototype members (found by the fuzzer)', () => {
+  it('are unknown statuses: recorded, phase kept, the machine goes on', () => {
+    const mid = run(['created', 'Responder Dispatched', 'constructor', 'toString']).state;
+    assert.equal(mid.phase, 'dispatched');
+    assert.equal(run(['created', 'Responder Dispatched', 'constructor', 'created']).applied[3], false, 'still ranked: a late created is stale');
+    const { state } = run(['created', 'Responder Dispatched', 'constructor', 'toString', '__proto__', 'Responder Arrived']);
+    assert.equal(state.phase, 'on_scene');
+    assert.equal(state.status, 'Responder Arrived');
+    assert.equal(phaseOfStatus('constructor'), null);
+  });
+
+  it('are not resolved through the prototype when normalising event names', async () => {
+    const { normaliseEventName } = await import('../../src/domain/events.js');
+    assert.equal(normaliseEventName('toString'), 'toString');
+    assert.equal(normaliseEventName('Successfully activated customer subscription'), 'SUBSCRIPTION_CREATED');
+  });
+});
