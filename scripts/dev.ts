@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { AuraClient } from '../src/aura/client.js';
+import { DEFAULT_WEBHOOK_EVENTS, receiverAuthHeaders, registerReceiver } from '../src/aura/webhook-registration.js';
 import { ConfigError, loadEnv } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { appFromEnv, workersFromEnv } from '../src/runtime.js';
@@ -101,25 +102,16 @@ try {
 
   // Register the receiver with the simulator the way an integrator registers it with AURA.
   const aura = new AuraClient({ baseUrl: sim.panicApiUrl, clientId: 'dev-client', clientSecret: 'dev-secret' });
-  await aura.registerWebhook({
-    url: `${env.PUBLIC_BASE_URL ?? apiUrl}/webhooks/aura`,
-    events: [
-      'NEW_CALLOUT',
-      'RESPONDER_MANUALLY_DISPATCHED',
-      'RESPONDER_ACKNOWLEDGED_CALLOUT',
-      'RESPONDER_ARRIVED_ON_SCENE',
-      'RESPONDER_COMPLETED',
-      'CALLOUT_NO_LONGER_REQUIRES_RESPONSE',
-      'CALLOUT_CLOSED',
-      'CALLOUT_EVENTS_CHANGED',
-      'SUBSCRIPTION_CREATED',
-      'SUBSCRIPTION_UPDATED',
-      'SUBSCRIPTION_CANCELLED',
-      'CREATED_CUSTOMER',
-      'UPDATED_CUSTOMER',
-    ],
-    headers: { authorization: `Bearer ${env.WEBHOOK_TOKEN}` },
-  });
+  await registerReceiver(
+    aura,
+    {
+      url: `${env.PUBLIC_BASE_URL ?? apiUrl}/webhooks/aura`,
+      events: env.WEBHOOK_EVENTS ?? DEFAULT_WEBHOOK_EVENTS,
+      headers: receiverAuthHeaders(env.WEBHOOK_AUTH_HEADER, env.WEBHOOK_TOKEN),
+      allowLoopbackHttp: true,
+    },
+    (w) => log.warn(w),
+  );
 
   console.log(`
   aura-callouts is running

@@ -19,10 +19,11 @@ async function openIncident(stack: Stack, incidentId: string): Promise<number> {
   return eventually(async () => (await stack.api('GET', `/v1/callouts/${incidentId}`)).body.auraCalloutId);
 }
 
-async function save(name: string, workflowIds: string[]): Promise<void> {
+async function save(name: string, workflowIds: string[], opts: { open?: boolean } = {}): Promise<void> {
   for (const [i, workflowId] of workflowIds.entries()) {
     const handle = env.client.workflow.getHandle(workflowId);
-    await handle.result();
+    // Onboarding workflows stay open as the customer's subscription record: their history so far is recorded.
+    if (!opts.open) await handle.result();
     // The newest run of a continued-as-new lifecycle, and its first run too.
     const runs: string[] = [];
     for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(wf.runId);
@@ -90,11 +91,47 @@ const scenarios: [string, (s: Stack) => Promise<string[]>, Parameters<typeof sta
   ],
 ];
 
+// Onboarding (open workflows): `npm run histories:record -- onboarding` records only these.
+async function onboard(s: Stack, ref: string, until: (b: any) => boolean): Promise<any> {
+  await s.api('POST', '/v1/customers/onboarding', { customerRef: ref, name: 'Thandi', surname: 'Nkosi', mobile: `+2784${Date.now().toString().slice(-7)}`, subscriptionTypeId: 12 });
+  return eventually(async () => {
+    const b = (await s.api('GET', `/v1/customers/onboarding/${ref}`)).body;
+    return until(b) ? b : null;
+  }, 30_000);
+}
+const onboardingScenarios: [string, (s: Stack) => Promise<string[]>, Parameters<typeof startStack>[1]][] = [
+  [
+    'onboarding-webhook',
+    async (s) => {
+      const active = await onboard(s, 'h-onb-hook', (b) => b.status === 'active');
+      await fetch(`${s.sim.panicApiUrl}/v2/subscriptions/${active.subscription.id}`, { method: 'DELETE', headers: { authorization: 'Bearer dev-token' } });
+      await eventually(async () => (await s.api('GET', '/v1/customers/onboarding/h-onb-hook')).body.status === 'cancelled');
+      return ['onboarding-h-onb-hook'];
+    },
+    { registerWebhook: true, webhookEvents: ['CREATED_CUSTOMER', 'UPDATED_CUSTOMER', 'SUBSCRIPTION_CREATED', 'SUBSCRIPTION_UPDATED', 'SUBSCRIPTION_CANCELLED', 'SUBSCRIPTION_CANCELLED_FAILED'] },
+  ],
+  [
+    'onboarding-read-back',
+    async (s) => {
+      await s.sim_('PUT', '/__sim/onboarding-faults', { loseCustomerCreateAnswers: 1 });
+      await s.sim_('PUT', '/__sim/faults', { webhookDropRate: 0 });
+      await onboard(s, 'h-onb-lost', (b) => b.status === 'active');
+      await s.sim_('PUT', '/__sim/faults', { webhookDropRate: 1 });
+      await onboard(s, 'h-onb-read', (b) => b.status === 'active');
+      return ['onboarding-h-onb-lost', 'onboarding-h-onb-read'];
+    },
+    { registerWebhook: true, webhookEvents: ['CREATED_CUSTOMER', 'SUBSCRIPTION_CREATED', 'SUBSCRIPTION_CANCELLED'] },
+  ],
+];
+
+const only = process.argv.slice(2);
+const selected = [...scenarios, ...onboardingScenarios].filter(([name]) => only.length === 0 || only.some((o) => name.startsWith(o)));
+
 try {
-  for (const [name, run, opts] of scenarios) {
+  for (const [name, run, opts] of selected) {
     const stack = await startStack(env, opts);
     try {
-      await save(name, await run(stack));
+      await save(name, await run(stack), { open: name.startsWith('onboarding') });
     } finally {
       await stack.close();
     }

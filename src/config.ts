@@ -96,6 +96,20 @@ export const EnvSchema = z.object({
   /** On SIGTERM, how long in-flight activities may run before the worker cancels them. */
   SHUTDOWN_GRACE_MS: int(0).default(30_000),
 
+  // Customer onboarding and webhook registration
+  /** Let live callouts through for known customers without an active subscription (legacy grace, by arrangement). */
+  SUBSCRIPTION_GRACE: bool.default(false),
+  /** How long onboarding waits for the subscription webhook before reading the subscription back. */
+  ONBOARDING_CONFIRM_WAIT_MS: int(0).default(15_000),
+  /** Default subscription length when a request names no validTo. */
+  SUBSCRIPTION_DEFAULT_DAYS: int(1).default(365),
+  /** Public HTTPS URL of the receiver as AURA should call it (default PUBLIC_BASE_URL + /webhooks/aura). */
+  WEBHOOK_PUBLIC_URL: z.string().url().optional(),
+  /** Events to register (default: every documented current event). */
+  WEBHOOK_EVENTS: csv.optional(),
+  /** Register the receiver with AURA when the API starts. */
+  WEBHOOK_REGISTER_ON_START: bool.default(false),
+
   // Simulator (npm run sim / npm run dev)
   SIM_HOST: z.string().default('127.0.0.1'),
   SIM_PORT: int().default(4010),

@@ -64,5 +64,10 @@ export function appFromEnv(env: Env, client: Client, log: Logger): Express {
     payloadKeys: payloadKeysOf(env),
     codecAuthToken: env.CODEC_AUTH_TOKEN,
     codecOpenWithoutToken: env.NODE_ENV !== 'production',
+    onboarding: {
+      settings: { confirmWaitMs: env.ONBOARDING_CONFIRM_WAIT_MS, customerLookupWaitMs: Math.max(30_000, env.ONBOARDING_CONFIRM_WAIT_MS), readBackAttempts: 5 },
+      defaultSubscriptionDays: env.SUBSCRIPTION_DEFAULT_DAYS,
+      subscriptionGrace: env.SUBSCRIPTION_GRACE,
+    },
   });
 }

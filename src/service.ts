@@ -9,7 +9,8 @@ import { DefaultLogger, Runtime, type LogLevel, type WorkflowBundleOption } from
 import { ConfigError, loadEnv, type Env } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { METRICS_CONTENT_TYPE, metricsText, setCoreMetricsUrl } from './metrics.js';
-import { appFromEnv, workersFromEnv } from './runtime.js';
+import { registerReceiver, webhookRegistrationFromEnv } from './aura/webhook-registration.js';
+import { appFromEnv, auraClientFromEnv, workersFromEnv } from './runtime.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
 
 export type Role = Env['SERVICE_ROLE'];
@@ -105,6 +106,12 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
       const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
       s.on('error', reject);
     });
+    if (env.WEBHOOK_REGISTER_ON_START) {
+      // Optional start-up step: register the receiver with AURA. A refusal is logged, not fatal: polling is the ledger.
+      registerReceiver(auraClientFromEnv(env), webhookRegistrationFromEnv(env), (w) => log.warn(w))
+        .then((r) => log.info({ url: r.url, events: r.events.length }, 'webhook registered with AURA'))
+        .catch((err) => log.error({ err: (err as Error).message }, 'webhook registration failed'));
+    }
   }
 
   const addr = (s: Server | null) => {

@@ -12,6 +12,7 @@ import { lifecycleWorkflowId } from '../domain/incident.js';
 import type { PlatformEvent } from '../domain/platform.js';
 import type { WorkflowConfig } from '../workflows/config.js';
 import { attachIncidentSignal, type AttachIncident, type LiveLocation } from '../workflows/messages.js';
+import { createOnboardingActivities } from './onboarding.js';
 import { postPlatformEvent } from './platform.js';
 
 export interface ActivityDeps {
@@ -82,6 +83,7 @@ export interface CreateCalloutActivityResult {
 export function createActivities(deps: ActivityDeps) {
   const { aura, temporal } = deps;
   return {
+    ...createOnboardingActivities({ aura, temporal, taskQueue: deps.taskQueue, guarded }),
     async getWorkflowConfig(): Promise<WorkflowConfig> {
       return deps.workflowConfig;
     },

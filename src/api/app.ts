@@ -13,6 +13,7 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { createIncidentService } from './incidents.js';
 import { createOpsRouter } from './ops.js';
 import { createWebhookRouter } from './webhooks.js';
+import { createOnboardingRouter, createOnboardingService, type OnboardingServiceOptions } from './onboarding.js';
 
 export interface AppOptions {
   client: Client;
@@ -37,6 +38,9 @@ export interface AppOptions {
   codecAuthToken?: string | undefined;
   /** Serve the codec endpoint without a token (development); in production it needs CODEC_AUTH_TOKEN. */
   codecOpenWithoutToken?: boolean;
+  /** Customer onboarding and the subscription intake rule (defaults: no grace, 15 s webhook wait). */
+  onboarding?: Partial<Omit<OnboardingServiceOptions, 'client' | 'taskQueue'>>;
+  customerRouteWaitMs?: number;
 }
 
 export function createApp(opts: AppOptions): Express {
@@ -97,13 +101,28 @@ export function createApp(opts: AppOptions): Express {
         recordWebhookDelivery(event, outcome);
         opts.onWebhookOutcome?.(event, outcome);
       },
+      ...(opts.customerRouteWaitMs !== undefined ? { customerRouteWaitMs: opts.customerRouteWaitMs } : {}),
     }),
   );
+  const onboarding = createOnboardingService({
+    client: opts.client,
+    taskQueue: opts.taskQueue,
+    settings: { confirmWaitMs: 15_000, customerLookupWaitMs: 30_000, readBackAttempts: 5, ...opts.onboarding?.settings },
+    defaultSubscriptionDays: opts.onboarding?.defaultSubscriptionDays ?? 365,
+    subscriptionGrace: opts.onboarding?.subscriptionGrace ?? false,
+  });
+  app.use('/v1', createOnboardingRouter(onboarding));
 
   const v1 = express.Router();
   v1.use(express.json({ limit: '1mb', type: () => true }));
 
-  v1.use(createCalloutsRouter({ incidents, responseTypes: opts.responseTypes }));
+  v1.use(
+    createCalloutsRouter({
+      incidents,
+      responseTypes: opts.responseTypes,
+      assertLiveCalloutAllowed: (customerId, test) => onboarding.assertLiveCalloutAllowed(customerId, test),
+    }),
+  );
 
   app.use('/v1', v1);
   app.use(notFoundHandler);

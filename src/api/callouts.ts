@@ -22,6 +22,8 @@ export interface CalloutsRouterOptions {
   incidents: IncidentService;
   /** Response type names (SECURITY, …) → AURA responseTypeId. */
   responseTypes: Record<string, number>;
+  /** The intake rule (customer onboarding): throws when a live callout is not allowed for the customer. */
+  assertLiveCalloutAllowed?: (customerId: number, test: boolean) => Promise<void>;
 }
 
 const IncidentPath = z.object({ incidentId: IncidentIdParam });
@@ -51,6 +53,7 @@ documentRoute({
     202: jsonResponse('A new incident: its workflow has started', IncidentSchema, { ...INCIDENT_EXAMPLE, auraCalloutId: null, status: null, phase: 'requested', timeline: [], notes: [], responder: null, trackingUrl: null }),
     200: jsonResponse('The incident already exists (same body shape)', IncidentSchema, INCIDENT_EXAMPLE),
     400: VALIDATION_FAILED,
+    422: errorResponse('The customer is known to have no active AURA subscription (intake rule), so AURA would refuse a live callout', 'SUBSCRIPTION_INACTIVE'),
     503: TEMPORAL_UNAVAILABLE,
   },
 });
@@ -167,6 +170,7 @@ export function createCalloutsRouter(opts: CalloutsRouterOptions): Router {
         ]);
       }
     }
+    await opts.assertLiveCalloutAllowed?.(body.customerId, body.test === true);
     const { created, incident } = await incidents.open(
       {
         customerId: body.customerId,

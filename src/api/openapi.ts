@@ -151,6 +151,7 @@ export function buildOpenApiDocument(opts: DocumentOptions = {}) {
     servers: [{ url: opts.serverUrl ?? 'http://127.0.0.1:3000' }],
     tags: [
       { name: 'Callouts', description: 'Incidents and their AURA callouts' },
+      { name: 'Customers', description: 'Customer onboarding and subscriptions' },
       { name: 'Webhooks', description: 'The receiver AURA calls' },
       { name: 'Operations', description: 'Health, readiness, metrics and this document' },
     ],

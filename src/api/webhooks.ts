@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import { calloutObservedSignal } from '../workflows/messages.js';
 import { ApiError, validationError } from './errors.js';
 import { temporalUnavailable } from './incidents.js';
+import { createCustomerEventRouter } from './customer-events.js';
 import { documentRoute, errorResponse, jsonBody, jsonResponse } from './openapi.js';
 
 export interface WebhookReceiverOptions {
@@ -27,6 +28,8 @@ export interface WebhookReceiverOptions {
   ipAllowlist?: string[] | undefined;
   log: Logger;
   onOutcome?: (event: string, outcome: string) => void;
+  /** How long a fresh customer/subscription event may wait for its customer's link (see customer-events.ts). */
+  customerRouteWaitMs?: number;
 }
 
 export const WEBHOOK_BODY_LIMIT = '1mb';
@@ -98,6 +101,7 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
   const expected = opts.authHeader.toLowerCase() === 'authorization' ? `Bearer ${opts.token}` : opts.token;
   const allow = opts.ipAllowlist && opts.ipAllowlist.length ? buildBlockList(opts.ipAllowlist) : null;
   const outcome = (event: string, result: string) => opts.onOutcome?.(event, result);
+  const customerEvents = createCustomerEventRouter({ client: opts.client, log: opts.log, routeWaitMs: opts.customerRouteWaitMs, onOutcome: outcome });
 
   router.post(
     '/webhooks/aura',
@@ -167,10 +171,8 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
       }
 
       if (isCustomerOrSubscriptionEvent(event)) {
-        // Routed to customer onboarding workflows once onboarding exists; acknowledged and counted meanwhile.
-        outcome(event, 'acknowledged');
-        (req.log ?? opts.log).info({ event }, 'customer/subscription webhook acknowledged');
-        res.status(200).json({ status: 'acknowledged' });
+        // Routed to the customer's onboarding workflow; an unknown customer is acknowledged and counted.
+        res.status(200).json(await customerEvents.route(parsed.value, event));
         return;
       }
 

@@ -59,6 +59,15 @@ export interface CreateCalloutResult {
   existing: boolean;
 }
 
+export interface CreateCustomerInput {
+  customer: { name: string; surname: string; mobile: string; email?: string | undefined; externalReferenceId?: string | undefined };
+  subscription?: { subscriptionTypeId: number; validFrom?: string | undefined; validTo?: string | undefined } | undefined;
+}
+
+export type CreateCustomerResult =
+  | { status: 'created'; customerId: number; externalReferenceId: string | null; subscription: S.SubscriptionWire | null }
+  | { status: 'exists'; customerId: number | null; auraMessage: string | null };
+
 interface RequestOptions {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
@@ -324,6 +333,52 @@ export class AuraClient {
     const route = 'POST /v2/ratings';
     const res = await this.send({ method: 'POST', path: '/v2/ratings', route, body: input });
     return (res.body && typeof res.body === 'object' ? res.body : {}) as { id?: number };
+  }
+
+  // ---- customers and subscriptions (onboarding) ----------------------------------------------------------------
+
+  /**
+   * Create a customer, activating a subscription in the same call when `subscription` is given (the [B] nested body
+   * of the quickstart). The mobile number is AURA's unique customer key: a second create answers 409, which is an
+   * answer here (`exists`), not an error, because the first create may have succeeded and lost its answer. AURA does
+   * not document the 409 body; a customer id in it is used when present.
+   */
+  async createCustomer(input: CreateCustomerInput): Promise<CreateCustomerResult> {
+    const route = 'POST /v2/customers';
+    const body: Record<string, unknown> = { customer: input.customer };
+    if (input.subscription) body.subscription = input.subscription;
+    const res = await this.send({ method: 'POST', path: '/v2/customers', route, body, accept: [409] });
+    if (res.status === 409) {
+      const b = (res.body ?? {}) as Record<string, any>;
+      const id = [b.customerId, b.customer?.id, b.id].find((x) => Number.isInteger(x)) as number | undefined;
+      return { status: 'exists', customerId: id ?? null, auraMessage: auraErrorText(res.body) ?? null };
+    }
+    const c = this.parse(S.CreateCustomerResponse, res, route);
+    const nested = [...(c.subscriptions ?? []), ...(c.topSubscription !== undefined ? [c.topSubscription] : [])]
+      .map((x) => S.SubscriptionWire.safeParse(x))
+      .find((p) => p.success);
+    return { status: 'created', customerId: c.id, externalReferenceId: c.externalReferenceId ?? null, subscription: nested?.success ? nested.data : null };
+  }
+
+  /** The read-back. Rate-limited by AURA (about 50 per 10 s per customer source): 429 carries Retry-After. */
+  async listCustomerSubscriptions(customerId: number): Promise<S.SubscriptionWire[]> {
+    const route = 'GET /v2/customers/:customerId/subscriptions';
+    const res = await this.send({ method: 'GET', path: `/v2/customers/${customerId}/subscriptions`, route });
+    return this.parse(S.SubscriptionList, res, route);
+  }
+
+  /** Activate a subscription; 409 (already active) is an answer. */
+  async createSubscription(input: { customerId: number; subscriptionTypeId: number; validFrom?: string; validTo?: string }): Promise<{ status: 'created'; subscription: S.SubscriptionWire } | { status: 'exists' }> {
+    const route = 'POST /v2/subscriptions';
+    const res = await this.send({ method: 'POST', path: '/v2/subscriptions', route, body: input, accept: [409] });
+    if (res.status === 409) return { status: 'exists' };
+    return { status: 'created', subscription: this.parse(S.SubscriptionResponse, res, route) };
+  }
+
+  /** Cancel a subscription ([B] requires a reason; [A] takes no body, so sending one is harmless). */
+  async cancelSubscription(subscriptionId: number, reason: string): Promise<void> {
+    const route = 'DELETE /v2/subscriptions/:subscriptionId';
+    await this.send({ method: 'DELETE', path: `/v2/subscriptions/${subscriptionId}`, route, body: { reason } });
   }
 
   // ---- webhooks ---------------------------------------------------------------------------------------------

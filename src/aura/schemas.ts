@@ -199,3 +199,25 @@ export const SubscriptionWebhook = z.looseObject({
   links: z.array(z.looseObject({ customerId: z.number(), subscriptionId: z.number() })).optional(),
   dependantLinks: z.array(z.unknown()).optional(),
 });
+
+// ---- Customer create and subscription reads (onboarding) ---------------------------------------------------------
+
+/** Both generations: [B] `{message, customer: {...}}` with the nested `subscriptions[]`, [A] the flat customer. */
+export const CustomerCreated = z.looseObject({
+  id: z.number(),
+  externalReferenceId: nullish(z.string()),
+  subscriptions: z.array(z.unknown()).optional(),
+});
+export const CreateCustomerResponse = z.union([
+  z.looseObject({ customer: CustomerCreated, subscription: z.unknown().optional() }).transform((w) => ({ ...w.customer, topSubscription: w.subscription })),
+  CustomerCreated.transform((c) => ({ ...c, topSubscription: undefined as unknown })),
+]);
+
+export const SubscriptionList = z.union([
+  z.array(SubscriptionWire),
+  z.looseObject({ subscriptions: z.array(SubscriptionWire) }).transform((w) => w.subscriptions),
+]);
+export const SubscriptionResponse = z.union([
+  z.looseObject({ subscription: SubscriptionWire }).transform((w) => w.subscription),
+  SubscriptionWire,
+]);

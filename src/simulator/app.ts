@@ -20,6 +20,7 @@ import {
   type SimCustomer,
   type SimSubscription,
 } from './data.js';
+import { createOnboardingSim } from './onboarding.js';
 
 export interface SimulatorOptions {
   clientId?: string;
@@ -399,6 +400,8 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     if (exp < Date.now()) return void res.status(401).json({ errors: 'jwt expired' });
     next();
   });
+  const onboardingSim = createOnboardingSim(state);
+  v2.use(onboardingSim.api);
 
   // -- customers
   v2.post('/customers', (req, res) => {
@@ -804,6 +807,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   sim.get('/deliveries', (_req, res) => void res.json(state.deliveries));
   sim.get('/webhook', (_req, res) => void res.json(state.webhook));
   sim.get('/ratings', (_req, res) => void res.json(state.ratings));
+  app.use('/__sim', onboardingSim.control);
   app.use('/__sim', sim);
 
   app.get('/track/:calloutId', (req, res) => {

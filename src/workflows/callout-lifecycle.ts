@@ -16,11 +16,11 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
 import { applyObservation, initialSnapshot } from '../domain/callout.js';
+import { searchAttributeWriter } from './search-attribute-writer.js';
 import type { CalloutObservation, CalloutSnapshot, Note } from '../domain/incident.js';
 import { CalloutStatus, isTerminalStatus } from '../domain/status.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
@@ -94,6 +94,7 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
   });
 
+  const writeSearchAttributes = searchAttributeWriter();
   let snapshot = c?.snapshot ?? initialSnapshot(auraCalloutId);
   const incidents = c?.incidents ?? [];
   const pending: CalloutObservation[] = [...(c?.pending ?? [])];
@@ -215,7 +216,7 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     const targets = changed ? incidents.map((i) => i.workflowId) : [...new Set(newlyAttached)];
     newlyAttached = [];
     if (changed) {
-      upsertSearchAttributes([
+      writeSearchAttributes([
         { key: AuraCalloutIdKey, value: auraCalloutId },
         { key: CalloutStatusKey, value: snapshot.status ?? 'pending' },
         { key: CalloutPhaseKey, value: snapshot.phase },

@@ -14,6 +14,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { searchAttributeWriter } from './search-attribute-writer.js';
 import type * as activities from '../activities/index.js';
 import type { IncidentFailure } from '../domain/incident.js';
 import { lifecycleWorkflowId } from '../domain/incident.js';
@@ -87,6 +88,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
   let callout: CalloutView | null = c?.callout ?? null;
   let attached = auraCalloutId !== null;
   let flushedVersion = -1;
+  const writeSearchAttributes = searchAttributeWriter();
   const outbox: PlatformEvent[] = [...(c?.outbox ?? [])];
   const reported = c?.reported ?? { timeline: 0, notes: 0, ratingRequested: false };
   // Position and notes that arrive before the AURA callout exists travel with the attach.
@@ -201,7 +203,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     const cv = callout as CalloutView | null;
     if (cv && cv.version !== flushedVersion) {
       flushedVersion = cv.version;
-      upsertSearchAttributes([
+      writeSearchAttributes([
         { key: AuraCalloutIdKey, value: cv.auraCalloutId },
         { key: CalloutStatusKey, value: cv.status ?? 'pending' },
         { key: CalloutPhaseKey, value: cv.phase },

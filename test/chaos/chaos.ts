@@ -5,7 +5,7 @@
 //
 // Used by `npm run test:chaos` (200 callouts) and, small, by test/integration/chaos.test.ts inside `npm test`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { phaseOfStatus, type Phase } from '../../src/domain/status.js';
@@ -33,6 +33,8 @@ export interface ChaosReport {
   duplicates: number;
   regressions: number;
   repeatedTransitions: number;
+  /** Nondeterminism errors the worker logged (a replay that disagreed with history). */
+  nondeterminism: number;
   workerKills: number;
   serverRestarts: number;
   webhooks: { delivered: number; dropped: number; duplicated: number; failed: number };
@@ -102,6 +104,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     duplicates: 0,
     regressions: 0,
     repeatedTransitions: 0,
+    nondeterminism: 0,
     workerKills: 0,
     serverRestarts: 0,
     webhooks: { delivered: 0, dropped: 0, duplicated: 0, failed: 0 },
@@ -232,6 +235,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     }
     for (const d of sim.state.deliveries) if (d.outcome in report.webhooks) report.webhooks[d.outcome as keyof ChaosReport['webhooks']]++;
     report.apiFaults = { ...sim.state.faultCounts };
+    report.nondeterminism = (readFileSync(join(dir, 'worker.log'), 'utf8').match(/Nondeterminism error/g) ?? []).length;
+    if (report.nondeterminism) report.problems.push(`the worker logged ${report.nondeterminism} nondeterminism errors`);
     report.apiFaultsTotal = Object.values(report.apiFaults).reduce((a, b) => a + b, 0);
     ok = report.problems.length === 0;
   } finally {
@@ -254,6 +259,7 @@ export function formatReport(r: ChaosReport): string {
     `duplicates            ${r.duplicates}`,
     `regressions           ${r.regressions}`,
     `repeated transitions  ${r.repeatedTransitions}`,
+    `nondeterminism       ${r.nondeterminism}`,
     `worker kills          ${r.workerKills} (SIGKILL)`,
     `server restarts       ${r.serverRestarts} (same SQLite file)`,
     `webhooks              delivered ${r.webhooks.delivered}, dropped ${r.webhooks.dropped}, duplicated ${r.webhooks.duplicated}, failed ${r.webhooks.failed}`,

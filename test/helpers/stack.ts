@@ -7,7 +7,7 @@ import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { AuraClient } from '../../src/aura/client.js';
-import { createApp } from '../../src/api/app.js';
+import { createApp, type AppOptions } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
 import { recordPanicApiCall } from '../../src/metrics.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/app.js';
@@ -80,6 +80,9 @@ export interface StackOptions {
   /** Where the API's logs go, and at which level (default: silent). */
   logDestination?: { write(line: string): void };
   logLevel?: string;
+  /** Onboarding settings and the subscription intake rule (see src/api/onboarding.ts). */
+  onboarding?: AppOptions['onboarding'];
+  customerRouteWaitMs?: number;
 }
 
 export interface Stack {
@@ -143,6 +146,8 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     webhookToken: WEBHOOK_TOKEN,
     responseTypes: { SECURITY: 1, MEDICAL: 2 },
     auraBaseUrl: sim.panicApiUrl,
+    onboarding: { settings: { confirmWaitMs: 1_500, customerLookupWaitMs: 10_000, readBackAttempts: 5 }, ...opts.onboarding },
+    ...(opts.customerRouteWaitMs !== undefined ? { customerRouteWaitMs: opts.customerRouteWaitMs } : {}),
   });
   const server: Server = await new Promise((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));

@@ -12,6 +12,7 @@ test('chaos: nothing lost, duplicated or regressed through faults, a worker kill
   assert.equal(report.lost, 0);
   assert.equal(report.duplicates, 0);
   assert.equal(report.regressions, 0);
+  assert.equal(report.nondeterminism, 0);
   assert.equal(report.workerKills, 1);
   assert.equal(report.serverRestarts, 1);
   // The faults really happened.

@@ -11,8 +11,8 @@ const dir = join(import.meta.dirname, '..', 'fixtures', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 describe('replay of recorded histories', () => {
-  it('has histories of webhook-driven, poll-only, cancelled, rated and continued-as-new lifecycles', () => {
-    for (const kind of ['webhook-driven', 'poll-only', 'cancelled', 'rated', 'continued-as-new']) {
+  it('has histories of webhook-driven, poll-only, cancelled, rated and continued-as-new lifecycles, and of onboardings', () => {
+    for (const kind of ['webhook-driven', 'poll-only', 'cancelled', 'rated', 'continued-as-new', 'onboarding-webhook', 'onboarding-read-back']) {
       assert.ok(files.some((f) => f.startsWith(kind)), `no ${kind} history`);
     }
   });
