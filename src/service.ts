@@ -96,7 +96,16 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
           res.writeHead(404).end();
         }
       });
-      await new Promise<void>((r) => metricsServer!.listen(env.WORKER_METRICS_PORT, env.WORKER_METRICS_HOST, () => r()));
+      // Metrics must not take the worker down: a busy port is logged and the worker runs without its /metrics.
+      const server = metricsServer;
+      const listening = await new Promise<boolean>((r) => {
+        server.once('error', (err) => {
+          log.error({ err: (err as Error).message, port: env.WORKER_METRICS_PORT }, 'worker /metrics not served');
+          r(false);
+        });
+        server.listen(env.WORKER_METRICS_PORT, env.WORKER_METRICS_HOST, () => r(true));
+      });
+      if (!listening) metricsServer = null;
     }
   }
 

@@ -60,7 +60,12 @@ export function createApp(opts: AppOptions): Express {
       // Every line of a request about an incident names it.
       customProps: (req) => {
         const m = /^\/v1\/callouts\/([^/?]+)/.exec(req.url ?? '');
-        return m ? { incidentId: decodeURIComponent(m[1]!) } : {};
+        if (!m) return {};
+        try {
+          return { incidentId: decodeURIComponent(m[1]!) };
+        } catch {
+          return { incidentId: m[1]! }; // malformed percent-encoding: the raw segment (the route answers 400/404)
+        }
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
