@@ -12,6 +12,7 @@ RUN npm install --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
+COPY data ./data
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
@@ -20,6 +21,8 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Sample platform locations (PLATFORM_LOCATIONS_FILE); the adapter's own state lives under DATA_DIR (a volume).
+COPY --from=build /app/data ./data
 USER node
 EXPOSE 3000 9464 4010
 # One image, three roles: SERVICE_ROLE=all|api|worker for dist/main.js; the simulator is dist/simulator/main.js.

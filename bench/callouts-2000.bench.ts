@@ -81,6 +81,8 @@ const env: NodeJS.ProcessEnv = {
   AURA_MAX_REQUESTS_PER_SECOND: String(CAP),
   POLL_INTERVAL_MS: String(FAST_MS),
   POLL_INTERVAL_SLOW_MS: String(SLOW_MS),
+  // Two workflows per callout stay cached; evicting them would replay whole histories at every poll timer.
+  WORKER_MAX_CACHED_WORKFLOWS: String(2 * N + 500),
   API_PORT: String(apiPort),
   WEBHOOK_TOKEN: TOKEN,
 };

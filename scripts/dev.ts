@@ -7,7 +7,7 @@ import { AuraClient } from '../src/aura/client.js';
 import { DEFAULT_WEBHOOK_EVENTS, receiverAuthHeaders, registerReceiver } from '../src/aura/webhook-registration.js';
 import { ConfigError, loadEnv } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { appFromEnv, workersFromEnv } from '../src/runtime.js';
+import { appFromEnv, fixedLocationApiFromEnv, workersFromEnv } from '../src/runtime.js';
 import { startSimulator } from '../src/simulator/app.js';
 import { connectClient, connectWorker } from '../src/temporal/connection.js';
 import { ensureTemporalCli, PROJECT_ROOT, startDevServer, type RunningDevServer } from '../src/temporal/dev-server.js';
@@ -17,7 +17,8 @@ const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
 
 let env;
 try {
-  env = loadEnv({ LOG_LEVEL: 'warn', ...process.env });
+  // The sample portfolio of a few hundred premises, unless another file is given.
+  env = loadEnv({ LOG_LEVEL: 'warn', PLATFORM_LOCATIONS_FILE: join(PROJECT_ROOT, 'data', 'platform-locations.sample.csv'), FIXED_LOCATION_MAX_REQUESTS_PER_SECOND: '0', ...process.env });
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);
@@ -76,6 +77,8 @@ try {
   if (!process.env.AURA_BASE_URL) env.AURA_BASE_URL = sim.panicApiUrl;
 
   const log = createLogger({ level: env.LOG_LEVEL });
+  // Platform locations first, so that the reconciliation the Schedule runs at once sees the sample portfolio.
+  const fixedLocations = await fixedLocationApiFromEnv(env, log);
   const client = await connectClient(env);
   const connection = await connectWorker(env);
   const workers = await workersFromEnv(env, connection, client);
@@ -86,7 +89,7 @@ try {
     await connection.close();
   });
 
-  const app = appFromEnv(env, client, log);
+  const app = appFromEnv(env, client, log, fixedLocations);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
     s.on('error', reject);
@@ -113,6 +116,9 @@ try {
     (w) => log.warn(w),
   );
 
+  // The embedded simulator starts empty on every run: reconcile at once so that alarms have their Fixed Locations.
+  await fetch(`${apiUrl}/v1/fixed-locations/sync`, { method: 'POST' }).catch(() => undefined);
+
   console.log(`
   aura-callouts is running
     API             ${apiUrl}            (try: curl ${apiUrl}/healthz)
@@ -120,6 +126,9 @@ try {
     AURA simulator  ${sim.panicApiUrl}  (control: ${sim.url}/__sim/callouts)
     Temporal UI     ${temporalUi ?? '(external server: see its own UI)'}
     Temporal gRPC   ${env.TEMPORAL_ADDRESS}  namespace ${env.TEMPORAL_NAMESPACE}
+  Alarm on a sample premises (Fixed Locations reconciled at start; report: ${apiUrl}/v1/fixed-locations/sync/latest):
+    curl -s -X POST ${apiUrl}/v1/alarms -H 'content-type: application/json' \\
+      -d '{"alarmId":"A-1","platformLocationId":"PRM-000001","alarmType":"BURGLARY","zone":"3"}'
   Open a callout:
     curl -s -X POST ${apiUrl}/v1/callouts -H 'content-type: application/json' \\
       -d '{"incidentId":"demo-1","customerId":184708,"responseType":"SECURITY","location":{"latitude":-26.10911,"longitude":28.053037}}'

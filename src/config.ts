@@ -74,6 +74,8 @@ export const EnvSchema = z.object({
   PLATFORM_EVENTS_URL: z.string().url().optional(),
   PLATFORM_EVENTS_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CONTINUE_AS_NEW_EVENTS: int(50).default(5_000),
+  /** Workflows the worker caches (two per active callout); unset: the SDK's default, derived from the heap size. */
+  WORKER_MAX_CACHED_WORKFLOWS: int(2).optional(),
 
   // API and receiver
   API_HOST: z.string().default('127.0.0.1'),
@@ -113,6 +115,27 @@ export const EnvSchema = z.object({
   // Simulator (npm run sim / npm run dev)
   SIM_HOST: z.string().default('127.0.0.1'),
   SIM_PORT: int().default(4010),
+
+  // Monitoring-platform adapter: platform locations, Fixed Location reconciliation, alarm dispatch
+  /** Durable state of the adapter (platform locations, the Fixed Location index, reports). Shared by API and worker. */
+  DATA_DIR: z.string().default('.data'),
+  /** Portfolio loaded at start (CSV or JSON) when new or changed since the last load. */
+  PLATFORM_LOCATIONS_FILE: z.string().optional(),
+  /** One maintenance mode, never both: AURA's CSV import is a full sync that deletes what the file lacks. */
+  FIXED_LOCATION_SYNC_MODE: z.enum(['rest', 'csv']).default('rest'),
+  /** Interval of the reconciliation Schedule; 0 removes the Schedule (on demand only). */
+  FIXED_LOCATION_SYNC_INTERVAL_MS: int(0).default(15 * 60_000),
+  FIXED_LOCATION_PAGE_SIZE: int(1).default(500),
+  FIXED_LOCATION_BATCH_SIZE: int(1).default(500),
+  FIXED_LOCATION_CONCURRENCY: int(1).default(8),
+  /** The reconciliation's own pace toward AURA (0: unlimited); keeps headroom under AURA_MAX_REQUESTS_PER_SECOND. */
+  FIXED_LOCATION_MAX_REQUESTS_PER_SECOND: z.coerce.number().min(0).default(10),
+  FIXED_LOCATION_CSV_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.1),
+  FIXED_LOCATION_CSV_CALLBACK_TIMEOUT_MS: int(1000).default(10 * 60_000),
+  /** Where AURA POSTs the CSV import result (HTTPS in production); defaults to PUBLIC_BASE_URL, then the API address. */
+  FIXED_LOCATION_CALLBACK_BASE_URL: z.string().url().optional(),
+  FIXED_LOCATION_CALLBACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  FIXED_LOCATION_REPORT_MAX_ISSUES: int(1).default(1_000),
 });
 
 export type Env = z.output<typeof EnvSchema>;

@@ -10,6 +10,42 @@ import { recordPanicApiCall } from './metrics.js';
 import { dataConverterFor } from './temporal/codec.js';
 import { payloadKeysOf } from './temporal/connection.js';
 import { createCalloutWorkers, type CalloutWorkers } from './worker/worker.js';
+import type { FixedLocationSettings } from './activities/fixed-locations.js';
+import type { FixedLocationApiOptions } from './api/fixed-locations.js';
+import { PlatformLocationStore } from './fixed-locations/store.js';
+import { ensureFixedLocationSchedule } from './fixed-locations/schedule.js';
+
+/** The key of the CSV-import callback URL's HMAC (API and worker derive the same one). */
+function callbackSecretOf(env: Env): string {
+  return env.FIXED_LOCATION_CALLBACK_SECRET ?? `fixed-location-callback:${env.WEBHOOK_TOKEN}`;
+}
+
+export function fixedLocationSettingsFromEnv(env: Env): FixedLocationSettings {
+  return {
+    dataDir: env.DATA_DIR,
+    mode: env.FIXED_LOCATION_SYNC_MODE,
+    pageSize: env.FIXED_LOCATION_PAGE_SIZE,
+    batchSize: env.FIXED_LOCATION_BATCH_SIZE,
+    concurrency: env.FIXED_LOCATION_CONCURRENCY,
+    maxRequestsPerSecond: env.FIXED_LOCATION_MAX_REQUESTS_PER_SECOND,
+    maxDeleteShare: env.FIXED_LOCATION_CSV_MAX_DELETE_SHARE,
+    callbackTimeoutMs: env.FIXED_LOCATION_CSV_CALLBACK_TIMEOUT_MS,
+    callbackBaseUrl: env.FIXED_LOCATION_CALLBACK_BASE_URL ?? env.PUBLIC_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
+    callbackSecret: callbackSecretOf(env),
+    continueAsNewEvents: 2_000,
+    reportMaxIssues: env.FIXED_LOCATION_REPORT_MAX_ISSUES,
+  };
+}
+
+/** The API's side: open the platform-location store and load PLATFORM_LOCATIONS_FILE when it is new or changed. */
+export async function fixedLocationApiFromEnv(env: Env, log?: Logger): Promise<FixedLocationApiOptions> {
+  const store = await PlatformLocationStore.open(env.DATA_DIR);
+  if (env.PLATFORM_LOCATIONS_FILE) {
+    const r = await store.loadFileIfChanged(env.PLATFORM_LOCATIONS_FILE);
+    log?.info({ file: env.PLATFORM_LOCATIONS_FILE, loaded: r.loaded, count: r.count }, r.loaded ? 'platform locations loaded from file' : 'platform locations: file unchanged, store kept');
+  }
+  return { store, dataDir: env.DATA_DIR, callbackSecret: callbackSecretOf(env) };
+}
 
 export function auraClientFromEnv(env: Env): AuraClient {
   return new AuraClient({
@@ -23,8 +59,8 @@ export function auraClientFromEnv(env: Env): AuraClient {
   });
 }
 
-export function workersFromEnv(env: Env, connection: NativeConnection, client: Client, workflowBundle?: WorkflowBundleOption, log?: Logger): Promise<CalloutWorkers> {
-  return createCalloutWorkers({
+export async function workersFromEnv(env: Env, connection: NativeConnection, client: Client, workflowBundle?: WorkflowBundleOption, log?: Logger): Promise<CalloutWorkers> {
+  const workers = await createCalloutWorkers({
     connection,
     client,
     aura: auraClientFromEnv(env),
@@ -43,11 +79,15 @@ export function workersFromEnv(env: Env, connection: NativeConnection, client: C
     shutdownGraceTimeMs: env.SHUTDOWN_GRACE_MS,
     log,
     ...(workflowBundle ? { workflowBundle } : {}),
+    maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     dataConverter: dataConverterFor(payloadKeysOf(env)),
+    fixedLocations: fixedLocationSettingsFromEnv(env),
   });
+  await ensureFixedLocationSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, intervalMs: env.FIXED_LOCATION_SYNC_INTERVAL_MS });
+  return workers;
 }
 
-export function appFromEnv(env: Env, client: Client, log: Logger): Express {
+export function appFromEnv(env: Env, client: Client, log: Logger, fixedLocations?: FixedLocationApiOptions): Express {
   return createApp({
     client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
@@ -69,5 +109,6 @@ export function appFromEnv(env: Env, client: Client, log: Logger): Express {
       defaultSubscriptionDays: env.SUBSCRIPTION_DEFAULT_DAYS,
       subscriptionGrace: env.SUBSCRIPTION_GRACE,
     },
+    ...(fixedLocations ? { fixedLocations } : {}),
   });
 }

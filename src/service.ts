@@ -10,7 +10,7 @@ import { ConfigError, loadEnv, type Env } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { METRICS_CONTENT_TYPE, metricsText, setCoreMetricsUrl } from './metrics.js';
 import { registerReceiver, webhookRegistrationFromEnv } from './aura/webhook-registration.js';
-import { appFromEnv, auraClientFromEnv, workersFromEnv } from './runtime.js';
+import { appFromEnv, auraClientFromEnv, fixedLocationApiFromEnv, workersFromEnv } from './runtime.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
 
 export type Role = Env['SERVICE_ROLE'];
@@ -110,7 +110,7 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
   }
 
   if (runsApi) {
-    const app = appFromEnv(env, client, log);
+    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, log));
     apiServer = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
       s.on('error', reject);

@@ -14,6 +14,7 @@ import { createIncidentService } from './incidents.js';
 import { createOpsRouter } from './ops.js';
 import { createWebhookRouter } from './webhooks.js';
 import { createOnboardingRouter, createOnboardingService, type OnboardingServiceOptions } from './onboarding.js';
+import { createFixedLocationRouter, type FixedLocationApiOptions } from './fixed-locations.js';
 
 export interface AppOptions {
   client: Client;
@@ -41,6 +42,8 @@ export interface AppOptions {
   /** Customer onboarding and the subscription intake rule (defaults: no grace, 15 s webhook wait). */
   onboarding?: Partial<Omit<OnboardingServiceOptions, 'client' | 'taskQueue'>>;
   customerRouteWaitMs?: number;
+  /** Platform locations, Fixed Location reconciliation and alarm dispatch. */
+  fixedLocations?: FixedLocationApiOptions;
 }
 
 export function createApp(opts: AppOptions): Express {
@@ -129,6 +132,9 @@ export function createApp(opts: AppOptions): Express {
     }),
   );
 
+  if (opts.fixedLocations) {
+    app.use(createFixedLocationRouter({ ...opts.fixedLocations, client: opts.client, taskQueue: opts.taskQueue, responseTypes: opts.responseTypes, incidents }));
+  }
   app.use('/v1', v1);
   app.use(notFoundHandler);
   app.use(errorHandler(opts.log));

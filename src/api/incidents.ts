@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Incident } from '../domain/incident.js';
-import { incidentWorkflowId, lifecycleWorkflowId, temporalUiLink } from '../domain/incident.js';
+import { INCIDENT_MEMO, incidentWorkflowId, lifecycleWorkflowId, temporalUiLink } from '../domain/incident.js';
 import { ACTIVE_PHASES } from '../domain/status.js';
 import { CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
 import type { IncidentInput, IncidentRequest } from '../workflows/incident.js';
@@ -49,13 +49,16 @@ export function createIncidentService(opts: IncidentServiceOptions) {
   };
 
   /**
-   * A running incident answers a query; a finished one is read from its result, which needs no worker and no
-   * replay of its history (the cheaper read, and one that keeps working while workers are down).
+   * Reads never make a worker replay the workflow: a finished incident is read from its result, a running one from
+   * the view it keeps in its memo (describe). Only a run without that memo falls back to a query. Polling reads by
+   * integrators thus cost the server a describe and the workers nothing, and keep working while workers are down.
    */
   async function readView(workflowId: string): Promise<IncidentView> {
     const handle = client.workflow.getHandle(workflowId);
     const desc = await handle.describe();
     if (desc.status.name === 'COMPLETED') return (await handle.result()) as IncidentView;
+    const memo = desc.memo?.[INCIDENT_MEMO] as IncidentView | undefined;
+    if (memo) return memo;
     return handle.query(getIncidentQuery);
   }
 
@@ -74,24 +77,8 @@ export function createIncidentService(opts: IncidentServiceOptions) {
     const workflowId = incidentWorkflowId(incidentId);
     const createdAt = new Date().toISOString();
     const input: IncidentInput = { incidentId, request, createdAt };
-    try {
-      await client.workflow.start('incidentWorkflow', {
-        workflowId,
-        taskQueue: opts.taskQueue,
-        args: [input],
-        // An incident id names one emergency forever: never a second workflow (and so never a second callout).
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: IncidentIdKey, value: incidentId },
-          { key: CalloutPhaseKey, value: 'requested' },
-          { key: CalloutStatusKey, value: 'pending' },
-        ],
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return { created: false, incident: await get(incidentId) };
-      throw temporalUnavailable(err);
-    }
-    const incident: Incident = withLinks({
+    // What reads show until the workflow writes its own view into the memo.
+    const initial: IncidentView = {
       incidentId,
       workflowId,
       auraCalloutId: null,
@@ -105,8 +92,26 @@ export function createIncidentService(opts: IncidentServiceOptions) {
       notes: [],
       rating: { state: 'not_open', value: null },
       createdAt,
-    });
-    return { created: true, incident };
+    };
+    try {
+      await client.workflow.start('incidentWorkflow', {
+        workflowId,
+        taskQueue: opts.taskQueue,
+        args: [input],
+        // An incident id names one emergency forever: never a second workflow (and so never a second callout).
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        memo: { [INCIDENT_MEMO]: initial },
+        typedSearchAttributes: [
+          { key: IncidentIdKey, value: incidentId },
+          { key: CalloutPhaseKey, value: 'requested' },
+          { key: CalloutStatusKey, value: 'pending' },
+        ],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { created: false, incident: await get(incidentId) };
+      throw temporalUnavailable(err);
+    }
+    return { created: true, incident: withLinks(initial) };
   }
 
   async function list(status: 'active' | 'closed' | 'all', limit: number): Promise<Incident[]> {

@@ -152,6 +152,7 @@ export function buildOpenApiDocument(opts: DocumentOptions = {}) {
     tags: [
       { name: 'Callouts', description: 'Incidents and their AURA callouts' },
       { name: 'Customers', description: 'Customer onboarding and subscriptions' },
+      { name: 'Fixed Locations', description: 'Platform locations, the Fixed Location reconciliation and alarms' },
       { name: 'Webhooks', description: 'The receiver AURA calls' },
       { name: 'Operations', description: 'Health, readiness, metrics and this document' },
     ],

@@ -13,6 +13,7 @@ import {
 } from './errors.js';
 import * as S from './schemas.js';
 import { Pacer } from './pacer.js';
+import * as F from './fixed-location-schemas.js';
 
 /** AURA's custom status for location updates on a closed callout; the body carries the latest callout. */
 export const HTTP_CALLOUT_CLOSED = 285;
@@ -78,6 +79,8 @@ interface RequestOptions {
   /** Statuses other than 2xx that are answers, not errors. */
   accept?: number[];
   rootPath?: boolean;
+  /** A multipart body (the CSV import); sent as is, fetch sets the boundary. */
+  form?: FormData;
 }
 
 interface RawResponse {
@@ -168,7 +171,7 @@ export class AuraClient {
   private async sendOnce(req: RequestOptions, retriedAuth: boolean): Promise<RawResponse> {
     const url = (req.rootPath ? this.hostRoot : this.baseUrl) + req.path;
     const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': randomUUID() };
-    if (req.body !== undefined) headers['content-type'] = 'application/json';
+    if (req.body !== undefined && !req.form) headers['content-type'] = 'application/json';
     if (req.auth !== false) headers.authorization = `Bearer ${await this.bearer()}`;
     await this.pacer?.take();
     const started = performance.now();
@@ -177,7 +180,7 @@ export class AuraClient {
       response = await this.fetchImpl(url, {
         method: req.method,
         headers,
-        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        body: req.form ?? (req.body === undefined ? undefined : JSON.stringify(req.body)),
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
     } catch (cause) {
@@ -276,6 +279,13 @@ export class AuraClient {
     // Path inferred by analogy with the create route (the reference lists the operation but not its path).
     const route = 'GET /v2/customers/:customerId/callouts';
     const res = await this.send({ method: 'GET', path: `/v2/customers/${customerId}/callouts`, route });
+    return this.parse(S.CalloutList, res, route);
+  }
+
+  /** Every active callout of the customer source (used to make a retried Fixed Location callout create safe). */
+  async listActiveCallouts(): Promise<S.CalloutCreated[]> {
+    const route = 'GET /v2/callouts/activeCallouts';
+    const res = await this.send({ method: 'GET', path: '/v2/callouts/activeCallouts', route });
     return this.parse(S.CalloutList, res, route);
   }
 
@@ -387,5 +397,58 @@ export class AuraClient {
     const route = 'POST /v2/notifiers/webhooks';
     const res = await this.send({ method: 'POST', path: '/v2/notifiers/webhooks', route, body: S.WebhookRegistration.parse(reg) });
     return this.parse(S.WebhookRegistrationResponse, res, route);
+  }
+
+  // ---- Fixed Locations (predefinedLocations) --------------------------------------------------------------------
+
+  /** One page of the customer source's Fixed Locations (1-based `page`). Path and paging inferred (§9.3). */
+  async listFixedLocations(page: number, limit: number): Promise<{ items: F.FixedLocationWire[]; totalPages?: number | undefined; total?: number | undefined }> {
+    const route = 'GET /v2/predefinedLocations';
+    const res = await this.send({ method: 'GET', path: `/v2/predefinedLocations?page=${page}&limit=${limit}`, route });
+    return this.parse(F.FixedLocationPage, res, route);
+  }
+
+  async createFixedLocation(body: Record<string, unknown>): Promise<F.FixedLocationWire> {
+    const route = 'POST /v2/predefinedLocations';
+    const res = await this.send({ method: 'POST', path: '/v2/predefinedLocations', route, body });
+    return this.parse(F.FixedLocationResponse, res, route);
+  }
+
+  /** [B]'s body (the create fields); [A] documents name/address instead, the simulator accepts both. */
+  async updateFixedLocation(id: number, body: Record<string, unknown>): Promise<void> {
+    const route = 'PUT /v2/predefinedLocations/:id';
+    await this.send({ method: 'PUT', path: `/v2/predefinedLocations/${id}`, route, body });
+  }
+
+  async deleteFixedLocation(id: number): Promise<void> {
+    const route = 'DELETE /v2/predefinedLocations/:id';
+    await this.send({ method: 'DELETE', path: `/v2/predefinedLocations/${id}`, route });
+  }
+
+  /**
+   * "Create a Fixed Location callout" by external reference. AURA answers an unknown reference with 400 (not 404)
+   * and the detail in `message`. A 200 is read as an existing active callout for the location (as for customers).
+   */
+  async createFixedLocationCallout(
+    externalReferenceId: string,
+    body: { responseTypeId?: number; internalTest?: boolean; calloutClassificationId?: number; installerIdentifier?: string },
+  ): Promise<CreateCalloutResult> {
+    const route = 'POST /v2/predefinedLocations/externalRef/:externalReferenceId/callouts';
+    const res = await this.send({ method: 'POST', path: `/v2/predefinedLocations/externalRef/${encodeURIComponent(externalReferenceId)}/callouts`, route, body });
+    return { callout: this.parse(F.FixedLocationCalloutResponse, res, route), existing: res.status === 200 };
+  }
+
+  /** Bulk CSV import (a full sync), on the host root: `POST /v1/predefinedlocations/upload`, multipart. */
+  async uploadFixedLocationsCsv(input: { csv: string; callbackUrl: string; delimiter?: string; source?: string; userEmail?: string }): Promise<{ message: string | null }> {
+    const route = 'POST /v1/predefinedlocations/upload';
+    const form = new FormData();
+    form.set('locations', new Blob([input.csv], { type: 'text/csv' }), 'locations.csv');
+    form.set('callbackUrl', input.callbackUrl);
+    if (input.delimiter) form.set('delimiter', input.delimiter);
+    if (input.source) form.set('source', input.source);
+    if (input.userEmail) form.set('userEmail', input.userEmail);
+    const res = await this.send({ method: 'POST', path: '/v1/predefinedlocations/upload', route, body: null, form, rootPath: true });
+    const message = (res.body as { message?: unknown } | null)?.message;
+    return { message: typeof message === 'string' ? message : null };
   }
 }

@@ -85,6 +85,9 @@ export interface Incident {
   links: { self: string; temporalUi: string | null };
 }
 
+/** Memo key under which an incident workflow keeps its current view for reads. */
+export const INCIDENT_MEMO = 'incident';
+
 export function incidentWorkflowId(incidentId: string): string {
   return `incident-${incidentId}`;
 }

@@ -21,6 +21,7 @@ import {
   type SimSubscription,
 } from './data.js';
 import { createOnboardingSim } from './onboarding.js';
+import { FixedLocationSimState, mountFixedLocations } from './fixed-locations.js';
 
 export interface SimulatorOptions {
   clientId?: string;
@@ -34,6 +35,8 @@ export interface SimulatorOptions {
   cancelCloseMs?: number;
   /** First callout id handed out (tests give each simulator its own range, as one AURA never repeats an id). */
   firstCalloutId?: number;
+  /** Delay before a Fixed Location CSV import is processed and its callback sent (default 200 ms). */
+  fixedLocationImportDelayMs?: number;
 }
 
 export interface AutopilotConfig {
@@ -132,6 +135,7 @@ export class SimulatorState {
   ratings: { id: number; calloutId: number; rating: number; comment: string | null; createdAt: string }[] = [];
   exceptionReasons: { calloutId: number; id: number; reason: string; notes: string | null }[] = [];
   webhook: WebhookConfig | null = null;
+  fixedLocations = new FixedLocationSimState();
   requests: RequestLogEntry[] = [];
   deliveries: DeliveryLogEntry[] = [];
   autopilot: AutopilotConfig;
@@ -160,6 +164,7 @@ export class SimulatorState {
     this.ratings = [];
     this.exceptionReasons = [];
     this.webhook = null;
+    this.fixedLocations?.reset();
     this.requests = [];
     this.deliveries = [];
     this.autopilot = { ...this.defaults };
@@ -743,6 +748,18 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     res.json({ message: 'Successfully updated notifier webhook config', notifier: { config: [state.webhook] } });
   });
 
+  // Fixed Locations, their callouts, and the CSV import / export on the host root.
+  const fixed = mountFixedLocations(v2, app, {
+    state: state.fixedLocations,
+    staticToken,
+    tokens: state.tokens,
+    allowLoopbackHttp: allowLoopbackHttp,
+    importDelayMs: opts.fixedLocationImportDelayMs ?? 200,
+    newCallout,
+    callouts: () => state.callouts.values(),
+    flat: (c) => flatCallout(c, publicBase),
+  });
+
   app.use('/panic-api/v2', v2);
 
   // ---- control routes (tests and demos only) -------------------------------------------------------------------
@@ -808,6 +825,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   sim.get('/webhook', (_req, res) => void res.json(state.webhook));
   sim.get('/ratings', (_req, res) => void res.json(state.ratings));
   app.use('/__sim', onboardingSim.control);
+  sim.use(fixed.control);
   app.use('/__sim', sim);
 
   app.get('/track/:calloutId', (req, res) => {

@@ -10,6 +10,7 @@ import { createActivities } from '../activities/index.js';
 import type { Logger } from '../logger.js';
 import { activityLogInterceptor } from './activity-log.js';
 import { metricsSinks, pollMetricsInterceptor } from './metrics-sinks.js';
+import { createFixedLocationActivities, defaultFixedLocationSettings, type FixedLocationSettings } from '../activities/fixed-locations.js';
 import type { WorkflowConfig } from '../workflows/config.js';
 
 // .ts from source (tsx), .js once compiled (dist/).
@@ -42,6 +43,13 @@ export interface CalloutWorkerOptions {
   shutdownGraceTimeMs?: number;
   /** Activity log lines (with incident and AURA callout ids); none when absent. */
   log?: Logger | undefined;
+  /** Fixed Location reconciliation and alarm dispatch settings (defaults: rest mode, DATA_DIR `.data`). */
+  fixedLocations?: Partial<FixedLocationSettings>;
+  /**
+   * Workflows kept in the worker's cache. Every active callout holds two (its incident and its lifecycle), and an
+   * evicted one is replayed from its whole history at its next timer: size this to the active set.
+   */
+  maxCachedWorkflows?: number | undefined;
   /** The payload codec (encryption) when TEMPORAL_PAYLOAD_KEY is set; the client must carry the same one. */
   dataConverter?: DataConverter | undefined;
 }
@@ -70,14 +78,17 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     rateTest: opts.rateTest ?? false,
     platformEvents: Boolean(opts.platformEventsUrl),
   };
-  const activities = createActivities({
-    aura: opts.aura,
-    temporal: opts.client,
-    taskQueue: opts.taskQueue,
-    workflowConfig,
-    platformEventsUrl: opts.platformEventsUrl,
-    platformEventsSecret: opts.platformEventsSecret,
-  });
+  const activities = {
+    ...createActivities({
+      aura: opts.aura,
+      temporal: opts.client,
+      taskQueue: opts.taskQueue,
+      workflowConfig,
+      platformEventsUrl: opts.platformEventsUrl,
+      platformEventsSecret: opts.platformEventsSecret,
+    }),
+    ...createFixedLocationActivities({ aura: opts.aura, settings: defaultFixedLocationSettings(opts.fixedLocations) }),
+  };
   const namespace = opts.namespace ?? 'default';
   const activityInterceptors = [pollMetricsInterceptor, ...(opts.log ? [activityLogInterceptor(opts.log.child({ component: 'activity' }))] : [])];
   const main = await Worker.create({
@@ -85,6 +96,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     activities,
     sinks: metricsSinks(),
     ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),

@@ -6,18 +6,20 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   getExternalWorkflowHandle,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { searchAttributeWriter } from './search-attribute-writer.js';
 import type * as activities from '../activities/index.js';
+import type { FixedLocationActivities } from '../activities/fixed-locations.js';
 import type { IncidentFailure } from '../domain/incident.js';
-import { lifecycleWorkflowId } from '../domain/incident.js';
+import { INCIDENT_MEMO, lifecycleWorkflowId } from '../domain/incident.js';
 import { platformEventsForChange, type PlatformEvent } from '../domain/platform.js';
 import { phaseOfStatus } from '../domain/status.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey } from '../temporal/search-attributes.js';
@@ -34,12 +36,15 @@ import {
 } from './messages.js';
 
 export interface IncidentRequest {
-  customerId: number;
+  /** The AURA customer (absent for a Fixed Location callout). */
+  customerId?: number | undefined;
   responseTypeId: number;
   location?: LiveLocation | undefined;
   predefinedLocationId?: number | undefined;
   notes?: string | undefined;
   test?: boolean | undefined;
+  /** Alarm dispatch: create AURA's Fixed Location callout by external reference instead of a customer callout. */
+  fixedLocation?: { externalReferenceId: string; fixedLocationId?: number | undefined } | undefined;
 }
 
 export interface IncidentInput {
@@ -74,9 +79,11 @@ const { postPlatformEvent } = proxyActivities<Acts>({
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentView> {
   const c = input.carried;
   const config = c?.config ?? (await getWorkflowConfig());
-  const aura = proxyActivities<Acts>({
+  const aura = proxyActivities<Acts & FixedLocationActivities>({
     taskQueue: config.auraTaskQueue,
-    startToCloseTimeout: '30s',
+    // Short: a create lost with its worker is retried soon, while the callout it may have made is still active and
+    // so can be found (AURA lists only active callouts and has no idempotency key for creates).
+    startToCloseTimeout: '15s',
     // Creating the callout is what the person in danger waits for: retry transient failures for a long time,
     // never a request AURA refused (those fail at once, marked non-retryable by the activity).
     scheduleToCloseTimeout: '15m',
@@ -117,6 +124,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
   });
 
   setHandler(getIncidentQuery, view);
+  // The API reads a running incident from this memo (describe), not by a query: no worker has to replay the
+  // workflow to answer a read, however often integrators poll. Written only when the view changed.
+  let memoWritten = '';
+  const writeMemo = () => {
+    const v = view();
+    const key = JSON.stringify(v);
+    if (key === memoWritten) return;
+    memoWritten = key;
+    upsertMemo({ [INCIDENT_MEMO]: v });
+  };
   setHandler(calloutUpdatedSignal, (snap) => {
     // Signals may be duplicated or reordered: keep only the newest view of the callout.
     if (callout === null || snap.version >= callout.version) callout = snap;
@@ -159,7 +176,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       { id: `${input.incidentId}:aura-requested`, type: 'incident.aura_requested', incidentId: input.incidentId, auraCalloutId: null, occurredAt: input.createdAt, phase: 'requested', action: 'response_requested' },
     ]);
     try {
-      const created = await aura.createCallout({ incidentId: input.incidentId, ...input.request });
+      const req = input.request;
+      const created = req.fixedLocation
+        ? await aura.createFixedLocationCallout({ incidentId: input.incidentId, ...req.fixedLocation, responseTypeId: req.responseTypeId, test: req.test })
+        : await aura.createCallout({ incidentId: input.incidentId, ...req, customerId: req.customerId ?? 0 });
       auraCalloutId = created.auraCalloutId;
       await attachToLifecycle({
         auraCalloutId,
@@ -171,6 +191,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
         notes: earlyNotes,
       });
       attached = true;
+      writeMemo();
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
       const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { code?: string; auraMessage?: string } | undefined) : undefined;
@@ -182,6 +203,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       queuePlatform([
         { id: `${input.incidentId}:failed`, type: 'incident.failed', incidentId: input.incidentId, auraCalloutId: null, occurredAt: input.createdAt, phase: 'failed', detail: failure.message },
       ]);
+      writeMemo();
       await condition(platformSettled);
       return view();
     }
@@ -221,13 +243,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       reported.timeline = cv.timeline.length;
       reported.notes = cv.notes.length;
       reported.ratingRequested = ratingRequested;
+      writeMemo();
     }
     if (cv?.done) break;
 
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= config.continueAsNewEvents) {
       await condition(() => allHandlersFinished() && !sending);
-      await continueAsNew<typeof incidentWorkflow>({
+      await makeContinueAsNewFunc<typeof incidentWorkflow>({ memo: { [INCIDENT_MEMO]: view() } })({
         ...input,
         carried: { config, auraCalloutId, callout, outbox: [...outbox], reported, ...(failure ? { failure } : {}) },
       });

@@ -2,3 +2,4 @@
 export { incidentWorkflow } from './incident.js';
 export { calloutLifecycleWorkflow } from './callout-lifecycle.js';
 export { onboardingWorkflow, auraLinkWorkflow } from './onboarding.js';
+export { fixedLocationSyncWorkflow, scheduledFixedLocationSyncWorkflow } from './fixed-location-sync.js';

@@ -15,9 +15,15 @@ import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes.
 import { dataConverterFor, payloadKeysFrom } from '../../src/temporal/codec.js';
 import { ensureTemporalCli } from '../../src/temporal/dev-server.js';
 import { createCalloutWorkers, workflowInterceptorModules, workflowsPath, type CalloutWorkers } from '../../src/worker/worker.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FixedLocationSettings } from '../../src/activities/fixed-locations.js';
+import { PlatformLocationStore } from '../../src/fixed-locations/store.js';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token';
 export const CODEC_TOKEN = 'test-codec-token-0123456789';
+export const FIXED_LOCATION_CALLBACK_SECRET = 'test-fixed-location-callback-secret';
 
 // Expected failures (AURA refusing a create, say) are logged by the SDK as warnings; tests keep the output clean
 // (only TEMPORAL_LOG_LEVEL and above are printed), while every INFO line can be captured by a test that reads logs.
@@ -83,6 +89,8 @@ export interface StackOptions {
   /** Onboarding settings and the subscription intake rule (see src/api/onboarding.ts). */
   onboarding?: AppOptions['onboarding'];
   customerRouteWaitMs?: number;
+  /** Fixed Location settings (DATA_DIR is a fresh temporary directory unless given). */
+  fixedLocations?: Partial<FixedLocationSettings>;
 }
 
 export interface Stack {
@@ -92,6 +100,9 @@ export interface Stack {
   apiUrl: string;
   taskQueue: string;
   workers: CalloutWorkers;
+  /** The adapter's DATA_DIR and the API's platform-location store. */
+  dataDir: string;
+  store: PlatformLocationStore;
   /** fetch against the API, JSON in and out. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   sim_(method: string, path: string, body?: unknown): Promise<any>;
@@ -116,6 +127,26 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
   });
   const aura = new AuraClient({ baseUrl: sim.panicApiUrl, clientId: 'dev-client', clientSecret: 'dev-secret', timeoutMs: 5_000, onResponse: recordPanicApiCall });
   const taskQueue = `test-${randomUUID()}`;
+  const dataDir = opts.fixedLocations?.dataDir ?? mkdtempSync(join(tmpdir(), 'aura-callouts-data-'));
+  const store = await PlatformLocationStore.open(dataDir);
+  const app = createApp({
+    client,
+    payloadKeys,
+    codecAuthToken: CODEC_TOKEN,
+    taskQueue,
+    namespace: env.namespace ?? 'default',
+    log,
+    webhookToken: WEBHOOK_TOKEN,
+    responseTypes: { SECURITY: 1, MEDICAL: 2 },
+    auraBaseUrl: sim.panicApiUrl,
+    onboarding: { settings: { confirmWaitMs: 1_500, customerLookupWaitMs: 10_000, readBackAttempts: 5 }, ...opts.onboarding },
+    ...(opts.customerRouteWaitMs !== undefined ? { customerRouteWaitMs: opts.customerRouteWaitMs } : {}),
+    fixedLocations: { store, dataDir, callbackSecret: FIXED_LOCATION_CALLBACK_SECRET },
+  });
+  const server: Server = await new Promise((r) => {
+    const s = app.listen(0, '127.0.0.1', () => r(s));
+  });
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const workers = await createCalloutWorkers({
     connection: env.nativeConnection,
     client,
@@ -134,25 +165,9 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     continueAsNewEvents: opts.continueAsNewEvents ?? 5_000,
     auraMaxRequestsPerSecond: opts.auraMaxRequestsPerSecond ?? 200,
     workflowBundle: await workflowBundle(),
+    fixedLocations: { dataDir, callbackBaseUrl: apiUrl, callbackSecret: FIXED_LOCATION_CALLBACK_SECRET, callbackTimeoutMs: 15_000, ...opts.fixedLocations },
   });
   const running = workers.run();
-  const app = createApp({
-    client,
-    payloadKeys,
-    codecAuthToken: CODEC_TOKEN,
-    taskQueue,
-    namespace: env.namespace ?? 'default',
-    log,
-    webhookToken: WEBHOOK_TOKEN,
-    responseTypes: { SECURITY: 1, MEDICAL: 2 },
-    auraBaseUrl: sim.panicApiUrl,
-    onboarding: { settings: { confirmWaitMs: 1_500, customerLookupWaitMs: 10_000, readBackAttempts: 5 }, ...opts.onboarding },
-    ...(opts.customerRouteWaitMs !== undefined ? { customerRouteWaitMs: opts.customerRouteWaitMs } : {}),
-  });
-  const server: Server = await new Promise((r) => {
-    const s = app.listen(0, '127.0.0.1', () => r(s));
-  });
-  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   if (opts.registerWebhook) {
     await aura.registerWebhook({
@@ -193,6 +208,8 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     apiUrl,
     taskQueue,
     workers,
+    dataDir,
+    store,
     api: (method, path, body, headers) => json(apiUrl, method, path, body, headers),
     sim_: async (method, path, body) => (await json(sim.url, method, path, body)).body,
     incidentWhen: (incidentId, pred, timeoutMs = 20_000) =>
@@ -214,6 +231,7 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
       workers.shutdown();
       await running.catch(() => undefined);
       await sim.close();
+      if (!opts.fixedLocations?.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,400 @@
+// Activities of the Fixed Location reconciliation and of alarm dispatch. Big lists (AURA's Fixed Locations, the
+// portfolio, the create/update batches and their results) live in the run's scratch directory under DATA_DIR; the
+// workflow only ever sees counts and batch numbers, so its history stays small whatever the portfolio's size.
+import { createHmac } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AuraClient } from '../aura/client.js';
+import { observationFromCreate } from '../aura/mapping.js';
+import {
+  checkCsvImport,
+  csvImportOutcome,
+  fixedLocationBody,
+  fixedLocationsCsv,
+  planReconciliation,
+  type AuraFixedLocation,
+  type FixedLocationIndex,
+  type PlatformLocation,
+  type SyncCounts,
+  type SyncIssue,
+  type SyncReport,
+} from '../domain/fixed-locations.js';
+import { FixedLocationFiles, PlatformLocationStore } from '../fixed-locations/store.js';
+import { toFailure, type CreateCalloutActivityResult } from './index.js';
+
+export type FixedLocationSyncMode = 'rest' | 'csv';
+
+export interface FixedLocationSettings {
+  dataDir: string;
+  mode: FixedLocationSyncMode;
+  /** Page size when listing AURA's Fixed Locations. */
+  pageSize: number;
+  /** Creates/updates per batch activity. */
+  batchSize: number;
+  /** Concurrent Panic API requests inside one batch. */
+  concurrency: number;
+  /** Cap on the reconciliation's own Panic API requests per second in this worker (0: none). */
+  maxRequestsPerSecond: number;
+  /** csv mode: refuse an upload that would delete more than this share of AURA's Fixed Locations. */
+  maxDeleteShare: number;
+  /** csv mode: how long to wait for AURA's import callback before reconciling by listing. */
+  callbackTimeoutMs: number;
+  /** csv mode: public base URL of the API, where AURA POSTs the import result (AURA requires HTTPS). */
+  callbackBaseUrl?: string | undefined;
+  /** Key of the HMAC that authenticates the callback URL. */
+  callbackSecret: string;
+  /** Continue-as-new once a sync run's history reaches this many events. */
+  continueAsNewEvents: number;
+  /** The report lists at most this many issues (counts are always complete). */
+  reportMaxIssues: number;
+}
+
+export const defaultFixedLocationSettings = (over: Partial<FixedLocationSettings> = {}): FixedLocationSettings => ({
+  dataDir: '.data',
+  mode: 'rest',
+  pageSize: 500,
+  batchSize: 500,
+  concurrency: 8,
+  maxRequestsPerSecond: 0,
+  maxDeleteShare: 0.1,
+  callbackTimeoutMs: 10 * 60_000,
+  callbackSecret: 'dev-fixed-location-callback-secret',
+  continueAsNewEvents: 2_000,
+  reportMaxIssues: 1_000,
+  ...over,
+});
+
+/** What the workflow reads once per run. */
+export interface FixedLocationSyncConfig {
+  mode: FixedLocationSyncMode;
+  callbackTimeoutMs: number;
+  continueAsNewEvents: number;
+}
+
+export interface PlanSummary {
+  batches: number;
+  platform: number;
+  aura: number;
+  creates: number;
+  updates: number;
+  /** csv mode */
+  refused?: boolean;
+  message?: string;
+}
+
+export interface BatchSummary {
+  created: number;
+  updated: number;
+  failed: number;
+}
+
+type BatchOp = { t: 'c'; loc: PlatformLocation } | { t: 'u'; id: number; loc: PlatformLocation };
+interface BatchResult {
+  created: { ref: string; id: number }[];
+  updated: number[];
+  failed: { ref: string; id?: number; op: 'create' | 'update'; message: string }[];
+}
+
+/** The callback URL names the reconciliation (workflow id + first run id) and is signed, since AURA sends no auth. */
+export function callbackSignature(secret: string, workflowId: string, runId: string): string {
+  return createHmac('sha256', secret).update(`fixed-location-import:${workflowId}:${runId}`).digest('hex').slice(0, 32);
+}
+
+export function callbackPath(workflowId: string, runId: string, secret: string): string {
+  return `/callbacks/aura/fixed-location-import/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/${callbackSignature(secret, workflowId, runId)}`;
+}
+
+function heartbeat(details?: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    /* not inside an activity (benchmarks, tests) */
+  }
+}
+
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/** Requests spaced to at most `perSecond` (0: no limit), shared by every caller of the returned function. */
+export function pacer(perSecond: number): () => Promise<void> {
+  if (!(perSecond > 0)) return async () => undefined;
+  let next = 0;
+  return async () => {
+    const now = Date.now();
+    const at = Math.max(now, next);
+    next = at + 1000 / perSecond;
+    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+  };
+}
+
+/** Every active AURA Fixed Location, page by page. */
+export async function listAllFixedLocations(aura: AuraClient, pageSize: number, pace: () => Promise<void> = async () => undefined): Promise<AuraFixedLocation[]> {
+  const out: AuraFixedLocation[] = [];
+  for (let page = 1; page <= 100_000; page++) {
+    await pace();
+    const r = await aura.listFixedLocations(page, pageSize);
+    for (const f of r.items) {
+      if (f.deleted || !f.externalReferenceId) continue;
+      out.push({ id: f.id, externalReferenceId: f.externalReferenceId, name: f.name, address: f.address, latitude: f.latitude, longitude: f.longitude });
+    }
+    heartbeat({ listed: page });
+    if (r.items.length < pageSize || (r.totalPages !== undefined && page >= r.totalPages)) break;
+  }
+  return out;
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+function capIssues(issues: SyncIssue[], max: number): { issues: SyncIssue[]; issuesTruncated?: number } {
+  if (issues.length <= max) return { issues };
+  // Keep the kinds a person must act on first.
+  const order: Record<SyncIssue['kind'], number> = { DUPLICATE_REFERENCE: 0, MISSING_IN_PLATFORM: 1, MOVED: 2, RENAMED: 3, MISSING_IN_AURA: 4 };
+  const sorted = [...issues].sort((a, b) => order[a.kind] - order[b.kind]);
+  return { issues: sorted.slice(0, max), issuesTruncated: issues.length - max };
+}
+
+export interface FixedLocationActivityDeps {
+  aura: AuraClient;
+  settings: FixedLocationSettings;
+}
+
+export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
+  const { aura, settings } = deps;
+  const files = new FixedLocationFiles(settings.dataDir);
+  // Bulk work must not crowd out alarms at AURA: the reconciliation paces its own requests.
+  const pace = pacer(settings.maxRequestsPerSecond);
+  const listAll = () => listAllFixedLocations(aura, settings.pageSize, pace);
+  const portfolio = async () => (await PlatformLocationStore.open(settings.dataDir)).list();
+
+  async function writeIndexAndReport(runId: string, index: FixedLocationIndex, report: SyncReport): Promise<void> {
+    await files.writeIndex({ updatedAt: report.finishedAt ?? new Date().toISOString(), runId, refs: index });
+    await files.writeReport(report);
+  }
+
+  return {
+    async getFixedLocationSyncConfig(): Promise<FixedLocationSyncConfig> {
+      return { mode: settings.mode, callbackTimeoutMs: settings.callbackTimeoutMs, continueAsNewEvents: settings.continueAsNewEvents };
+    },
+
+    /**
+     * List AURA (all pages), read the portfolio, and plan: in rest mode the create/update batches; in csv mode the
+     * upload file and the deletion check. Everything is written to the run's scratch directory.
+     */
+    async planFixedLocationSync(input: { runKey: string; mode: FixedLocationSyncMode; overrideDeleteLimit?: boolean }): Promise<PlanSummary> {
+      try {
+        const aura_ = await listAll();
+        const platform = await portfolio();
+        await files.writeScratch(input.runKey, 'aura-before.json', aura_);
+        await files.writeScratch(input.runKey, 'platform.json', platform);
+        if (input.mode === 'csv') {
+          const check = checkCsvImport(new Set(platform.map((p) => p.platformLocationId)), aura_, settings.maxDeleteShare, input.overrideDeleteLimit === true);
+          return { batches: 0, platform: platform.length, aura: aura_.length, creates: 0, updates: 0, refused: check.refused, message: check.message };
+        }
+        const plan = planReconciliation(platform, aura_);
+        const ops: BatchOp[] = [...plan.creates.map((loc) => ({ t: 'c' as const, loc })), ...plan.updates.map((u) => ({ t: 'u' as const, id: u.auraFixedLocationId, loc: u.location }))];
+        let batches = 0;
+        for (let i = 0; i < ops.length; i += settings.batchSize) {
+          await files.writeScratch(input.runKey, `batch-${batches++}.json`, ops.slice(i, i + settings.batchSize));
+        }
+        await files.writeScratch(input.runKey, 'plan.json', { issues: plan.issues, counts: plan.counts, index: plan.index });
+        return { batches, platform: plan.counts.platform, aura: aura_.length, creates: plan.creates.length, updates: plan.updates.length };
+      } catch (err) {
+        throw toFailure(err);
+      }
+    },
+
+    /**
+     * Apply one batch of creates and updates, `concurrency` requests at a time. A create is not idempotent at AURA,
+     * so a retried batch first lists AURA again and skips every create whose reference now exists.
+     */
+    async applyFixedLocationBatch(input: { runKey: string; batch: number }): Promise<BatchSummary> {
+      let ops = await files.readScratch<BatchOp[]>(input.runKey, `batch-${input.batch}.json`);
+      const result: BatchResult = { created: [], updated: [], failed: [] };
+      if (attempt() > 1) {
+        const now = new Map<string, number>();
+        for (const a of await listAll()) now.set(a.externalReferenceId, a.id);
+        ops = ops.filter((op) => {
+          if (op.t !== 'c') return true;
+          const id = now.get(op.loc.platformLocationId);
+          if (id !== undefined) result.created.push({ ref: op.loc.platformLocationId, id });
+          return id === undefined;
+        });
+      }
+      let done = 0;
+      await mapLimit(ops, settings.concurrency, async (op) => {
+        const ref = op.loc.platformLocationId;
+        await pace();
+        try {
+          if (op.t === 'c') {
+            const f = await aura.createFixedLocation(fixedLocationBody(op.loc));
+            result.created.push({ ref, id: f.id });
+          } else {
+            await aura.updateFixedLocation(op.id, fixedLocationBody(op.loc));
+            result.updated.push(op.id);
+          }
+        } catch (err) {
+          result.failed.push({ ref, ...(op.t === 'u' ? { id: op.id } : {}), op: op.t === 'c' ? 'create' : 'update', message: (err as Error).message });
+        }
+        if (++done % 50 === 0) heartbeat({ done });
+      });
+      await files.writeScratch(input.runKey, `result-${input.batch}.json`, result);
+      return { created: result.created.length, updated: result.updated.length, failed: result.failed.length };
+    },
+
+    /** csv mode: upload the complete portfolio as AURA's import file, with the signed callback URL. */
+    async uploadFixedLocationsCsv(input: { runKey: string; workflowId: string; runId: string }): Promise<{ message: string | null; rows: number }> {
+      if (!settings.callbackBaseUrl) {
+        throw ApplicationFailure.nonRetryable('FIXED_LOCATION_CALLBACK_BASE_URL (or PUBLIC_BASE_URL) must be set in csv mode: AURA POSTs the import result there', 'CONFIGURATION');
+      }
+      const platform = await files.readScratch<PlatformLocation[]>(input.runKey, 'platform.json');
+      const callbackUrl = settings.callbackBaseUrl.replace(/\/+$/, '') + callbackPath(input.workflowId, input.runId, settings.callbackSecret);
+      try {
+        const r = await aura.uploadFixedLocationsCsv({ csv: fixedLocationsCsv(platform), callbackUrl, source: 'aura-callouts' });
+        return { message: r.message, rows: platform.length };
+      } catch (err) {
+        throw toFailure(err);
+      }
+    },
+
+    /** Merge the run's results into the index and the report (contract §4), and remove the scratch directory. */
+    async finishFixedLocationSync(input: {
+      runKey: string;
+      runId: string;
+      mode: FixedLocationSyncMode;
+      startedAt: string;
+      refused?: { message: string } | undefined;
+      importResult?: { received: boolean; status?: string | null; message?: string | null } | undefined;
+    }): Promise<{ counts: SyncCounts; issues: number; status: NonNullable<SyncReport['status']> }> {
+      try {
+        // A retry after the report was written (and the scratch removed) answers from the report.
+        const done = await files.readReport();
+        if (done?.runId === input.runId && done.finishedAt) {
+          return { counts: done.counts, issues: done.issues.length + (done.issuesTruncated ?? 0), status: done.status ?? 'completed' };
+        }
+        const finishedAt = new Date().toISOString();
+        const mode = input.mode === 'csv' ? 'csv-import' : 'api';
+        const before = await files.readScratch<AuraFixedLocation[]>(input.runKey, 'aura-before.json');
+        const platform = await files.readScratch<PlatformLocation[]>(input.runKey, 'platform.json');
+        let counts: SyncCounts;
+        let issues: SyncIssue[];
+        let index: FixedLocationIndex;
+        let status: NonNullable<SyncReport['status']> = 'completed';
+        let message: string | undefined;
+        if (input.mode === 'csv' && input.refused) {
+          const plan = planReconciliation(platform, before);
+          status = 'refused';
+          message = input.refused.message;
+          index = plan.index;
+          issues = plan.issues.map((i) => (i.kind === 'MISSING_IN_PLATFORM' ? { ...i, detail: 'not in the platform portfolio: the refused CSV import would have deleted it' } : i));
+          counts = { platform: plan.counts.platform, aura: before.length, matched: plan.counts.matched, created: 0, updated: 0, deleted: 0, missing: plan.creates.length + plan.counts.auraOnly, duplicates: plan.counts.duplicates };
+        } else if (input.mode === 'csv') {
+          const after = await listAll();
+          ({ counts, issues, index } = csvImportOutcome(platform, before, after));
+          if (!input.importResult?.received) message = 'AURA did not call back in time; the outcome was read by listing its Fixed Locations';
+        } else {
+          const plan = await files.readScratch<{ issues: SyncIssue[]; counts: ReturnType<typeof planReconciliation>['counts']; index: FixedLocationIndex }>(input.runKey, 'plan.json');
+          const created = new Map<string, number>();
+          const updated = new Set<number>();
+          const failedCreate = new Map<string, string>();
+          const failedUpdate = new Map<number, string>();
+          for (let b = 0; ; b++) {
+            let r: BatchResult;
+            try {
+              r = await files.readScratch<BatchResult>(input.runKey, `result-${b}.json`);
+            } catch {
+              break;
+            }
+            for (const c of r.created) created.set(c.ref, c.id);
+            for (const id of r.updated) updated.add(id);
+            for (const f of r.failed) (f.op === 'create' ? failedCreate.set(f.ref, f.message) : failedUpdate.set(f.id!, f.message));
+          }
+          index = plan.index;
+          for (const [ref, id] of created) (index[ref] ??= []).push(id);
+          issues = plan.issues.map((i) => {
+            if (i.kind === 'MISSING_IN_AURA') {
+              const id = created.get(i.externalReferenceId);
+              return id !== undefined ? { ...i, auraFixedLocationId: id, detail: `created in AURA as Fixed Location ${id}` } : { ...i, detail: `not created: ${failedCreate.get(i.externalReferenceId) ?? 'no result'}` };
+            }
+            if (i.kind === 'RENAMED' || i.kind === 'MOVED') {
+              const ok = updated.has(i.auraFixedLocationId!);
+              return { ...i, detail: `${i.detail}; ${ok ? 'AURA updated to the platform' : `update failed: ${failedUpdate.get(i.auraFixedLocationId!) ?? 'no result'}`}` };
+            }
+            return i;
+          });
+          const stillMissing = plan.issues.filter((i) => i.kind === 'MISSING_IN_AURA' && !created.has(i.externalReferenceId)).length;
+          counts = {
+            platform: plan.counts.platform,
+            aura: before.length,
+            matched: plan.counts.matched,
+            created: created.size,
+            updated: updated.size,
+            deleted: 0,
+            missing: stillMissing + plan.counts.auraOnly,
+            duplicates: plan.counts.duplicates,
+          };
+        }
+        const capped = capIssues(issues, settings.reportMaxIssues);
+        const report: SyncReport = {
+          runId: input.runId,
+          startedAt: input.startedAt,
+          finishedAt,
+          mode,
+          counts,
+          issues: capped.issues,
+          status,
+          ...(message ? { message } : {}),
+          ...(capped.issuesTruncated ? { issuesTruncated: capped.issuesTruncated } : {}),
+          ...(input.mode === 'csv' && !input.refused ? { importResult: input.importResult ?? { received: false } } : {}),
+        };
+        await writeIndexAndReport(input.runId, index, report);
+        await files.removeScratch(input.runKey);
+        return { counts, issues: issues.length, status };
+      } catch (err) {
+        throw toFailure(err);
+      }
+    },
+
+    /**
+     * Alarm dispatch: create the Fixed Location callout by external reference. Safe to retry: a retry first looks
+     * for an active callout on the location (the previous attempt may have created it and lost the answer), and
+     * AURA answers a location with an active callout with that callout.
+     */
+    async createFixedLocationCallout(input: {
+      incidentId: string;
+      externalReferenceId: string;
+      fixedLocationId?: number | undefined;
+      responseTypeId: number;
+      test?: boolean | undefined;
+    }): Promise<CreateCalloutActivityResult> {
+      try {
+        if (attempt() > 1 && input.fixedLocationId !== undefined) {
+          const match = (await aura.listActiveCallouts()).find((c) => c.predefinedLocationId === input.fixedLocationId);
+          if (match) return { auraCalloutId: match.id, existing: true, observation: observationFromCreate(match) };
+        }
+        const { callout, existing } = await aura.createFixedLocationCallout(input.externalReferenceId, {
+          responseTypeId: input.responseTypeId,
+          ...(input.test ? { internalTest: true } : {}),
+        });
+        return { auraCalloutId: callout.id, existing, observation: observationFromCreate(callout) };
+      } catch (err) {
+        throw toFailure(err);
+      }
+    },
+  };
+}
+
+export type FixedLocationActivities = ReturnType<typeof createFixedLocationActivities>;

@@ -1,0 +1,301 @@
+// Monitoring-platform adapter routes: platform locations (PUT/DELETE/GET), the Fixed Location reconciliation
+// (POST /v1/fixed-locations/sync, GET …/sync/latest), alarm dispatch (POST /v1/alarms) and AURA's CSV import callback.
+import { timingSafeEqual } from 'node:crypto';
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { alarmContextMessage } from '../domain/fixed-locations.js';
+import { FixedLocationFiles, PlatformLocationBody, PlatformLocationIdSchema, type PlatformLocationStore } from '../fixed-locations/store.js';
+import { callbackSignature } from '../activities/fixed-locations.js';
+import { csvImportResultSignal, fixedLocationSyncWorkflowId, getSyncProgressQuery } from '../workflows/fixed-location-messages.js';
+import type { FixedLocationSyncInput } from '../workflows/fixed-location-sync.js';
+import { ApiError, parseOrThrow } from './errors.js';
+import { temporalUnavailable, type IncidentService } from './incidents.js';
+import { documentRoute, errorResponse, INCIDENT_EXAMPLE, IncidentSchema, jsonBody, jsonResponse, TEMPORAL_UNAVAILABLE, VALIDATION_FAILED } from './openapi.js';
+import { IncidentIdParam } from './schemas.js';
+
+export const AlarmBody = z
+  .object({
+    // Platforms number alarms and premises as often as they name them: a number is read as its decimal string.
+    alarmId: z.union([z.number().int().nonnegative().transform(String), z.string()]).pipe(IncidentIdParam),
+    platformLocationId: z.union([z.number().int().nonnegative().transform(String), z.string()]).pipe(PlatformLocationIdSchema),
+    alarmType: z.string().trim().min(1).max(100),
+    zone: z.union([z.string().trim().max(100), z.number().int()]).transform(String).optional(),
+    notes: z.string().trim().max(2000).optional(),
+    test: z.boolean().optional(),
+    responseType: z.string().min(1).max(50).optional(),
+    /** Extension: the platform's own reference numbers, passed to AURA with the operator context. */
+    references: z.record(z.string().min(1).max(50), z.string().max(200)).refine((r) => Object.keys(r).length <= 10, 'at most 10 references').optional(),
+  })
+  .strict();
+
+export const SyncBody = z.object({ overrideDeleteLimit: z.boolean().optional() }).strict();
+
+export const PlatformLocationListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+// OpenAPI: the routes of this router, from the schemas above (response shapes are documentation only).
+const LocationPath = z.object({ platformLocationId: PlatformLocationIdSchema });
+const PLATFORM_LOCATION_EXAMPLE = { name: 'Rosebank Mall, loading bay', address: '50 Bath Ave, Rosebank, Johannesburg', latitude: -26.1458, longitude: 28.0436, gateInstructions: 'Gate 3, code 4411' };
+const SyncReportSchema = z.object({
+  runId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  mode: z.enum(['api', 'csv-import']),
+  counts: z.object({ platform: z.number(), aura: z.number(), matched: z.number(), created: z.number(), updated: z.number(), deleted: z.number(), missing: z.number(), duplicates: z.number() }),
+  issues: z.array(
+    z.object({
+      kind: z.enum(['MISSING_IN_AURA', 'MISSING_IN_PLATFORM', 'DUPLICATE_REFERENCE', 'MOVED', 'RENAMED']),
+      platformLocationId: z.string().optional(),
+      auraFixedLocationId: z.number().optional(),
+      externalReferenceId: z.string(),
+      detail: z.string(),
+    }),
+  ),
+});
+documentRoute({
+  method: 'put',
+  path: '/v1/platform-locations/:platformLocationId',
+  operationId: 'upsertPlatformLocation',
+  summary: 'Upsert a platform location',
+  tags: ['Fixed Locations'],
+  request: { params: LocationPath, body: jsonBody(PlatformLocationBody, PLATFORM_LOCATION_EXAMPLE) },
+  responses: {
+    200: jsonResponse('The stored location', z.object({ platformLocationId: z.string(), created: z.boolean() }).passthrough(), { platformLocationId: 'L-9', ...PLATFORM_LOCATION_EXAMPLE, created: true }),
+    400: VALIDATION_FAILED,
+  },
+});
+documentRoute({
+  method: 'delete',
+  path: '/v1/platform-locations/:platformLocationId',
+  operationId: 'deletePlatformLocation',
+  summary: 'Remove a platform location',
+  tags: ['Fixed Locations'],
+  request: { params: LocationPath },
+  responses: { 204: { description: 'Removed' }, 400: VALIDATION_FAILED },
+});
+documentRoute({
+  method: 'post',
+  path: '/v1/fixed-locations/sync',
+  operationId: 'runFixedLocationSync',
+  summary: 'Run the Fixed Location reconciliation now',
+  tags: ['Fixed Locations'],
+  request: { body: jsonBody(SyncBody, {}) },
+  responses: {
+    202: jsonResponse('Started (or joined the running one)', z.object({ runId: z.string() }).passthrough(), { runId: '0f9c…', workflowId: 'fixed-location-sync-aura-callouts', links: { latest: '/v1/fixed-locations/sync/latest' } }),
+    400: VALIDATION_FAILED,
+    503: TEMPORAL_UNAVAILABLE,
+  },
+});
+documentRoute({
+  method: 'get',
+  path: '/v1/fixed-locations/sync/latest',
+  operationId: 'latestFixedLocationSync',
+  summary: 'Report of the latest reconciliation',
+  tags: ['Fixed Locations'],
+  responses: {
+    200: jsonResponse('The report', SyncReportSchema, {
+      runId: '0f9c…',
+      startedAt: '2026-11-23T10:00:00.000Z',
+      finishedAt: '2026-11-23T10:00:12.000Z',
+      mode: 'api',
+      counts: { platform: 120, aura: 119, matched: 118, created: 1, updated: 2, deleted: 0, missing: 0, duplicates: 1 },
+      issues: [{ kind: 'DUPLICATE_REFERENCE', auraFixedLocationId: 5512, externalReferenceId: 'L-9', detail: 'two AURA Fixed Locations carry this reference' }],
+    }),
+    404: errorResponse('No reconciliation has run yet', 'SYNC_NOT_FOUND'),
+  },
+});
+documentRoute({
+  method: 'post',
+  path: '/v1/alarms',
+  operationId: 'openAlarm',
+  summary: 'A monitoring-platform alarm for a Fixed Location',
+  description: 'Opens the incident `alarm-<alarmId>` on the AURA Fixed Location mapped to `platformLocationId`; a repeat answers 200 with the same incident.',
+  tags: ['Fixed Locations'],
+  request: { body: jsonBody(AlarmBody, { alarmId: 'A-1001', platformLocationId: 'L-9', alarmType: 'BURGLARY', zone: '3', notes: 'Back door contact' }) },
+  responses: {
+    202: jsonResponse('A new incident', IncidentSchema, { ...INCIDENT_EXAMPLE, incidentId: 'alarm-A-1001', workflowId: 'incident-alarm-A-1001', status: null, phase: 'requested', timeline: [] }),
+    200: jsonResponse('The alarm was already received (same incident)', IncidentSchema, { ...INCIDENT_EXAMPLE, incidentId: 'alarm-A-1001', workflowId: 'incident-alarm-A-1001' }),
+    400: VALIDATION_FAILED,
+    422: errorResponse('The platform location has no AURA Fixed Location, or more than one', 'LOCATION_NOT_MAPPED'),
+    503: TEMPORAL_UNAVAILABLE,
+  },
+});
+
+export interface FixedLocationApiOptions {
+  store: PlatformLocationStore;
+  dataDir: string;
+  /** Key of the HMAC in the CSV import callback URL (the worker signs with the same key). */
+  callbackSecret: string;
+}
+
+export function createFixedLocationRouter(
+  opts: FixedLocationApiOptions & { client: Client; taskQueue: string; responseTypes: Record<string, number>; incidents: IncidentService },
+): Router {
+  const { store, client, incidents } = opts;
+  const files = new FixedLocationFiles(opts.dataDir);
+  const router = express.Router();
+  const json = express.json({ limit: '1mb', type: () => true });
+  const syncWorkflowId = fixedLocationSyncWorkflowId(opts.taskQueue);
+
+  const idOf = (req: express.Request) => parseOrThrow(PlatformLocationIdSchema, req.params.platformLocationId, 'platformLocationId');
+
+  router.put('/v1/platform-locations/:platformLocationId', json, async (req, res) => {
+    const platformLocationId = idOf(req);
+    // The id is the path's; a body that repeats it must agree.
+    const { platformLocationId: inBody, ...rest } = (req.body ?? {}) as Record<string, unknown>;
+    if (inBody !== undefined && String(inBody) !== platformLocationId) {
+      throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [{ path: 'platformLocationId', message: 'differs from the id in the path' }]);
+    }
+    const body = parseOrThrow(PlatformLocationBody, rest);
+    const { created } = await store.put({ platformLocationId, ...body });
+    res.status(200).json({ ...store.get(platformLocationId), created });
+  });
+
+  router.delete('/v1/platform-locations/:platformLocationId', async (req, res) => {
+    // Idempotent: deleting what is not there is the same outcome.
+    await store.delete(idOf(req));
+    res.status(204).end();
+  });
+
+  router.get('/v1/platform-locations/:platformLocationId', (req, res) => {
+    const loc = store.get(idOf(req));
+    if (!loc) throw new ApiError(404, 'PLATFORM_LOCATION_NOT_FOUND', `No platform location "${req.params.platformLocationId}".`);
+    const ids = files.readIndex()?.refs[loc.platformLocationId] ?? [];
+    res.json({ ...loc, auraFixedLocationIds: ids });
+  });
+
+  router.get('/v1/platform-locations', (req, res) => {
+    const q = parseOrThrow(PlatformLocationListQuery, req.query, 'query');
+    const all = store.list();
+    res.json({ total: all.length, items: all.slice(q.offset, q.offset + q.limit) });
+  });
+
+  router.post('/v1/fixed-locations/sync', json, async (req, res) => {
+    const body = parseOrThrow(SyncBody, req.body ?? {});
+    const input: FixedLocationSyncInput = { trigger: 'api', ...(body.overrideDeleteLimit ? { overrideDeleteLimit: true } : {}) };
+    try {
+      // One reconciliation at a time: a request while one runs joins it.
+      const handle = await client.workflow.start('fixedLocationSyncWorkflow', {
+        workflowId: syncWorkflowId,
+        taskQueue: opts.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+      res.status(202).json({ runId: handle.firstExecutionRunId, workflowId: syncWorkflowId, links: { latest: '/v1/fixed-locations/sync/latest' } });
+    } catch (err) {
+      throw temporalUnavailable(err);
+    }
+  });
+
+  router.get('/v1/fixed-locations/sync/latest', async (_req, res) => {
+    const report = await files.readReport();
+    if (!report) throw new ApiError(404, 'NO_SYNC_YET', 'No Fixed Location reconciliation has finished yet: POST /v1/fixed-locations/sync runs one now.');
+    res.json(report);
+  });
+
+  // The reconciliation in progress, if any (the report above is written when a run finishes).
+  router.get('/v1/fixed-locations/sync/current', async (_req, res) => {
+    const handle = client.workflow.getHandle(syncWorkflowId);
+    try {
+      const d = await handle.describe();
+      if (d.status.name !== 'RUNNING') throw new WorkflowNotFoundError('not running', syncWorkflowId, undefined);
+      res.json(await handle.query(getSyncProgressQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'NO_SYNC_RUNNING', 'No Fixed Location reconciliation is running.');
+      throw temporalUnavailable(err);
+    }
+  });
+
+  router.post('/v1/alarms', json, async (req, res) => {
+    const body = parseOrThrow(AlarmBody, req.body ?? {});
+    const incidentId = `alarm-${body.alarmId}`;
+    const name = (body.responseType ?? 'SECURITY').toUpperCase();
+    const responseTypeId = opts.responseTypes[name];
+    if (responseTypeId === undefined) {
+      throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [
+        { path: 'responseType', message: `unknown response type; configured: ${Object.keys(opts.responseTypes).join(', ')}` },
+      ]);
+    }
+    const existing = async (err: ApiError) => {
+      // The same alarm again after its location changed is still the one incident it already is.
+      try {
+        return await incidents.get(incidentId);
+      } catch {
+        throw err;
+      }
+    };
+    const location = store.get(body.platformLocationId);
+    if (!location) {
+      const incident = await existing(
+        new ApiError(
+          422,
+          'LOCATION_NOT_MAPPED',
+          `Platform location "${body.platformLocationId}" is not known to the adapter: register it with PUT /v1/platform-locations/${body.platformLocationId}, ` +
+            'then run POST /v1/fixed-locations/sync so that AURA has it, and resend the alarm.',
+        ),
+      );
+      return void res.status(200).json(incident);
+    }
+    const ids = files.readIndex()?.refs[location.platformLocationId] ?? [];
+    if (ids.length !== 1) {
+      const err =
+        ids.length === 0
+          ? new ApiError(
+              422,
+              'LOCATION_NOT_MAPPED',
+              `Platform location "${location.platformLocationId}" has no AURA Fixed Location yet: run POST /v1/fixed-locations/sync (or wait for the ` +
+                'scheduled one), check GET /v1/fixed-locations/sync/latest for why it was not created, and resend the alarm.',
+            )
+          : new ApiError(
+              422,
+              'LOCATION_AMBIGUOUS',
+              `${ids.length} AURA Fixed Locations share externalReferenceId "${location.platformLocationId}" (ids ${ids.join(', ')}), so AURA cannot tell ` +
+                'which premises to send a responder to: delete all but the right one in AURA, run POST /v1/fixed-locations/sync, and resend the alarm.',
+              [{ path: 'platformLocationId', message: `AURA Fixed Location ids ${ids.join(', ')}` }],
+            );
+      return void res.status(200).json(await existing(err));
+    }
+    const { created, incident } = await incidents.open(
+      {
+        responseTypeId,
+        fixedLocation: { externalReferenceId: location.platformLocationId, fixedLocationId: ids[0]! },
+        // The operator context: the callout's first event (the alarm's test flag also goes in the callout fields).
+        notes: alarmContextMessage({ alarmId: body.alarmId, incidentId, alarmType: body.alarmType, zone: body.zone, notes: body.notes, test: body.test, references: body.references, location }),
+        test: body.test,
+      },
+      incidentId,
+    );
+    res.status(created ? 202 : 200).location(incident.links.self).json(incident);
+  });
+
+  // AURA POSTs the CSV import's result here (the URL carries an HMAC of the workflow id: AURA sends no auth).
+  router.post('/callbacks/aura/fixed-location-import/:workflowId/:runId/:signature', express.text({ type: () => true, limit: '1mb' }), async (req, res) => {
+    const workflowId = String(req.params.workflowId);
+    const runId = String(req.params.runId);
+    const expected = Buffer.from(callbackSignature(opts.callbackSecret, workflowId, runId));
+    const given = Buffer.from(String(req.params.signature));
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new ApiError(401, 'UNAUTHORIZED', 'The callback URL is not one this service issued.');
+    }
+    let body: Record<string, unknown> = {};
+    try {
+      const parsed = JSON.parse(typeof req.body === 'string' && req.body ? req.body : '{}') as unknown;
+      if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
+    } catch {
+      /* AURA decides the shape: anything is a "done" */
+    }
+    const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 500) : v == null ? null : String(v).slice(0, 500));
+    try {
+      await client.workflow.getHandle(workflowId).signal(csvImportResultSignal, { received: true, runId, status: text(body.status), message: text(body.message) });
+      res.json({ status: 'accepted' });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return void res.json({ status: 'ignored', reason: 'no reconciliation is waiting for this import' });
+      throw temporalUnavailable(err);
+    }
+  });
+  return router;
+}
