@@ -1,18 +1,30 @@
-# The API, worker and simulator image. Debian-based: the Temporal core bridge (a native module) does not run on
-# Alpine's musl.
-FROM node:20-bookworm-slim AS deps
+# The API, worker and simulator image. Multi-stage and Debian-based: the Temporal core bridge (a native module) does
+# not run on Alpine's musl.
+#   build:   all dependencies, `npm run build` (TypeScript → dist/, prebuilt workflow bundle dist/workflow-bundle.js),
+#            then the dev dependencies pruned
+#   runtime: node_modules + dist only, as the unprivileged `node` user
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# `npm install` honours the lock (npm 11's `ci` refuses optional platform packages missing from a lock written on
+# another platform).
+RUN npm install --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY scripts ./scripts
+COPY data ./data
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY src ./src
-COPY data ./data
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# Sample platform locations (PLATFORM_LOCATIONS_FILE); the adapter's own state lives under DATA_DIR (a volume).
+COPY --from=build /app/data ./data
 USER node
-EXPOSE 3000 4010
-# One image, three roles: override the command per service (see docker-compose.yml).
-CMD ["node", "--import", "tsx", "src/api/main.ts"]
+EXPOSE 3000 9464 4010
+# One image, three roles: SERVICE_ROLE=all|api|worker for dist/main.js; the simulator is dist/simulator/main.js.
+# node runs as PID 1 and handles SIGTERM itself (stops taking requests, drains in-flight activities, exits 0).
+CMD ["node", "dist/main.js"]

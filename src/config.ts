@@ -37,6 +37,8 @@ export const EnvSchema = z.object({
   TEMPORAL_TLS: bool.optional(),
   TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().optional(),
   TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   TEMPORAL_UI_URL: z.string().url().optional(),
   /** AES-256-GCM key (base64 of 32 bytes): when set, every Temporal payload is encrypted by the payload codec. */
   TEMPORAL_PAYLOAD_KEY: z
@@ -84,6 +86,17 @@ export const EnvSchema = z.object({
   WEBHOOK_IP_ALLOWLIST: csv.optional(),
   /** Proxies trusted to set X-Forwarded-For (Express "trust proxy": "loopback", IPs/CIDRs, or a hop count). Unset: none. */
   TRUST_PROXY: z.string().optional(),
+
+  // Production process (npm start) and operations
+  /** What `npm start` runs in this process: the API, the worker, or both. */
+  SERVICE_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  /** The worker's own /metrics (its process metrics and the Temporal SDK's worker metrics). */
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  WORKER_METRICS_PORT: int().default(9464),
+  /** A prebuilt workflow bundle (`npm run build` writes dist/workflow-bundle.js); unset: bundle at start. */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /** On SIGTERM, how long in-flight activities may run before the worker cancels them. */
+  SHUTDOWN_GRACE_MS: int(0).default(30_000),
 
   // Customer onboarding and webhook registration
   /** Let live callouts through for known customers without an active subscription (legacy grace, by arrangement). */
@@ -141,22 +154,23 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     if (v !== undefined && v !== '') input[key] = v;
   }
   const r = EnvSchema.safeParse(input);
-  if (!r.success) {
-    throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const env = r.data;
-  const problems: string[] = [];
-  if (!env.AURA_STATIC_TOKEN && !(env.AURA_CLIENT_ID && env.AURA_CLIENT_SECRET)) {
-    // Development default: the simulator's documented credentials.
-    if (env.NODE_ENV === 'production') problems.push('AURA_CLIENT_ID and AURA_CLIENT_SECRET: required in production');
-    else {
-      env.AURA_CLIENT_ID = 'dev-client';
-      env.AURA_CLIENT_SECRET = 'dev-secret';
-    }
-  }
-  if (env.NODE_ENV === 'production' && env.WEBHOOK_TOKEN === 'dev-webhook-token') {
+  // Every problem at once: schema issues and the cross-variable rules below, each naming its variable.
+  const problems: string[] = r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const production = input.NODE_ENV === 'production';
+  const missingCredentials = !input.AURA_STATIC_TOKEN && !(input.AURA_CLIENT_ID && input.AURA_CLIENT_SECRET);
+  if (production && missingCredentials) problems.push('AURA_CLIENT_ID and AURA_CLIENT_SECRET: required in production');
+  if (production && (input.WEBHOOK_TOKEN ?? 'dev-webhook-token') === 'dev-webhook-token') {
     problems.push('WEBHOOK_TOKEN: the development token must not be used in production');
   }
-  if (problems.length) throw new ConfigError(problems);
+  if (Boolean(input.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(input.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
+    problems.push('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH: give both or neither');
+  }
+  if (!r.success || problems.length) throw new ConfigError(problems);
+  const env = r.data;
+  if (missingCredentials) {
+    // Development default: the simulator's documented credentials.
+    env.AURA_CLIENT_ID = 'dev-client';
+    env.AURA_CLIENT_SECRET = 'dev-secret';
+  }
   return env;
 }

@@ -28,6 +28,14 @@ export const REDACT_PATHS = [
   '*.medicalOther',
   'customer',
   '*.customer',
+  'req.headers["x-api-key"]',
+  'apiKey',
+  '*.apiKey',
+  '*.password',
+  '*.secret',
+  '*.dateOfBirth',
+  '*.idNumber',
+  '*.vehicleLicensePlate',
 ];
 
 export function createLogger(opts: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {

@@ -1,11 +1,12 @@
 // Building the long-lived parts from configuration: used by the worker and API entry points and by `npm run dev`.
 import type { Client } from '@temporalio/client';
-import type { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
 import type { Express } from 'express';
 import { AuraClient } from './aura/client.js';
 import { createApp } from './api/app.js';
 import type { Env } from './config.js';
 import type { Logger } from './logger.js';
+import { recordPanicApiCall } from './metrics.js';
 import { dataConverterFor } from './temporal/codec.js';
 import { payloadKeysOf } from './temporal/connection.js';
 import { createCalloutWorkers, type CalloutWorkers } from './worker/worker.js';
@@ -53,11 +54,12 @@ export function auraClientFromEnv(env: Env): AuraClient {
     clientSecret: env.AURA_CLIENT_SECRET,
     staticToken: env.AURA_STATIC_TOKEN,
     timeoutMs: env.AURA_TIMEOUT_MS,
+    onResponse: recordPanicApiCall,
     maxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
   });
 }
 
-export async function workersFromEnv(env: Env, connection: NativeConnection, client: Client): Promise<CalloutWorkers> {
+export async function workersFromEnv(env: Env, connection: NativeConnection, client: Client, workflowBundle?: WorkflowBundleOption, log?: Logger): Promise<CalloutWorkers> {
   const workers = await createCalloutWorkers({
     connection,
     client,
@@ -74,6 +76,9 @@ export async function workersFromEnv(env: Env, connection: NativeConnection, cli
     platformEventsUrl: env.PLATFORM_EVENTS_URL,
     platformEventsSecret: env.PLATFORM_EVENTS_SECRET,
     auraMaxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
+    shutdownGraceTimeMs: env.SHUTDOWN_GRACE_MS,
+    log,
+    ...(workflowBundle ? { workflowBundle } : {}),
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     dataConverter: dataConverterFor(payloadKeysOf(env)),
     fixedLocations: fixedLocationSettingsFromEnv(env),
@@ -95,6 +100,7 @@ export function appFromEnv(env: Env, client: Client, log: Logger, fixedLocations
     ...(env.TRUST_PROXY ? { trustProxy: /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY } : {}),
     responseTypes: env.RESPONSE_TYPES,
     auraBaseUrl: env.AURA_BASE_URL,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
     payloadKeys: payloadKeysOf(env),
     codecAuthToken: env.CODEC_AUTH_TOKEN,
     codecOpenWithoutToken: env.NODE_ENV !== 'production',

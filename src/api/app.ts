@@ -5,11 +5,13 @@ import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../logger.js';
-import { createCodecRouter } from './codec.js';
+import { recordWebhookDelivery } from '../metrics.js';
 import type { PayloadKeys } from '../temporal/codec.js';
-import { ApiError, errorHandler, notFoundHandler, parseOrThrow } from './errors.js';
+import { createCalloutsRouter } from './callouts.js';
+import { createCodecRouter } from './codec.js';
+import { errorHandler, notFoundHandler } from './errors.js';
 import { createIncidentService } from './incidents.js';
-import { CancelBody, CreateCalloutBody, IncidentIdParam, ListCalloutsQuery, LocationBody, NoteBody, RatingBody } from './schemas.js';
+import { createOpsRouter } from './ops.js';
 import { createWebhookRouter } from './webhooks.js';
 import { createOnboardingRouter, createOnboardingService, type OnboardingServiceOptions } from './onboarding.js';
 import { createFixedLocationRouter, type FixedLocationApiOptions } from './fixed-locations.js';
@@ -30,6 +32,8 @@ export interface AppOptions {
   /** Response type names (SECURITY, …) → AURA responseTypeId. */
   responseTypes: Record<string, number>;
   auraBaseUrl?: string;
+  /** The API's public base URL, named as the server in /openapi.json. */
+  publicBaseUrl?: string | undefined;
   /** Payload encryption keys: when given, the API serves the remote codec endpoint under /codec. */
   payloadKeys?: PayloadKeys | null;
   codecAuthToken?: string | undefined;
@@ -56,6 +60,16 @@ export function createApp(opts: AppOptions): Express {
       },
       // Bodies are never logged; headers are redacted by the logger.
       serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+      // Every line of a request about an incident names it.
+      customProps: (req) => {
+        const m = /^\/v1\/callouts\/([^/?]+)/.exec(req.url ?? '');
+        if (!m) return {};
+        try {
+          return { incidentId: decodeURIComponent(m[1]!) };
+        } catch {
+          return { incidentId: m[1]! }; // malformed percent-encoding: the raw segment (the route answers 400/404)
+        }
+      },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
@@ -67,24 +81,15 @@ export function createApp(opts: AppOptions): Express {
     temporalUiUrl: opts.temporalUiUrl ?? null,
   });
 
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-
-  app.get('/readyz', async (_req, res) => {
-    const problems: string[] = [];
-    try {
-      const tq = await opts.client.workflowService.describeTaskQueue({
-        namespace: opts.namespace,
-        taskQueue: { name: opts.taskQueue, kind: 1 },
-        taskQueueType: 1,
-      });
-      if (!tq.pollers || tq.pollers.length === 0) problems.push(`no worker is polling task queue "${opts.taskQueue}"`);
-    } catch (err) {
-      problems.push(`Temporal is not reachable (${(err as Error).message})`);
-    }
-    if (!opts.auraBaseUrl) problems.push('AURA base URL is not configured');
-    if (problems.length) res.status(503).json({ status: 'not_ready', problems });
-    else res.json({ status: 'ready' });
-  });
+  app.use(
+    createOpsRouter({
+      client: opts.client,
+      namespace: opts.namespace,
+      taskQueue: opts.taskQueue,
+      auraBaseUrl: opts.auraBaseUrl,
+      publicBaseUrl: opts.publicBaseUrl,
+    }),
+  );
 
   if (opts.payloadKeys && (opts.codecAuthToken || opts.codecOpenWithoutToken)) {
     const origins = [opts.temporalUiUrl, 'http://localhost:8233', 'http://127.0.0.1:8233'].filter((o): o is string => Boolean(o)).map((o) => new URL(o).origin);
@@ -100,7 +105,10 @@ export function createApp(opts: AppOptions): Express {
       authHeader: opts.webhookAuthHeader ?? 'authorization',
       ipAllowlist: opts.webhookIpAllowlist,
       log: opts.log,
-      ...(opts.onWebhookOutcome ? { onOutcome: opts.onWebhookOutcome } : {}),
+      onOutcome: (event, outcome) => {
+        recordWebhookDelivery(event, outcome);
+        opts.onWebhookOutcome?.(event, outcome);
+      },
       ...(opts.customerRouteWaitMs !== undefined ? { customerRouteWaitMs: opts.customerRouteWaitMs } : {}),
     }),
   );
@@ -116,73 +124,13 @@ export function createApp(opts: AppOptions): Express {
   const v1 = express.Router();
   v1.use(express.json({ limit: '1mb', type: () => true }));
 
-  v1.post('/callouts', async (req, res) => {
-    const body = parseOrThrow(CreateCalloutBody, req.body ?? {});
-    let responseTypeId = body.responseTypeId;
-    if (responseTypeId === undefined) {
-      const name = (body.responseType ?? 'SECURITY').toUpperCase();
-      responseTypeId = Object.hasOwn(opts.responseTypes, name) ? opts.responseTypes[name] : undefined;
-      if (responseTypeId === undefined) {
-        throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [
-          { path: 'responseType', message: `unknown response type; configured: ${Object.keys(opts.responseTypes).join(', ')}` },
-        ]);
-      }
-    }
-    await onboarding.assertLiveCalloutAllowed(body.customerId, body.test === true);
-    const { created, incident } = await incidents.open(
-      {
-        customerId: body.customerId,
-        responseTypeId,
-        location: body.location,
-        predefinedLocationId: body.predefinedLocationId,
-        notes: body.notes,
-        test: body.test,
-      },
-      body.incidentId,
-    );
-    res.status(created ? 202 : 200).location(incident.links.self).json(incident);
-  });
-
-  v1.get('/callouts', async (req, res) => {
-    const q = parseOrThrow(ListCalloutsQuery, req.query, 'query');
-    res.json({ items: await incidents.list(q.status, q.limit) });
-  });
-
-  v1.get('/callouts/:incidentId', async (req, res) => {
-    const id = parseOrThrow(IncidentIdParam, req.params.incidentId, 'incidentId');
-    res.json(await incidents.get(id));
-  });
-
-  const incidentIdOf = (req: express.Request) => parseOrThrow(IncidentIdParam, req.params.incidentId, 'incidentId');
-
-  v1.post('/callouts/:incidentId/location', async (req, res) => {
-    const id = incidentIdOf(req);
-    const loc = parseOrThrow(LocationBody, req.body ?? {});
-    await incidents.sendLocation(id, loc);
-    res.status(202).json({ status: 'accepted' });
-  });
-
-  v1.post('/callouts/:incidentId/notes', async (req, res) => {
-    const id = incidentIdOf(req);
-    const note = parseOrThrow(NoteBody, req.body ?? {});
-    // The request id doubles as the note's idempotency key: a client retrying with the same X-Request-Id adds it once.
-    const key = String(req.id ?? randomUUID());
-    await incidents.sendNote(id, { key, text: note.text, author: note.author, at: new Date().toISOString() });
-    res.status(202).json({ status: 'accepted' });
-  });
-
-  v1.post('/callouts/:incidentId/cancel', async (req, res) => {
-    const id = incidentIdOf(req);
-    const body = parseOrThrow(CancelBody, req.body ?? {});
-    const request = body.safeCode !== undefined ? { safeCode: body.safeCode } : { reasons: body.reasons ?? [] };
-    res.json(await incidents.cancel(id, request));
-  });
-
-  v1.post('/callouts/:incidentId/rating', async (req, res) => {
-    const id = incidentIdOf(req);
-    const body = parseOrThrow(RatingBody, req.body ?? {});
-    res.json(await incidents.rate(id, { rating: body.rating, comment: body.comment }));
-  });
+  v1.use(
+    createCalloutsRouter({
+      incidents,
+      responseTypes: opts.responseTypes,
+      assertLiveCalloutAllowed: (customerId, test) => onboarding.assertLiveCalloutAllowed(customerId, test),
+    }),
+  );
 
   if (opts.fixedLocations) {
     app.use(createFixedLocationRouter({ ...opts.fixedLocations, client: opts.client, taskQueue: opts.taskQueue, responseTypes: opts.responseTypes, incidents }));

@@ -11,6 +11,7 @@ import { csvImportResultSignal, fixedLocationSyncWorkflowId, getSyncProgressQuer
 import type { FixedLocationSyncInput } from '../workflows/fixed-location-sync.js';
 import { ApiError, parseOrThrow } from './errors.js';
 import { temporalUnavailable, type IncidentService } from './incidents.js';
+import { documentRoute, errorResponse, INCIDENT_EXAMPLE, IncidentSchema, jsonBody, jsonResponse, TEMPORAL_UNAVAILABLE, VALIDATION_FAILED } from './openapi.js';
 import { IncidentIdParam } from './schemas.js';
 
 export const AlarmBody = z
@@ -33,6 +34,94 @@ export const SyncBody = z.object({ overrideDeleteLimit: z.boolean().optional() }
 export const PlatformLocationListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+});
+
+// OpenAPI: the routes of this router, from the schemas above (response shapes are documentation only).
+const LocationPath = z.object({ platformLocationId: PlatformLocationIdSchema });
+const PLATFORM_LOCATION_EXAMPLE = { name: 'Rosebank Mall, loading bay', address: '50 Bath Ave, Rosebank, Johannesburg', latitude: -26.1458, longitude: 28.0436, gateInstructions: 'Gate 3, code 4411' };
+const SyncReportSchema = z.object({
+  runId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  mode: z.enum(['api', 'csv-import']),
+  counts: z.object({ platform: z.number(), aura: z.number(), matched: z.number(), created: z.number(), updated: z.number(), deleted: z.number(), missing: z.number(), duplicates: z.number() }),
+  issues: z.array(
+    z.object({
+      kind: z.enum(['MISSING_IN_AURA', 'MISSING_IN_PLATFORM', 'DUPLICATE_REFERENCE', 'MOVED', 'RENAMED']),
+      platformLocationId: z.string().optional(),
+      auraFixedLocationId: z.number().optional(),
+      externalReferenceId: z.string(),
+      detail: z.string(),
+    }),
+  ),
+});
+documentRoute({
+  method: 'put',
+  path: '/v1/platform-locations/:platformLocationId',
+  operationId: 'upsertPlatformLocation',
+  summary: 'Upsert a platform location',
+  tags: ['Fixed Locations'],
+  request: { params: LocationPath, body: jsonBody(PlatformLocationBody, PLATFORM_LOCATION_EXAMPLE) },
+  responses: {
+    200: jsonResponse('The stored location', z.object({ platformLocationId: z.string(), created: z.boolean() }).passthrough(), { platformLocationId: 'L-9', ...PLATFORM_LOCATION_EXAMPLE, created: true }),
+    400: VALIDATION_FAILED,
+  },
+});
+documentRoute({
+  method: 'delete',
+  path: '/v1/platform-locations/:platformLocationId',
+  operationId: 'deletePlatformLocation',
+  summary: 'Remove a platform location',
+  tags: ['Fixed Locations'],
+  request: { params: LocationPath },
+  responses: { 204: { description: 'Removed' }, 400: VALIDATION_FAILED },
+});
+documentRoute({
+  method: 'post',
+  path: '/v1/fixed-locations/sync',
+  operationId: 'runFixedLocationSync',
+  summary: 'Run the Fixed Location reconciliation now',
+  tags: ['Fixed Locations'],
+  request: { body: jsonBody(SyncBody, {}) },
+  responses: {
+    202: jsonResponse('Started (or joined the running one)', z.object({ runId: z.string() }).passthrough(), { runId: '0f9c…', workflowId: 'fixed-location-sync-aura-callouts', links: { latest: '/v1/fixed-locations/sync/latest' } }),
+    400: VALIDATION_FAILED,
+    503: TEMPORAL_UNAVAILABLE,
+  },
+});
+documentRoute({
+  method: 'get',
+  path: '/v1/fixed-locations/sync/latest',
+  operationId: 'latestFixedLocationSync',
+  summary: 'Report of the latest reconciliation',
+  tags: ['Fixed Locations'],
+  responses: {
+    200: jsonResponse('The report', SyncReportSchema, {
+      runId: '0f9c…',
+      startedAt: '2026-11-23T10:00:00.000Z',
+      finishedAt: '2026-11-23T10:00:12.000Z',
+      mode: 'api',
+      counts: { platform: 120, aura: 119, matched: 118, created: 1, updated: 2, deleted: 0, missing: 0, duplicates: 1 },
+      issues: [{ kind: 'DUPLICATE_REFERENCE', auraFixedLocationId: 5512, externalReferenceId: 'L-9', detail: 'two AURA Fixed Locations carry this reference' }],
+    }),
+    404: errorResponse('No reconciliation has run yet', 'SYNC_NOT_FOUND'),
+  },
+});
+documentRoute({
+  method: 'post',
+  path: '/v1/alarms',
+  operationId: 'openAlarm',
+  summary: 'A monitoring-platform alarm for a Fixed Location',
+  description: 'Opens the incident `alarm-<alarmId>` on the AURA Fixed Location mapped to `platformLocationId`; a repeat answers 200 with the same incident.',
+  tags: ['Fixed Locations'],
+  request: { body: jsonBody(AlarmBody, { alarmId: 'A-1001', platformLocationId: 'L-9', alarmType: 'BURGLARY', zone: '3', notes: 'Back door contact' }) },
+  responses: {
+    202: jsonResponse('A new incident', IncidentSchema, { ...INCIDENT_EXAMPLE, incidentId: 'alarm-A-1001', workflowId: 'incident-alarm-A-1001', status: null, phase: 'requested', timeline: [] }),
+    200: jsonResponse('The alarm was already received (same incident)', IncidentSchema, { ...INCIDENT_EXAMPLE, incidentId: 'alarm-A-1001', workflowId: 'incident-alarm-A-1001' }),
+    400: VALIDATION_FAILED,
+    422: errorResponse('The platform location has no AURA Fixed Location, or more than one', 'LOCATION_NOT_MAPPED'),
+    503: TEMPORAL_UNAVAILABLE,
+  },
 });
 
 export interface FixedLocationApiOptions {

@@ -21,6 +21,7 @@ import type { OnboardingInput, OnboardingSettings } from '../workflows/onboardin
 import { getOnboardingQuery, type LinkMemo } from '../workflows/onboarding-messages.js';
 import { ApiError, parseOrThrow } from './errors.js';
 import { temporalUnavailable } from './incidents.js';
+import { documentRoute, errorResponse, jsonBody, jsonResponse, TEMPORAL_UNAVAILABLE, VALIDATION_FAILED } from './openapi.js';
 import { IncidentIdParam } from './schemas.js';
 
 export const CustomerRefParam = IncidentIdParam;
@@ -42,6 +43,50 @@ export const OnboardingBody = z
     auraCustomerId: z.number().int().positive().optional(),
   })
   .refine((b) => !b.validFrom || !b.validTo || Date.parse(b.validFrom) < Date.parse(b.validTo), { message: 'validTo must be after validFrom', path: ['validTo'] });
+
+// OpenAPI: these routes, from the schemas above (the response shape is documentation only).
+const OnboardingStatusSchema = z.enum(['pending', 'customer_created', 'subscription_requested', 'active', 'failed', 'cancelled']);
+const OnboardingViewSchema = z.object({
+  onboardingId: z.string(),
+  customerRef: z.string(),
+  status: OnboardingStatusSchema,
+  reason: z.string().nullable().optional(),
+  auraCustomerId: z.number().int().nullable().optional(),
+  subscription: z.object({ active: z.boolean() }).passthrough().nullable().optional(),
+  confirmedBy: z.enum(['webhook', 'read_back']).nullable().optional(),
+  timeline: z.array(z.object({}).passthrough()).optional(),
+  createdAt: z.string().optional(),
+  links: z.object({ self: z.string() }),
+});
+const ONBOARDING_EXAMPLE = { onboardingId: 'onboarding-crm-4711', customerRef: 'crm-4711', status: 'pending', links: { self: '/v1/customers/onboarding/crm-4711' } };
+documentRoute({
+  method: 'post',
+  path: '/v1/customers/onboarding',
+  operationId: 'startOnboarding',
+  summary: 'Create the AURA customer and activate a subscription',
+  description: 'One onboarding per `customerRef`: a repeat answers 200 with the current state; a failed one may be started again.',
+  tags: ['Customers'],
+  request: { body: jsonBody(OnboardingBody, { customerRef: 'crm-4711', name: 'Thandi', surname: 'Nkosi', mobile: '+27821234567', email: 'thandi@example.com', subscriptionTypeId: 12 }) },
+  responses: {
+    202: jsonResponse('Onboarding started', OnboardingViewSchema, ONBOARDING_EXAMPLE),
+    200: jsonResponse('Already onboarding or done (current state)', OnboardingViewSchema, { ...ONBOARDING_EXAMPLE, status: 'active', auraCustomerId: 184750 }),
+    400: VALIDATION_FAILED,
+    503: TEMPORAL_UNAVAILABLE,
+  },
+});
+documentRoute({
+  method: 'get',
+  path: '/v1/customers/onboarding/:customerRef',
+  operationId: 'getOnboarding',
+  summary: 'Onboarding state',
+  tags: ['Customers'],
+  request: { params: z.object({ customerRef: CustomerRefParam }) },
+  responses: {
+    200: jsonResponse('The onboarding', OnboardingViewSchema, { ...ONBOARDING_EXAMPLE, status: 'active', auraCustomerId: 184750, confirmedBy: 'webhook' }),
+    404: errorResponse('No onboarding for this customerRef', 'ONBOARDING_NOT_FOUND'),
+    503: TEMPORAL_UNAVAILABLE,
+  },
+});
 
 export interface OnboardingServiceOptions {
   client: Client;

@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import express, { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { parseJsonLenient } from '../aura/json.js';
@@ -16,6 +17,7 @@ import { calloutObservedSignal } from '../workflows/messages.js';
 import { ApiError, validationError } from './errors.js';
 import { temporalUnavailable } from './incidents.js';
 import { createCustomerEventRouter } from './customer-events.js';
+import { documentRoute, errorResponse, jsonBody, jsonResponse } from './openapi.js';
 
 export interface WebhookReceiverOptions {
   client: Client;
@@ -31,6 +33,35 @@ export interface WebhookReceiverOptions {
 }
 
 export const WEBHOOK_BODY_LIMIT = '1mb';
+
+documentRoute({
+  method: 'post',
+  path: '/webhooks/aura',
+  operationId: 'receiveAuraWebhook',
+  summary: 'AURA webhook receiver',
+  description:
+    "Accepts every AURA webhook payload shape as AURA sends it (unknown fields kept; a trailing comma before `}`/`]` tolerated). Authenticated by the configured header (default `Authorization: Bearer <WEBHOOK_TOKEN>`, compared in constant time) and, when `WEBHOOK_IP_ALLOWLIST` is set, by source address. Answers 2xx only once the event is durably in Temporal's hands; the same delivery repeated has the effect of one; an unknown `message` is acknowledged.",
+  tags: ['Webhooks'],
+  security: [{ webhookToken: [] }],
+  request: {
+    body: jsonBody(
+      WebhookEnvelope.meta({ description: 'An AURA webhook: `message` names the event; callout events carry `callout` (id, status, responder details)' }),
+      { message: 'RESPONDER_ARRIVED_ON_SCENE', calloutExternalRefId: null, siteExternalRefId: null, callout: { id: 81347, status: 'Responder Arrived' } },
+    ),
+  },
+  responses: {
+    200: jsonResponse(
+      'Accepted (held by Temporal), acknowledged (customer/subscription event) or ignored (unknown event, finished callout)',
+      z.object({ status: z.enum(['accepted', 'acknowledged', 'ignored']), reason: z.string().optional() }),
+      { status: 'accepted' },
+    ),
+    400: errorResponse('Malformed JSON or an invalid callout payload', 'MALFORMED_JSON'),
+    401: errorResponse('Missing or wrong webhook credentials', 'UNAUTHENTICATED'),
+    403: errorResponse('Source address not in WEBHOOK_IP_ALLOWLIST', 'FORBIDDEN_SOURCE'),
+    413: errorResponse('Body over 1 MiB', 'PAYLOAD_TOO_LARGE'),
+    503: errorResponse('Temporal is unreachable: AURA may deliver again', 'TEMPORAL_UNAVAILABLE'),
+  },
+});
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
@@ -76,9 +107,15 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
     '/webhooks/aura',
     (req, _res, next) => {
       // Source and credentials are checked before the body is read.
-      if (allow && !clientAllowed(allow, req.ip)) return next(new ApiError(403, 'FORBIDDEN_SOURCE', 'This source address may not deliver webhooks.'));
+      if (allow && !clientAllowed(allow, req.ip)) {
+        outcome('unparsed', 'forbidden');
+        return next(new ApiError(403, 'FORBIDDEN_SOURCE', 'This source address may not deliver webhooks.'));
+      }
       const presented = req.get(opts.authHeader) ?? '';
-      if (!safeEqual(presented, expected)) return next(new ApiError(401, 'UNAUTHENTICATED', 'Missing or wrong webhook credentials.'));
+      if (!safeEqual(presented, expected)) {
+        outcome('unparsed', 'unauthenticated');
+        return next(new ApiError(401, 'UNAUTHENTICATED', 'Missing or wrong webhook credentials.'));
+      }
       next();
     },
     express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }),
@@ -120,7 +157,7 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
         } catch (err) {
           if (err instanceof WorkflowExecutionAlreadyStartedError) {
             outcome(event, 'late');
-            opts.log.info({ event, auraCalloutId }, 'webhook for a finished callout lifecycle ignored');
+            (req.log ?? opts.log).info({ event, auraCalloutId }, 'webhook for a finished callout lifecycle ignored');
             res.status(200).json({ status: 'ignored', reason: 'callout lifecycle already finished' });
             return;
           }
@@ -128,7 +165,7 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
           throw temporalUnavailable(err);
         }
         outcome(event, 'accepted');
-        opts.log.info({ event, auraCalloutId, status: obs.status }, 'webhook accepted');
+        (req.log ?? opts.log).info({ event, auraCalloutId, status: obs.status }, 'webhook accepted');
         res.status(200).json({ status: 'accepted' });
         return;
       }
@@ -141,7 +178,7 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
 
       // An unknown event is never an error to AURA: acknowledge and count it.
       outcome('unknown', 'ignored');
-      opts.log.warn({ event: event.slice(0, 100) }, 'webhook with unknown message acknowledged');
+      (req.log ?? opts.log).warn({ event: event.slice(0, 100) }, 'webhook with unknown message acknowledged');
       res.status(200).json({ status: 'ignored', reason: 'unknown event' });
     },
   );

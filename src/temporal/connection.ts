@@ -6,6 +6,7 @@ import type { Env } from '../config.js';
 import { dataConverterFor, payloadKeysFrom } from './codec.js';
 
 type TemporalEnv = Pick<Env, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CLIENT_CERT_PATH' | 'TEMPORAL_TLS_CLIENT_KEY_PATH'> &
+  Partial<Pick<Env, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH' | 'TEMPORAL_TLS_SERVER_NAME'>> &
   Partial<Pick<Env, 'TEMPORAL_PAYLOAD_KEY' | 'TEMPORAL_PAYLOAD_KEY_ID' | 'TEMPORAL_PAYLOAD_PREVIOUS_KEYS'>>;
 
 /** The payload keys, when payload encryption is configured. */
@@ -14,9 +15,14 @@ export function payloadKeysOf(env: Partial<Pick<Env, 'TEMPORAL_PAYLOAD_KEY' | 'T
 }
 
 function tlsOptions(env: TemporalEnv) {
+  const serverSide = {
+    ...(env.TEMPORAL_TLS_SERVER_CA_CERT_PATH ? { serverRootCACertificate: readFileSync(env.TEMPORAL_TLS_SERVER_CA_CERT_PATH) } : {}),
+    ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
   if (env.TEMPORAL_TLS_CLIENT_CERT_PATH && env.TEMPORAL_TLS_CLIENT_KEY_PATH) {
-    return { clientCertPair: { crt: readFileSync(env.TEMPORAL_TLS_CLIENT_CERT_PATH), key: readFileSync(env.TEMPORAL_TLS_CLIENT_KEY_PATH) } };
+    return { ...serverSide, clientCertPair: { crt: readFileSync(env.TEMPORAL_TLS_CLIENT_CERT_PATH), key: readFileSync(env.TEMPORAL_TLS_CLIENT_KEY_PATH) } };
   }
+  if (Object.keys(serverSide).length) return serverSide;
   // An API key (Temporal Cloud) implies TLS.
   if (env.TEMPORAL_TLS || env.TEMPORAL_API_KEY) return true;
   return undefined;

@@ -1,15 +1,23 @@
 // The worker: workflows and their local/client activities on the main task queue, and every activity that calls
 // the Panic API on a second task queue whose server-side rate limit is the global cap on requests to AURA.
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AuraClient } from '../aura/client.js';
 import { createActivities } from '../activities/index.js';
+import type { Logger } from '../logger.js';
+import { activityLogInterceptor } from './activity-log.js';
+import { metricsSinks, pollMetricsInterceptor } from './metrics-sinks.js';
 import { createFixedLocationActivities, defaultFixedLocationSettings, type FixedLocationSettings } from '../activities/fixed-locations.js';
 import type { WorkflowConfig } from '../workflows/config.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+// .ts from source (tsx), .js once compiled (dist/).
+const ext = extname(fileURLToPath(import.meta.url));
+export const workflowsPath = fileURLToPath(new URL(`../workflows/index${ext}`, import.meta.url));
+/** Workflow interceptor modules; a prebuilt bundle must be built with them (`bundleWorkflowCode`). */
+export const workflowInterceptorModules = [fileURLToPath(new URL(`../workflows/metrics-interceptor${ext}`, import.meta.url))];
 
 export interface CalloutWorkerOptions {
   connection: NativeConnection;
@@ -29,10 +37,14 @@ export interface CalloutWorkerOptions {
   platformEventsSecret?: string | undefined;
   /** Requests per second to AURA across every worker of this task queue. */
   auraMaxRequestsPerSecond: number;
+  /** A prebuilt bundle (tests bundle once per file; production ships one: `{ codePath }`). */
+  workflowBundle?: WorkflowBundleOption | undefined;
+  /** On shutdown, how long in-flight activities may run before they are cancelled (ms). */
+  shutdownGraceTimeMs?: number;
+  /** Activity log lines (with incident and AURA callout ids); none when absent. */
+  log?: Logger | undefined;
   /** Fixed Location reconciliation and alarm dispatch settings (defaults: rest mode, DATA_DIR `.data`). */
   fixedLocations?: Partial<FixedLocationSettings>;
-  /** A prebuilt bundle (tests bundle once per file; production ships one). */
-  workflowBundle?: WorkflowBundle;
   /**
    * Workflows kept in the worker's cache. Every active callout holds two (its incident and its lifecycle), and an
    * evicted one is replayed from its whole history at its next timer: size this to the active set.
@@ -78,6 +90,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     ...createFixedLocationActivities({ aura: opts.aura, settings: defaultFixedLocationSettings(opts.fixedLocations) }),
   };
   const namespace = opts.namespace ?? 'default';
+  const activityInterceptors = [pollMetricsInterceptor, ...(opts.log ? [activityLogInterceptor(opts.log.child({ component: 'activity' }))] : [])];
   const main = await Worker.create({
     connection: opts.connection,
     namespace,
@@ -85,6 +98,12 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     activities,
+    sinks: metricsSinks(),
+    ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),
+    interceptors: {
+      activity: activityInterceptors,
+      ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
+    },
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
   });
   const aura = await Worker.create({
@@ -93,6 +112,8 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     taskQueue: auraTaskQueue,
     activities,
     maxTaskQueueActivitiesPerSecond: opts.auraMaxRequestsPerSecond,
+    interceptors: { activity: activityInterceptors },
+    ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
   });
   return {

@@ -9,11 +9,12 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from 
 import { AuraClient } from '../../src/aura/client.js';
 import { createApp, type AppOptions } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
+import { recordPanicApiCall } from '../../src/metrics.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/app.js';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes.js';
 import { dataConverterFor, payloadKeysFrom } from '../../src/temporal/codec.js';
 import { ensureTemporalCli } from '../../src/temporal/dev-server.js';
-import { createCalloutWorkers, workflowsPath, type CalloutWorkers } from '../../src/worker/worker.js';
+import { createCalloutWorkers, workflowInterceptorModules, workflowsPath, type CalloutWorkers } from '../../src/worker/worker.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ let bundle: Promise<WorkflowBundle> | null = null;
 let nextRange = Math.floor(Math.random() * 1000) * 10;
 /** One workflow bundle per test file (process). */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
+  bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
   return bundle;
 }
 
@@ -124,7 +125,7 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     firstCalloutId: 100_000 + nextRange++ * 10_000,
     ...opts.simulator,
   });
-  const aura = new AuraClient({ baseUrl: sim.panicApiUrl, clientId: 'dev-client', clientSecret: 'dev-secret', timeoutMs: 5_000 });
+  const aura = new AuraClient({ baseUrl: sim.panicApiUrl, clientId: 'dev-client', clientSecret: 'dev-secret', timeoutMs: 5_000, onResponse: recordPanicApiCall });
   const taskQueue = `test-${randomUUID()}`;
   const dataDir = opts.fixedLocations?.dataDir ?? mkdtempSync(join(tmpdir(), 'aura-callouts-data-'));
   const store = await PlatformLocationStore.open(dataDir);

@@ -1,0 +1,193 @@
+// The production process: the API, the worker, or both (SERVICE_ROLE), from validated configuration.
+// SIGTERM / SIGINT: the API stops taking requests (in-flight ones finish), the worker stops polling and lets
+// in-flight activities finish (up to SHUTDOWN_GRACE_MS), then connections close and the process exits 0.
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, Runtime, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
+import { ConfigError, loadEnv, type Env } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { METRICS_CONTENT_TYPE, metricsText, setCoreMetricsUrl } from './metrics.js';
+import { registerReceiver, webhookRegistrationFromEnv } from './aura/webhook-registration.js';
+import { appFromEnv, auraClientFromEnv, fixedLocationApiFromEnv, workersFromEnv } from './runtime.js';
+import { connectClient, connectWorker } from './temporal/connection.js';
+
+export type Role = Env['SERVICE_ROLE'];
+
+/** dist/workflow-bundle.js beside the compiled code, written by `npm run build`. */
+export const DEFAULT_BUNDLE_PATH = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+
+export function loadEnvOrExit(source: NodeJS.ProcessEnv = process.env): Env {
+  try {
+    return loadEnv(source);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** The Temporal SDK's runtime: its logs through pino, its worker metrics on a loopback Prometheus exporter. */
+async function installRuntime(log: Logger): Promise<void> {
+  const port = await freePort();
+  const levels: Record<string, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  const sdkLog = log.child({ component: 'temporal-sdk' });
+  Runtime.install({
+    logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as LogLevel | undefined) ?? 'WARN', (entry) => {
+      sdkLog[levels[entry.level] ?? 'info']({ ...(entry.meta ?? {}) }, entry.message);
+    }),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}` } } },
+  });
+  setCoreMetricsUrl(`http://127.0.0.1:${port}/metrics`);
+}
+
+export interface RunningService {
+  /** Resolves when the process has drained and closed everything. */
+  stopped: Promise<void>;
+  stop(): Promise<void>;
+  apiUrl: string | null;
+  metricsUrl: string | null;
+}
+
+export async function startService(env: Env, role: Role, log: Logger): Promise<RunningService> {
+  const runsWorker = role === 'all' || role === 'worker';
+  const runsApi = role === 'all' || role === 'api';
+  if (runsWorker) await installRuntime(log);
+
+  const client = await connectClient(env);
+  const closers: (() => Promise<void>)[] = [];
+  let apiServer: Server | null = null;
+  let metricsServer: Server | null = null;
+  let workersDone: Promise<void> = Promise.resolve();
+  let shutdownWorkers = () => {};
+
+  if (runsWorker) {
+    const connection = await connectWorker(env);
+    const bundlePath = env.WORKFLOW_BUNDLE_PATH ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
+    const bundle: WorkflowBundleOption | undefined = bundlePath ? { codePath: bundlePath } : undefined;
+    log.info({ workflowBundle: bundlePath ?? '(bundled at start)' }, 'starting worker');
+    const workers = await workersFromEnv(env, connection, client, bundle, log);
+    workersDone = workers.run();
+    shutdownWorkers = () => workers.shutdown();
+    closers.push(() => connection.close());
+    if (role === 'worker') {
+      // The worker alone serves its own /metrics (with the API, the API's /metrics serves the same registry).
+      metricsServer = createServer((req, res) => {
+        if (req.url === '/metrics') {
+          void metricsText().then((text) => {
+            res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+            res.end(text);
+          });
+        } else if (req.url === '/healthz') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"status":"ok"}');
+        } else {
+          res.writeHead(404).end();
+        }
+      });
+      // Metrics must not take the worker down: a busy port is logged and the worker runs without its /metrics.
+      const server = metricsServer;
+      const listening = await new Promise<boolean>((r) => {
+        server.once('error', (err) => {
+          log.error({ err: (err as Error).message, port: env.WORKER_METRICS_PORT }, 'worker /metrics not served');
+          r(false);
+        });
+        server.listen(env.WORKER_METRICS_PORT, env.WORKER_METRICS_HOST, () => r(true));
+      });
+      if (!listening) metricsServer = null;
+    }
+  }
+
+  if (runsApi) {
+    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, log));
+    apiServer = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
+      s.on('error', reject);
+    });
+    if (env.WEBHOOK_REGISTER_ON_START) {
+      // Optional start-up step: register the receiver with AURA. A refusal is logged, not fatal: polling is the ledger.
+      registerReceiver(auraClientFromEnv(env), webhookRegistrationFromEnv(env), (w) => log.warn(w))
+        .then((r) => log.info({ url: r.url, events: r.events.length }, 'webhook registered with AURA'))
+        .catch((err) => log.error({ err: (err as Error).message }, 'webhook registration failed'));
+    }
+  }
+
+  const addr = (s: Server | null) => {
+    if (!s) return null;
+    const a = s.address() as AddressInfo;
+    return `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
+  };
+  const apiUrl = addr(apiServer);
+  const metricsUrl = metricsServer ? `${addr(metricsServer)}/metrics` : apiUrl ? `${apiUrl}/metrics` : null;
+  log.info({ role, apiUrl, metricsUrl, taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS }, 'aura-callouts running');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down: no new requests; in-flight requests and activities finish');
+      const apiClosed = apiServer
+        ? new Promise<void>((r) => {
+            apiServer!.close(() => r());
+            apiServer!.closeIdleConnections();
+          })
+        : Promise.resolve();
+      shutdownWorkers();
+      await Promise.all([apiClosed, workersDone.catch((err) => log.error({ err }, 'worker stopped with an error'))]);
+      if (metricsServer) await new Promise((r) => metricsServer!.close(r));
+      for (const close of closers) await close().catch(() => undefined);
+      await client.connection.close().catch(() => undefined);
+      log.info('stopped');
+    })());
+
+  // A worker that stops on its own (fatal error) takes the process down rather than leave a half service.
+  const stopped = runsWorker
+    ? workersDone.then(
+        () => stop(),
+        async (err) => {
+          log.fatal({ err }, 'worker failed');
+          await stop();
+          throw err;
+        },
+      )
+    : new Promise<void>((r) => void (apiServer ? apiServer.on('close', () => r()) : r()));
+
+  return { stopped, stop, apiUrl, metricsUrl };
+}
+
+/** The entry points (`npm start`, `npm run api`, `npm run worker`): start, stop on SIGTERM/SIGINT, exit. */
+export async function main(roleOverride?: Role): Promise<void> {
+  const env = loadEnvOrExit();
+  const role = roleOverride ?? env.SERVICE_ROLE;
+  const log = createLogger({ level: env.LOG_LEVEL, name: role === 'all' ? 'aura-callouts' : role });
+  let service: RunningService;
+  try {
+    service = await startService(env, role, log);
+  } catch (err) {
+    log.fatal({ err }, 'could not start');
+    process.exit(1);
+  }
+  const onSignal = (signal: string) => {
+    log.info({ signal }, 'signal received');
+    void service.stop();
+  };
+  // A repeated signal (npm forwards the one it received too) must not kill the draining process.
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  try {
+    await service.stopped;
+    process.exit(0);
+  } catch {
+    process.exit(1);
+  }
+}
