@@ -48,6 +48,8 @@ describe('a callout followed by webhooks', () => {
     // Both workflows complete at closed (no rating window in this configuration).
     const result = await env.client.workflow.getHandle('incident-wh-1').result();
     assert.equal(result.status, 'closed');
+    // The lifecycle completes just after the incident it told: wait for it rather than race it.
+    await env.client.workflow.getHandle(lifecycleWorkflowId(incident.auraCalloutId)).result();
     const life = await env.client.workflow.getHandle(lifecycleWorkflowId(incident.auraCalloutId)).describe();
     assert.equal(life.status.name, 'COMPLETED');
 
