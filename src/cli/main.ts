@@ -3,6 +3,7 @@
 // http://127.0.0.1:3000); `register-webhook` talks to AURA's Panic API with the service's own configuration.
 import { parseArgs } from 'node:util';
 import { AuraClient } from '../aura/client.js';
+import { registerReceiver, WebhookRegistrationError, webhookRegistrationFromEnv } from '../aura/webhook-registration.js';
 import { ConfigError, loadEnv } from '../config.js';
 
 const USAGE = `aura-callouts <command> [options]
@@ -25,21 +26,6 @@ Options
   --json        print raw JSON
   -h, --help`;
 
-const DEFAULT_EVENTS = [
-  'NEW_CALLOUT',
-  'RESPONDER_MANUALLY_DISPATCHED',
-  'RESPONDER_ACKNOWLEDGED_CALLOUT',
-  'RESPONDER_ARRIVED_ON_SCENE',
-  'RESPONDER_COMPLETED',
-  'CALLOUT_NO_LONGER_REQUIRES_RESPONSE',
-  'CALLOUT_CLOSED',
-  'CALLOUT_EVENTS_CHANGED',
-  'SUBSCRIPTION_CREATED',
-  'SUBSCRIPTION_UPDATED',
-  'SUBSCRIPTION_CANCELLED',
-  'CREATED_CUSTOMER',
-  'UPDATED_CUSTOMER',
-];
 
 // `--lat -26.1`: a negative number is the option's value, not another option.
 const argv: string[] = [];
@@ -172,16 +158,20 @@ async function registerWebhook(): Promise<void> {
     if (err instanceof ConfigError) throw new CliError(err.message);
     throw err;
   }
-  const url = need(opts.url ?? (env.PUBLIC_BASE_URL ? `${env.PUBLIC_BASE_URL.replace(/\/$/, '')}/webhooks/aura` : undefined), '--url (or PUBLIC_BASE_URL)');
+  // The same checks as `npm run webhooks:register` (documented event names, HTTPS except loopback in development).
+  const input = webhookRegistrationFromEnv(env);
+  if (opts.url) input.url = opts.url;
+  if (opts.event?.length) input.events = opts.event;
   const aura = new AuraClient({ baseUrl: env.AURA_BASE_URL, clientId: env.AURA_CLIENT_ID, clientSecret: env.AURA_CLIENT_SECRET, staticToken: env.AURA_STATIC_TOKEN, timeoutMs: env.AURA_TIMEOUT_MS });
-  const header = env.WEBHOOK_AUTH_HEADER.toLowerCase();
-  const r = await aura.registerWebhook({
-    url,
-    events: opts.event?.length ? opts.event : DEFAULT_EVENTS,
-    headers: { [header]: header === 'authorization' ? `Bearer ${env.WEBHOOK_TOKEN}` : env.WEBHOOK_TOKEN },
-  });
+  let r;
+  try {
+    r = await registerReceiver(aura, input, (w) => console.error(`warning: ${w}`));
+  } catch (err) {
+    if (err instanceof WebhookRegistrationError) throw new CliError(err.message);
+    throw err;
+  }
   if (opts.json) print(r);
-  else console.log(`registered ${url} with AURA at ${env.AURA_BASE_URL} for ${(opts.event?.length ? opts.event : DEFAULT_EVENTS).length} events`);
+  else console.log(`registered ${r.url} with AURA at ${env.AURA_BASE_URL} for ${r.events.length} events`);
 }
 
 async function run(): Promise<void> {
