@@ -2,6 +2,7 @@
 // SIGTERM / SIGINT: the API stops taking requests (in-flight ones finish), the worker stops polling and lets
 // in-flight activities finish (up to SHUTDOWN_GRACE_MS), then connections close and the process exits 0.
 import { existsSync } from 'node:fs';
+import { freePort } from './temporal/dev-server.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -30,13 +31,6 @@ export function loadEnvOrExit(source: NodeJS.ProcessEnv = process.env): Env {
   }
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** The Temporal SDK's runtime: its logs through pino, its worker metrics on a loopback Prometheus exporter. */
 async function installRuntime(log: Logger): Promise<void> {
@@ -85,10 +79,13 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
       // The worker alone serves its own /metrics (with the API, the API's /metrics serves the same registry).
       metricsServer = createServer((req, res) => {
         if (req.url === '/metrics') {
-          void metricsText().then((text) => {
-            res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
-            res.end(text);
-          });
+          metricsText().then(
+            (text) => {
+              res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+              res.end(text);
+            },
+            () => res.writeHead(500).end(),
+          );
         } else if (req.url === '/healthz') {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end('{"status":"ok"}');

@@ -2,6 +2,7 @@
 // portfolio, the create/update batches and their results) live in the run's scratch directory under DATA_DIR; the
 // workflow only ever sees counts and batch numbers, so its history stays small whatever the portfolio's size.
 import { createHmac } from 'node:crypto';
+import { Pacer } from '../aura/pacer.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AuraClient } from '../aura/client.js';
@@ -121,15 +122,10 @@ function attempt(): number {
 }
 
 /** Requests spaced to at most `perSecond` (0: no limit), shared by every caller of the returned function. */
-export function pacer(perSecond: number): () => Promise<void> {
+function pacer(perSecond: number): () => Promise<void> {
   if (!(perSecond > 0)) return async () => undefined;
-  let next = 0;
-  return async () => {
-    const now = Date.now();
-    const at = Math.max(now, next);
-    next = at + 1000 / perSecond;
-    if (at > now) await new Promise((r) => setTimeout(r, at - now));
-  };
+  const p = new Pacer(perSecond);
+  return () => p.take();
 }
 
 /** Every active AURA Fixed Location, page by page. */

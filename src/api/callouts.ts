@@ -82,6 +82,15 @@ documentRoute({
   responses: { 200: jsonResponse('The incident', IncidentSchema, INCIDENT_EXAMPLE), 404: NOT_FOUND, 503: TEMPORAL_UNAVAILABLE },
 });
 
+// Location and notes: accepted for the lifecycle, or refused for the same reasons.
+const SIGNAL_RESPONSES = {
+  202: jsonResponse('Accepted', AcceptedSchema, { status: 'accepted' }),
+  400: VALIDATION_FAILED,
+  404: NOT_FOUND,
+  409: CLOSED,
+  503: TEMPORAL_UNAVAILABLE,
+};
+
 documentRoute({
   method: 'post',
   path: `${incidentPath}/location`,
@@ -90,13 +99,7 @@ documentRoute({
   description: 'Coalesced: the newest position is sent to AURA at most once per poll interval, in place of a poll.',
   tags,
   request: { params: IncidentPath, body: jsonBody(LocationBody, { latitude: -26.1095, longitude: 28.0531, accuracy: 8 }) },
-  responses: {
-    202: jsonResponse('Accepted', AcceptedSchema, { status: 'accepted' }),
-    400: VALIDATION_FAILED,
-    404: NOT_FOUND,
-    409: CLOSED,
-    503: TEMPORAL_UNAVAILABLE,
-  },
+  responses: SIGNAL_RESPONSES,
 });
 
 documentRoute({
@@ -107,13 +110,7 @@ documentRoute({
   description: 'The `X-Request-Id` header doubles as the note\'s idempotency key: a retry with the same id adds the note once.',
   tags,
   request: { params: IncidentPath, body: jsonBody(NoteBody, { text: 'Gate code 4411', author: 'operator-7' }) },
-  responses: {
-    202: jsonResponse('Accepted', AcceptedSchema, { status: 'accepted' }),
-    400: VALIDATION_FAILED,
-    404: NOT_FOUND,
-    409: CLOSED,
-    503: TEMPORAL_UNAVAILABLE,
-  },
+  responses: SIGNAL_RESPONSES,
 });
 
 documentRoute({

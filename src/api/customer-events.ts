@@ -3,13 +3,13 @@
 // error for it), logged and counted instead. The target is found by deterministic ids: our customerRef when AURA
 // echoes it (`externalReferenceId`), else the link workflows `customer-aura-<id>` / `subscription-aura-<id>`, read
 // with describe (consistent, unlike a visibility query, and no worker involved).
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { customerEventFromWebhook } from '../aura/customer-events.js';
 import { customerLinkWorkflowId, onboardingWorkflowId, subscriptionLinkWorkflowId, type CustomerEvent } from '../domain/onboarding.js';
 import type { Logger } from '../logger.js';
 import { customerEventSignal, type LinkMemo } from '../workflows/onboarding-messages.js';
 import { validationError } from './errors.js';
-import { temporalUnavailable } from './incidents.js';
+import { isWorkflowGone, temporalUnavailable } from './incidents.js';
 
 export interface CustomerEventRoutingOptions {
   client: Client;
@@ -25,14 +25,9 @@ export interface CustomerEventRoutingOptions {
 const FRESH_MS = 120_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function isNotFound(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || /not found|already completed/i.test((err as Error)?.message ?? '');
-}
-
 export function createCustomerEventRouter(opts: CustomerEventRoutingOptions) {
   const { client, log } = opts;
   const routeWaitMs = opts.routeWaitMs ?? 1_500;
-  let unknownCount = 0;
 
   async function linkTarget(linkId: string): Promise<string | null> {
     try {
@@ -41,7 +36,7 @@ export function createCustomerEventRouter(opts: CustomerEventRoutingOptions) {
       const memo = d.memo as Partial<LinkMemo> | undefined;
       return typeof memo?.onboardingWorkflowId === 'string' ? memo.onboardingWorkflowId : null;
     } catch (err) {
-      if (isNotFound(err)) return null;
+      if (isWorkflowGone(err)) return null;
       throw temporalUnavailable(err);
     }
   }
@@ -51,7 +46,7 @@ export function createCustomerEventRouter(opts: CustomerEventRoutingOptions) {
       await client.workflow.getHandle(workflowId).signal(customerEventSignal, ev);
       return true;
     } catch (err) {
-      if (isNotFound(err)) return false;
+      if (isWorkflowGone(err)) return false;
       throw temporalUnavailable(err);
     }
   }
@@ -86,10 +81,9 @@ export function createCustomerEventRouter(opts: CustomerEventRoutingOptions) {
     }
 
     if (delivered.size === 0) {
-      unknownCount++;
       opts.onOutcome?.(event, 'unknown_customer');
       log.warn(
-        { event, customerIds: routing.customerIds, subscriptionIds: routing.subscriptionIds, unknownCustomerEvents: unknownCount },
+        { event, customerIds: routing.customerIds, subscriptionIds: routing.subscriptionIds },
         'customer/subscription webhook for a customer without onboarding acknowledged',
       );
       return { status: 'acknowledged', reason: 'unknown customer: no onboarding for it' };
@@ -99,5 +93,5 @@ export function createCustomerEventRouter(opts: CustomerEventRoutingOptions) {
     return { status: 'accepted', routedTo: delivered.size };
   }
 
-  return { route, unknownCount: () => unknownCount };
+  return { route };
 }

@@ -31,6 +31,11 @@ export interface IncidentServiceOptions {
 
 
 /** Temporal being unreachable is a 503 the caller can retry, never a 500. */
+/** A workflow that does not exist or has already finished (for a signal, a query or an update). */
+export function isWorkflowGone(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || /already completed|not found/i.test((err as Error)?.message ?? '');
+}
+
 export function temporalUnavailable(err: unknown): ApiError {
   return new ApiError(503, 'TEMPORAL_UNAVAILABLE', `Temporal is not reachable right now; retry shortly. (${(err as Error)?.message ?? 'unknown error'})`);
 }
@@ -119,22 +124,26 @@ export function createIncidentService(opts: IncidentServiceOptions) {
     if (status === 'active') query += ` AND CalloutPhase IN (${ACTIVE_PHASES.map((p) => `'${p}'`).join(', ')})`;
     if (status === 'closed') query += ` AND CalloutPhase IN ('closed', 'failed')`;
     const ids: string[] = [];
+    // Visibility returns each incident's memo with the listing: the view it holds is the content, no call per item.
+    const listed = new Map<string, IncidentView>();
     try {
       for await (const wf of client.workflow.list({ query, pageSize: Math.min(limit, 500) })) {
         ids.push(wf.workflowId);
+        const memo = wf.memo?.[INCIDENT_MEMO] as IncidentView | undefined;
+        if (memo) listed.set(wf.workflowId, memo);
         if (ids.length >= limit) break;
       }
     } catch (err) {
       throw temporalUnavailable(err);
     }
-    // Visibility is the index (eventually consistent); each item's content comes from the workflow itself.
+    // Only a run without the memo (started before it existed) is read one by one.
     const out: (Incident | null)[] = new Array(ids.length).fill(null);
     let next = 0;
     const worker = async () => {
       while (next < ids.length) {
         const i = next++;
         try {
-          out[i] = withLinks(await readView(ids[i]!));
+          out[i] = withLinks(listed.get(ids[i]!) ?? (await readView(ids[i]!)));
         } catch {
           out[i] = null;
         }
@@ -206,7 +215,7 @@ export function createIncidentService(opts: IncidentServiceOptions) {
         throw new ApiError(502, 'AURA_UNAVAILABLE', f.message);
       }
       // The lifecycle has completed (after its rating window): nothing is open any more.
-      if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test((err as Error)?.message ?? '')) throw notOpen();
+      if (isWorkflowGone(err)) throw notOpen();
       throw temporalUnavailable(err);
     }
   }

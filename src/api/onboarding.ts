@@ -1,7 +1,7 @@
 // POST /v1/customers/onboarding and GET /v1/customers/onboarding/:customerRef (contract §1), and the intake rule:
 // a live callout for a known customer without an active subscription is refused before any AURA call.
 import express, { Router } from 'express';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
 import {
@@ -20,7 +20,7 @@ import {
 import type { OnboardingInput, OnboardingSettings } from '../workflows/onboarding.js';
 import { getOnboardingQuery, type LinkMemo } from '../workflows/onboarding-messages.js';
 import { ApiError, parseOrThrow } from './errors.js';
-import { temporalUnavailable } from './incidents.js';
+import { isWorkflowGone, temporalUnavailable } from './incidents.js';
 import { documentRoute, errorResponse, jsonBody, jsonResponse, TEMPORAL_UNAVAILABLE, VALIDATION_FAILED } from './openapi.js';
 import { IncidentIdParam } from './schemas.js';
 
@@ -98,7 +98,6 @@ export interface OnboardingServiceOptions {
   subscriptionGrace: boolean;
 }
 
-const isNotFound = (err: unknown) => err instanceof WorkflowNotFoundError || /not found/i.test((err as Error)?.message ?? '');
 
 export function createOnboardingService(opts: OnboardingServiceOptions) {
   const { client } = opts;
@@ -110,7 +109,7 @@ export function createOnboardingService(opts: OnboardingServiceOptions) {
       const snap = await handle.query(getOnboardingQuery);
       return links(onboardingView(snap.state, snap.createdAt, Date.now()));
     } catch (err) {
-      if (isNotFound(err)) throw new ApiError(404, 'ONBOARDING_NOT_FOUND', `No onboarding for customerRef "${customerRef}".`);
+      if (isWorkflowGone(err)) throw new ApiError(404, 'ONBOARDING_NOT_FOUND', `No onboarding for customerRef "${customerRef}".`);
       throw temporalUnavailable(err);
     }
   }
@@ -124,7 +123,7 @@ export function createOnboardingService(opts: OnboardingServiceOptions) {
       // A failed attempt may have created the AURA customer: the new attempt adopts it rather than creating again.
       adopt ??= (d.memo?.onboarding as OnboardingMemo | undefined)?.auraCustomerId ?? undefined;
     } catch (err) {
-      if (!isNotFound(err)) throw temporalUnavailable(err);
+      if (!isWorkflowGone(err)) throw temporalUnavailable(err);
     }
     const createdAt = new Date().toISOString();
     const validFrom = body.validFrom ?? createdAt;
@@ -175,7 +174,7 @@ export function createOnboardingService(opts: OnboardingServiceOptions) {
       if (!target) return;
       memo = (await client.workflow.getHandle(target).describe()).memo?.onboarding as OnboardingMemo | undefined;
     } catch (err) {
-      if (isNotFound(err)) return;
+      if (isWorkflowGone(err)) return;
       throw temporalUnavailable(err);
     }
     if (!memo) return;

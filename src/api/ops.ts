@@ -109,7 +109,8 @@ export function createOpsRouter(opts: OpsRouterOptions): Router {
   let doc: ReturnType<typeof buildOpenApiDocument> | null = null;
   const document = () => (doc ??= buildOpenApiDocument({ serverUrl: opts.publicBaseUrl }));
   router.get('/openapi.json', (_req, res) => void res.json(document()));
-  router.get('/docs', (_req, res) => void res.type('html').send(renderDocsPage(document())));
+  let docsHtml: string | undefined;
+  router.get('/docs', (_req, res) => void res.type('html').send((docsHtml ??= renderDocsPage(document()))));
 
   return router;
 }

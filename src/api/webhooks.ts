@@ -99,6 +99,8 @@ const TEMPORAL_DEADLINE_MS = 5_000;
 export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
   const router = Router();
   const expected = opts.authHeader.toLowerCase() === 'authorization' ? `Bearer ${opts.token}` : opts.token;
+  // Hashed once here, not per delivery; each delivery's credential is hashed and compared in constant time.
+  const expectedDigest = digest(expected);
   const allow = opts.ipAllowlist && opts.ipAllowlist.length ? buildBlockList(opts.ipAllowlist) : null;
   const outcome = (event: string, result: string) => opts.onOutcome?.(event, result);
   const customerEvents = createCustomerEventRouter({ client: opts.client, log: opts.log, routeWaitMs: opts.customerRouteWaitMs, onOutcome: outcome });
@@ -112,7 +114,7 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
         return next(new ApiError(403, 'FORBIDDEN_SOURCE', 'This source address may not deliver webhooks.'));
       }
       const presented = req.get(opts.authHeader) ?? '';
-      if (!safeEqual(presented, expected)) {
+      if (!timingSafeEqual(digest(presented), expectedDigest)) {
         outcome('unparsed', 'unauthenticated');
         return next(new ApiError(401, 'UNAUTHENTICATED', 'Missing or wrong webhook credentials.'));
       }

@@ -5,6 +5,7 @@ import type { CustomerEvent } from '../domain/onboarding.js';
 import type { SubscriptionRecord } from '../domain/subscription.js';
 import { contentKey } from './mapping.js';
 import { CustomerWebhook, SubscriptionWebhook, SubscriptionWire } from './schemas.js';
+import { isCustomerEvent } from '../domain/events.js';
 
 type Wire = Partial<z.output<typeof SubscriptionWire>> & { id: number } & Record<string, unknown>;
 
@@ -39,7 +40,7 @@ export interface CustomerEventRouting {
 export type ParsedCustomerEvent = { ok: true; event: CustomerEvent; routing: CustomerEventRouting } | { ok: false; error: z.ZodError };
 
 export function customerEventFromWebhook(payload: unknown, eventName: string, receivedAt: string): ParsedCustomerEvent {
-  if (eventName === 'CREATED_CUSTOMER' || eventName === 'UPDATED_CUSTOMER') {
+  if (isCustomerEvent(eventName)) {
     const r = CustomerWebhook.safeParse(payload);
     if (!r.success) return { ok: false, error: r.error };
     const c = r.data.customer as z.output<typeof CustomerWebhook>['customer'] & { updatedAt?: unknown; createdAt?: unknown };

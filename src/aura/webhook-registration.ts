@@ -1,23 +1,13 @@
 // Registering the receiver with AURA (`POST /v2/notifiers/webhooks`): validated here first, so that a mistake is
 // refused with a clear message before AURA would answer its opaque 400. Used by `npm run webhooks:register` and by
 // the optional start-up step (WEBHOOK_REGISTER_ON_START).
-import { CUSTOMER_EVENTS, DEPRECATED_EVENTS, REGISTRABLE_EVENTS, SUBSCRIPTION_EVENTS } from '../domain/events.js';
+import { DEPRECATED_EVENTS, NOT_REGISTERED_BY_DEFAULT, REGISTRABLE_EVENTS } from '../domain/events.js';
 import type { AuraClient } from './client.js';
 
-/** What the service registers by default: every documented current event (no deprecated name). */
-export const DEFAULT_WEBHOOK_EVENTS: readonly string[] = [
-  'NEW_CALLOUT',
-  'RESPONDER_MANUALLY_DISPATCHED',
-  'RESPONDER_ACKNOWLEDGED_CALLOUT',
-  'RESPONDER_ARRIVED_ON_SCENE',
-  'RESPONDER_COMPLETED',
-  'CALLOUT_NO_LONGER_REQUIRES_RESPONSE',
-  'CALLOUT_SOFT_CANCELLED_BY_CUSTOMER',
-  'CALLOUT_CLOSED',
-  'CALLOUT_EVENTS_CHANGED',
-  ...CUSTOMER_EVENTS,
-  ...SUBSCRIPTION_EVENTS,
-];
+/** What the service registers by default: every documented event except deprecated names and the high-volume ones. */
+export const DEFAULT_WEBHOOK_EVENTS: readonly string[] = REGISTRABLE_EVENTS.filter(
+  (e) => !Object.hasOwn(DEPRECATED_EVENTS, e) && !NOT_REGISTERED_BY_DEFAULT.includes(e),
+);
 
 export interface WebhookRegistrationInput {
   url: string;

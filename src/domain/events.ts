@@ -33,6 +33,9 @@ export const DEPRECATED_EVENTS: Readonly<Record<string, string>> = {
   RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA: 'RESPONDER_ACKNOWLEDGED_CALLOUT',
 };
 
+/** Registrable but left out of the default registration: high-volume and not needed to follow a callout. */
+export const NOT_REGISTERED_BY_DEFAULT: readonly string[] = ['RESPONDER_LOCATION_CHANGED', 'CALLOUT_OWNED'];
+
 /**
  * AURA's `SUBSCRIPTION_CREATED` delivery does not carry its own name in `message`: it arrives as
  * "Successfully activated customer subscription". Normalise delivered messages to event names here, in one place.
@@ -74,6 +77,14 @@ export function isCalloutEvent(name: string): boolean {
   return (CALLOUT_EVENTS as readonly string[]).includes(name);
 }
 
+export function isCustomerEvent(name: string): boolean {
+  return (CUSTOMER_EVENTS as readonly string[]).includes(name);
+}
+
+export function isSubscriptionEvent(name: string): boolean {
+  return (SUBSCRIPTION_EVENTS as readonly string[]).includes(name);
+}
+
 export function isCustomerOrSubscriptionEvent(name: string): boolean {
-  return (CUSTOMER_EVENTS as readonly string[]).includes(name) || (SUBSCRIPTION_EVENTS as readonly string[]).includes(name);
+  return isCustomerEvent(name) || isSubscriptionEvent(name);
 }

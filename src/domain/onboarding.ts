@@ -1,6 +1,7 @@
 // Customer onboarding (one workflow per customerRef): the state the workflow keeps, how AURA's customer and
 // subscription events change it, and the status the contract exposes. Pure: safe in workflow code.
 import { covers, inactiveReason, isSubscriptionActive, mergeSubscription, type SubscriptionRecord } from './subscription.js';
+import { isCustomerEvent } from './events.js';
 
 export type OnboardingStatus = 'pending' | 'customer_created' | 'subscription_requested' | 'active' | 'failed' | 'cancelled';
 /** Where the workflow's own steps stand; `active`/`cancelled` are derived from the confirmed subscriptions. */
@@ -150,7 +151,7 @@ export function applyCustomerEvent(prev: OnboardingState, ev: CustomerEvent, now
   const before = statusOf(s, nowMs);
   let learnedCustomerId: number | null = null;
 
-  if (ev.event === 'CREATED_CUSTOMER' || ev.event === 'UPDATED_CUSTOMER') {
+  if (isCustomerEvent(ev.event)) {
     if (s.auraCustomerId === null && ev.customerId != null && ev.externalReferenceId === s.customerRef) {
       s.auraCustomerId = ev.customerId;
       learnedCustomerId = ev.customerId;

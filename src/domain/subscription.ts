@@ -61,11 +61,6 @@ export function covers(s: SubscriptionRecord, customerId: number | null): boolea
   return s.customerId === customerId || s.dependantCustomerIds.includes(customerId);
 }
 
-/** Any subscription in the list active now. */
-export function anyActive(subs: readonly SubscriptionRecord[], nowMs: number): boolean {
-  return subs.some((s) => isSubscriptionActive(s, nowMs));
-}
-
 /** The next instant at which the activity of one of these subscriptions changes by the clock alone (validFrom/validTo). */
 export function nextBoundaryMs(subs: readonly SubscriptionRecord[], nowMs: number): number | null {
   let next: number | null = null;

@@ -1,17 +1,8 @@
 // A synthetic but realistic portfolio of protected premises (South African metros, where AURA operates), generated
 // deterministically from a seed: the sample file `npm run dev` loads, and the 50,000-location benchmark.
 import type { PlatformLocation } from '../domain/fixed-locations.js';
+import { prng } from '../util/prng.js';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const METROS = [
   { city: 'Johannesburg', suburbs: ['Sandton', 'Rosebank', 'Randburg', 'Bryanston', 'Parktown', 'Melville', 'Fourways', 'Houghton'], lat: -26.107, lon: 28.056, spread: 0.12, postal: 2196 },

@@ -1,6 +1,8 @@
 // The AURA simulator: AURA's Panic API on the same paths and with the same shapes as the reference, for development,
 // tests, demos and benchmarks (contract §5). Runnable alone (`npm run sim`) or embedded (`startSimulator`).
 import { randomBytes } from 'node:crypto';
+import { isLoopbackHost } from '../aura/webhook-registration.js';
+import { prng } from '../util/prng.js';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -110,22 +112,6 @@ const NO_TOKEN = { errors: 'No authorization token was found' };
 const INVALID_WEBHOOK = { error: 'Invalid webhook configuration object. Please check your request.' };
 const OK_MESSAGE = { message: 'Request completed successfully.' };
 
-/** Deterministic PRNG (mulberry32) so a faulty run can be repeated with the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\./.test(h);
-}
 
 export class SimulatorState {
   customers = new Map<number, SimCustomer>();

@@ -1,6 +1,7 @@
 // The simulator's Fixed Locations (`predefinedLocations`): create, update, delete, paged list, get; the Fixed
 // Location callout by external reference (unknown reference → 400 with the detail in `message`); and the bulk CSV
 // import on the host root (`/v1/predefinedlocations/upload`, multipart field `locations`, HTTPS `callbackUrl`),
+import { isLoopbackHost } from '../aura/webhook-registration.js';
 // processed asynchronously as a FULL SYNC (rows created or updated, every active Fixed Location missing from the
 // file deleted) with the result POSTed to the callback. Choices where AURA's reference is silent are marked.
 import { Readable } from 'node:stream';
@@ -81,7 +82,6 @@ function wire(f: SimFixedLocation) {
   };
 }
 
-const isLoopback = (h: string) => h === 'localhost' || h === '::1' || h === '[::1]' || /^127\./.test(h);
 
 /** A coordinate as AURA stores it (a string), or null when it is not a valid number in range. */
 function coord(v: unknown, max: number): string | null {
@@ -267,7 +267,7 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
     } catch {
       url = null;
     }
-    const httpsOk = url && (url.protocol === 'https:' || (ctx.allowLoopbackHttp && url.protocol === 'http:' && isLoopback(url.hostname)));
+    const httpsOk = url && (url.protocol === 'https:' || (ctx.allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname)));
     if (!url || !httpsOk) return void res.status(400).json({ message: 'callbackUrl is required and must be an HTTPS URL' });
     const delimiter = typeof form.get('delimiter') === 'string' && (form.get('delimiter') as string).length > 0 ? (form.get('delimiter') as string) : ',';
     const source = typeof form.get('source') === 'string' ? (form.get('source') as string) : null;

@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
 import { applyObservation, initialSnapshot } from '../domain/callout.js';
-import { searchAttributeWriter } from './search-attribute-writer.js';
+import { searchAttributeWriter } from './write-on-change.js';
 import type { CalloutObservation, CalloutSnapshot, Note } from '../domain/incident.js';
 import { CalloutStatus, isTerminalStatus } from '../domain/status.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';

@@ -11,11 +11,10 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { searchAttributeWriter } from './search-attribute-writer.js';
+import { memoWriter, searchAttributeWriter } from './write-on-change.js';
 import type * as activities from '../activities/index.js';
 import type { FixedLocationActivities } from '../activities/fixed-locations.js';
 import type { IncidentFailure } from '../domain/incident.js';
@@ -126,14 +125,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
   setHandler(getIncidentQuery, view);
   // The API reads a running incident from this memo (describe), not by a query: no worker has to replay the
   // workflow to answer a read, however often integrators poll. Written only when the view changed.
-  let memoWritten = '';
-  const writeMemo = () => {
-    const v = view();
-    const key = JSON.stringify(v);
-    if (key === memoWritten) return;
-    memoWritten = key;
-    upsertMemo({ [INCIDENT_MEMO]: v });
-  };
+  const memo = memoWriter<IncidentView>(INCIDENT_MEMO);
+  const writeMemo = () => memo(view());
   setHandler(calloutUpdatedSignal, (snap) => {
     // Signals may be duplicated or reordered: keep only the newest view of the callout.
     if (callout === null || snap.version >= callout.version) callout = snap;

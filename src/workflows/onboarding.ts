@@ -38,6 +38,7 @@ import {
 import { nextBoundaryMs } from '../domain/subscription.js';
 import type { WorkflowConfig } from './config.js';
 import { customerEventSignal, getOnboardingQuery, unlinkSignal, type LinkMemo } from './onboarding-messages.js';
+import { isSubscriptionEvent } from '../domain/events.js';
 
 export interface OnboardingRequest {
   name: string;
@@ -124,7 +125,7 @@ export async function onboardingWorkflow(input: OnboardingInput): Promise<Onboar
     for (const ev of early.splice(0)) apply(ev);
   };
   setHandler(customerEventSignal, (ev) => {
-    if (state.auraCustomerId === null && ev.event.startsWith('SUBSCRIPTION')) {
+    if (state.auraCustomerId === null && isSubscriptionEvent(ev.event)) {
       if (early.length < 50) early.push(ev);
       return;
     }
