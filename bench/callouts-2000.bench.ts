@@ -14,15 +14,12 @@
 //
 // Knobs (environment): BENCH_CALLOUTS (2000), BENCH_CAP_RPS (50), BENCH_POLL_FAST_MS (10000),
 // BENCH_POLL_SLOW_MS (60000), BENCH_WINDOW_S (120).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CalloutStatus } from '../src/domain/status.js';
-import { startSimulator } from '../src/simulator/app.js';
-import { ensureTemporalCli, freePort, PROJECT_ROOT, startDevServer } from '../src/temporal/dev-server.js';
+import { freePort, PROJECT_ROOT } from '../src/temporal/dev-server.js';
+import { num, pool, say, sleep, startBenchRun, until } from './lib.js';
 
-const num = (name: string, d: number) => (process.env[name] ? Number(process.env[name]) : d);
 const N = num('BENCH_CALLOUTS', 2000);
 const CAP = num('BENCH_CAP_RPS', 50);
 const FAST_MS = num('BENCH_POLL_FAST_MS', 10_000);
@@ -32,19 +29,6 @@ const CONCURRENCY = 50;
 // Status changes (and so webhooks) per second: a steady stream, as AURA's would be, rather than one burst.
 const TRANSITIONS_PER_S = num('BENCH_TRANSITIONS_PER_S', 20);
 const TOKEN = 'bench-webhook-token';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const t0 = Date.now();
-const say = (m: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
-
-async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (i < items.length) await fn(items[i++]!);
-    }),
-  );
-}
 
 /** Run fn for each item, starting at most `perSecond` of them each second. */
 async function paced<T>(items: T[], perSecond: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -58,14 +42,6 @@ async function paced<T>(items: T[], perSecond: number, fn: (item: T) => Promise<
   await Promise.all(running);
 }
 
-async function until(what: string, fn: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
 function rssMb(pid: number | undefined): number {
   if (!pid) return 0;
   try {
@@ -76,11 +52,8 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'aura-bench-'));
-const children: ChildProcess[] = [];
-const cliPath = process.env.TEMPORAL_CLI_PATH ?? (await ensureTemporalCli());
-const temporal = await startDevServer({ cliPath, dbFilename: join(dir, 'temporal.db'), uiPort: null, logLevel: 'error' });
-const sim = await startSimulator({ allowLoopbackHttpWebhooks: true, autopilot: { enabled: false } });
+const run = await startBenchRun('aura-bench-');
+const { temporal, sim } = run;
 const apiPort = await freePort();
 const apiUrl = `http://127.0.0.1:${apiPort}`;
 const env: NodeJS.ProcessEnv = {
@@ -100,22 +73,6 @@ const env: NodeJS.ProcessEnv = {
   API_PORT: String(apiPort),
   WEBHOOK_TOKEN: TOKEN,
 };
-const start = (entry: string) => {
-  // Their logs go to a file, kept (and named) only when the run fails.
-  const log = openSync(join(dir, `${entry.split('/')[1]}.log`), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', log, log] });
-  children.push(child);
-  return child;
-};
-
-async function shutdown(ok: boolean) {
-  for (const c of children) c.kill('SIGKILL');
-  await sim.close();
-  await temporal.stop();
-  if (ok) rmSync(dir, { recursive: true, force: true });
-  else console.error(`worker and API logs kept in ${dir}`);
-}
-
 async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const text = await res.text();
@@ -124,8 +81,8 @@ async function post(base: string, path: string, body: unknown, headers: Record<s
 
 let ok = false;
 try {
-  const worker = start('src/worker/main.ts');
-  start('src/api/main.ts');
+  const worker = run.startChild('worker', [join(PROJECT_ROOT, 'src/worker/main.ts')], env);
+  run.startChild('api', [join(PROJECT_ROOT, 'src/api/main.ts')], env);
   await until('the API to be ready (worker polling)', async () => (await fetch(`${apiUrl}/readyz`).catch(() => null))?.status === 200, 120_000);
   say(`stack up: Temporal ${temporal.address}, simulator ${sim.url}, API ${apiUrl}, worker pid ${worker.pid}; worker RSS ${rssMb(worker.pid).toFixed(0)} MB`);
 
@@ -243,5 +200,5 @@ try {
   console.log(`                                      (${((peakRss * 1024) / (2 * N)).toFixed(0)} KB per workflow at peak: an incident and a lifecycle per callout)`);
   ok = true;
 } finally {
-  await shutdown(ok);
+  await run.shutdown(ok);
 }

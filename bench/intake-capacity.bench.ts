@@ -11,18 +11,15 @@
 // Knobs (environment): BENCH_CALLOUTS (1000), BENCH_RATES (comma-separated req/s, "50,100,200,400"),
 // BENCH_STAGE_S (10), BENCH_CONNECTIONS (64), BENCH_WORKER (1; 0 runs the API alone, so the lifecycles do not run
 // and the figures isolate the receiver + Temporal server path from the worker's share of the CPU).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import { AuraClient } from '../src/aura/client.js';
 import { lifecycleWorkflowId } from '../src/domain/incident.js';
-import { startSimulator } from '../src/simulator/app.js';
-import { ensureTemporalCli, freePort, PROJECT_ROOT, startDevServer } from '../src/temporal/dev-server.js';
+import { freePort, PROJECT_ROOT } from '../src/temporal/dev-server.js';
+import { num, pool, say, startBenchRun, until } from './lib.js';
 
-const num = (name: string, d: number) => (process.env[name] ? Number(process.env[name]) : d);
 const N = num('BENCH_CALLOUTS', 1000);
 const RATES = (process.env.BENCH_RATES ?? '50,100,200,400').split(',').map(Number).filter((n) => n > 0);
 const STAGE_S = num('BENCH_STAGE_S', 10);
@@ -33,47 +30,9 @@ const TOKEN = 'bench-intake-webhook-token';
 // acknowledged without reaching a workflow): the mix a busy control room produces.
 const EVENTS = ['NEW_CALLOUT', 'RESPONDER_MANUALLY_DISPATCHED', 'RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA', 'RESPONDER_ARRIVED_ON_SCENE'];
 
-const t0 = Date.now();
-const say = (m: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (i < items.length) await fn(items[i++]!);
-    }),
-  );
-}
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(300);
-  }
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'aura-intake-bench-'));
-const children: ChildProcess[] = [];
-const cliPath = process.env.TEMPORAL_CLI_PATH ?? (await ensureTemporalCli());
-const temporal = await startDevServer({ cliPath, dbFilename: join(dir, 'temporal.db'), uiPort: null, logLevel: 'error' });
-const sim = await startSimulator({ allowLoopbackHttpWebhooks: true, autopilot: { enabled: false } });
-
-function startChild(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const log = openSync(join(dir, `${name}.log`), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', log, log] });
-  children.push(child);
-  return child;
-}
-
-async function shutdown(ok: boolean) {
-  for (const c of children) c.kill('SIGKILL');
-  await sim.close();
-  await temporal.stop();
-  if (ok) rmSync(dir, { recursive: true, force: true });
-  else console.error(`service and floor logs kept in ${dir}`);
-}
+const run = await startBenchRun('aura-intake-bench-');
+const { temporal, sim } = run;
+const startChild = run.startChild;
 
 interface StageResult {
   rate: number;
@@ -256,6 +215,6 @@ try {
 } catch (err) {
   console.error(err);
 } finally {
-  await shutdown(ok);
+  await run.shutdown(ok);
 }
 process.exit(ok ? 0 : 1);
