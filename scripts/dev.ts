@@ -33,7 +33,11 @@ async function stopAll(code = 0): Promise<never> {
   if (!stopping) {
     stopping = true;
     say('stopping...');
-    for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));
+    // Each part gets 10 s: a worker waiting on an in-flight activity (a create being retried) must not keep the
+    // Temporal server and the ports alive after Ctrl-C; the activity resumes from Temporal on the next start.
+    const bounded = (stop: () => Promise<void>) =>
+      Promise.race([stop().catch((e) => console.error(e)), new Promise<void>((r) => setTimeout(r, 10_000).unref())]);
+    for (const stop of stops.reverse()) await bounded(stop);
   }
   process.exit(code);
 }
@@ -116,8 +120,18 @@ try {
     (w) => log.warn(w),
   );
 
-  // The embedded simulator starts empty on every run: reconcile at once so that alarms have their Fixed Locations.
-  await fetch(`${apiUrl}/v1/fixed-locations/sync`, { method: 'POST' }).catch(() => undefined);
+  // The embedded simulator starts empty on every run: reconcile at once, and wait for it (up to a minute), so that
+  // the alarm example printed below finds its Fixed Location rather than a 422 LOCATION_NOT_MAPPED.
+  const sync = (await fetch(`${apiUrl}/v1/fixed-locations/sync`, { method: 'POST' })
+    .then((r) => r.json())
+    .catch(() => null)) as { runId?: string } | null;
+  for (let waited = 0; sync?.runId && waited < 60_000; waited += 500) {
+    const latest = (await fetch(`${apiUrl}/v1/fixed-locations/sync/latest`)
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null)) as { runId?: string } | null;
+    if (latest?.runId === sync.runId) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 
   console.log(`
   aura-callouts is running
