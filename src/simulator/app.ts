@@ -24,6 +24,7 @@ import {
 } from './data.js';
 import { createOnboardingSim } from './onboarding.js';
 import { FixedLocationSimState, mountFixedLocations } from './fixed-locations.js';
+import { DEFAULT_ROUTE_FAULT_BODY, RouteFaults, parseRouteFaults } from './route-faults.js';
 
 export interface SimulatorOptions {
   clientId?: string;
@@ -128,6 +129,8 @@ export class SimulatorState {
   faults: FaultConfig = { ...NO_FAULTS };
   /** Injected Panic API faults by kind (500, 429, reset, timeout, lost…), for reports. */
   faultCounts: Record<string, number> = {};
+  /** Route faults (`routes` in PUT /__sim/faults): answers that differ from the reference, per method and path. */
+  routeFaults = new RouteFaults();
   random: () => number = prng(1);
   nextId = { customer: 190000, subscription: 320000, callout: 92001, event: 5000, rating: 700 };
 
@@ -149,13 +152,15 @@ export class SimulatorState {
     this.tokens.clear();
     this.ratings = [];
     this.exceptionReasons = [];
-    this.webhook = null;
+    // The webhook registration is configuration (AURA's portal), not data: a reset keeps it, so a running
+    // `npm run dev` keeps receiving webhooks after a demo resets the simulator.
     this.fixedLocations?.reset();
     this.requests = [];
     this.deliveries = [];
     this.autopilot = { ...this.defaults };
     this.faults = { ...NO_FAULTS };
     this.faultCounts = {};
+    this.routeFaults.set([]);
     this.random = prng(1);
     // Ids are not reset: AURA never hands out an id twice, and workflows keyed on them outlive a reset.
   }
@@ -344,6 +349,21 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     };
     // The token exchange is not a business mutation: losing its answer would only make the client ask again.
     const count = (kind: string | number) => void (state.faultCounts[kind] = (state.faultCounts[kind] ?? 0) + 1);
+    const rule = state.routeFaults.match(req.method, req.path, state.random);
+    if (rule) {
+      count(rule.kind ?? rule.status!);
+      if (rule.kind === 'reset') return void req.socket.destroy();
+      if (rule.kind === 'timeout') {
+        const timer = setTimeout(() => req.socket.destroy(), f.apiTimeoutMs);
+        req.socket.once('close', () => clearTimeout(timer));
+        return;
+      }
+      if (rule.kind === 'lost') {
+        loseAnswer();
+        return next();
+      }
+      return void res.status(rule.status!).json(rule.body ?? DEFAULT_ROUTE_FAULT_BODY);
+    }
     if (f.loseNextResponses > 0 && req.method !== 'GET' && !req.path.endsWith('/oauth/token')) {
       f.loseNextResponses--;
       count('lost');
@@ -778,7 +798,14 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   });
   sim.get('/exceptionReasons', (_req, res) => void res.json(state.exceptionReasons));
   sim.put('/faults', (req, res) => {
-    const b = (req.body ?? {}) as Partial<FaultConfig>;
+    const b = (req.body ?? {}) as Partial<FaultConfig> & { routes?: unknown };
+    let routes;
+    try {
+      routes = parseRouteFaults(b.routes);
+    } catch (err) {
+      return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: (err as Error).message } });
+    }
+    state.routeFaults.set(routes);
     const rate = (v: unknown, d: number) => (typeof v === 'number' && v >= 0 && v <= 1 ? v : d);
     const nonNeg = (v: unknown, d: number) => (typeof v === 'number' && v >= 0 ? v : d);
     state.faults = {
@@ -792,9 +819,9 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
       seed: Number.isInteger(b.seed) ? (b.seed as number) : 1,
     };
     state.random = prng(state.faults.seed);
-    res.json(state.faults);
+    res.json({ ...state.faults, routes: state.routeFaults.report() });
   });
-  sim.get('/faults', (_req, res) => void res.json({ ...state.faults, injected: state.faultCounts }));
+  sim.get('/faults', (_req, res) => void res.json({ ...state.faults, routes: state.routeFaults.report(), injected: state.faultCounts }));
   sim.put('/autopilot', (req, res) => {
     const b = (req.body ?? {}) as Partial<AutopilotConfig>;
     state.autopilot = {

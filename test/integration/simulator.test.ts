@@ -167,3 +167,68 @@ describe('simulator: webhooks', () => {
     assert.equal(callouts[0].status, 'closed');
   });
 });
+
+describe('simulator: reset and route faults (contract §5)', () => {
+  it('a reset keeps the webhook registration (it is configuration), so deliveries go on after it', async () => {
+    await call('POST', '/panic-api/v2/notifiers/webhooks', { url: hookUrl, events: ['NEW_CALLOUT'], headers: { authorization: 'Bearer x' } });
+    await call('POST', '/__sim/reset', undefined, null);
+    assert.deepEqual(sim.state.webhook?.events, ['NEW_CALLOUT']);
+    await call('POST', '/panic-api/v2/customers/184708/callouts', { location: { latitude: 1, longitude: 1 }, responseTypeId: 1 });
+    await until(() => received.some((r) => r.body.message === 'NEW_CALLOUT'));
+  });
+
+  it('answers a status and body for matching requests, for a number of times, and reports each rule with its hits', async () => {
+    const c = await call('POST', '/panic-api/v2/customers/184708/callouts', { location: { latitude: 1, longitude: 1 }, responseTypeId: 1 });
+    const id = c.body.callout.id as number;
+    const put = await call('PUT', '/__sim/faults', {
+      routes: [
+        { method: 'POST', path: '/panic-api/v2/callouts/*/location*', status: 404, times: 2 },
+        { method: '*', path: '/panic-api/**/events', status: 200, body: { results: [] } },
+        { method: 'GET', path: '/panic-api/v2/callouts/*', status: 500, rate: 0 },
+      ],
+    }, null);
+    assert.equal(put.status, 200);
+    for (let i = 0; i < 2; i++) {
+      const r = await call('POST', `/panic-api/v2/callouts/${id}/locationAndReturnCallout`, { latitude: 2, longitude: 2 });
+      assert.deepEqual([r.status, r.body], [404, { message: 'Injected route fault' }]);
+    }
+    // `times` used up: the route answers as documented again.
+    assert.equal((await call('POST', `/panic-api/v2/callouts/${id}/location`, { latitude: 2, longitude: 2 })).status, 200);
+    // `**` spans segments, `*` any method; the body is the rule's.
+    assert.deepEqual((await call('GET', `/panic-api/v2/callouts/${id}/events`)).body, { results: [] });
+    // `*` stays within one segment; a rate of 0 never hits.
+    assert.equal((await call('GET', `/panic-api/v2/callouts/${id}`)).status, 200);
+    const report = (await call('GET', '/__sim/faults', undefined, null)).body;
+    assert.deepEqual(report.routes.map((r: any) => r.hits), [2, 1, 0]);
+    assert.equal(report.routes[0].path, '/panic-api/v2/callouts/*/location*');
+  });
+
+  it('connection faults: a lost answer is processed; a reset is not; the first matching rule applies', async () => {
+    await call('PUT', '/__sim/faults', {
+      routes: [
+        { method: 'POST', path: '/panic-api/v2/customers/184708/callouts', kind: 'lost', times: 1 },
+        { method: 'POST', path: '/panic-api/v2/customers/*/callouts', kind: 'reset' },
+      ],
+    }, null);
+    await assert.rejects(call('POST', '/panic-api/v2/customers/184708/callouts', { location: { latitude: 1, longitude: 1 }, responseTypeId: 1 }));
+    assert.equal(sim.state.activeCalloutOf(184708)?.customerId, 184708, 'the lost answer was processed');
+    const before = sim.state.callouts.size;
+    await assert.rejects(call('POST', '/panic-api/v2/customers/184733/callouts', { location: { latitude: 1, longitude: 1 }, responseTypeId: 1 }));
+    assert.equal(sim.state.callouts.size, before, 'a reset is not processed');
+    const report = (await call('GET', '/__sim/faults', undefined, null)).body;
+    assert.deepEqual(report.routes.map((r: any) => r.hits), [1, 1]);
+  });
+
+  it('refuses a malformed rule with a validation error; a reset clears the rules', async () => {
+    for (const bad of [{ routes: {} }, { routes: [{ path: '/x', status: 404 }] }, { routes: [{ method: 'GET', path: 'x', status: 404 }] }, { routes: [{ method: 'GET', path: '/x' }] }, { routes: [{ method: 'GET', path: '/x', kind: 'boom' }] }, { routes: [{ method: 'GET', path: '/x', status: 404, rate: 2 }] }]) {
+      const r = await call('PUT', '/__sim/faults', bad, null);
+      assert.equal(r.status, 400, JSON.stringify(bad));
+      assert.equal(r.body.error.code, 'VALIDATION_FAILED');
+    }
+    await call('PUT', '/__sim/faults', { routes: [{ method: 'GET', path: '/panic-api/**', status: 503 }] }, null);
+    assert.equal((await call('GET', '/panic-api/v2/callouts/activeCallouts')).status, 503);
+    await call('POST', '/__sim/reset', undefined, null);
+    assert.deepEqual((await call('GET', '/__sim/faults', undefined, null)).body.routes, []);
+    assert.equal((await call('GET', '/panic-api/v2/callouts/activeCallouts')).status, 200);
+  });
+});
