@@ -72,6 +72,7 @@ export interface StackOptions {
   pollIntervalSlowMs?: number;
   eventsEveryPolls?: number;
   ratingWindowMs?: number;
+  lifecycleLivenessMs?: number;
   rateCancelled?: boolean;
   platformEventsUrl?: string;
   platformEventsSecret?: string;
@@ -160,6 +161,7 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     // Short by default so that lifecycles complete inside a test; rating tests set their own.
     ratingWindowMs: opts.ratingWindowMs ?? 1_000,
     ...(opts.rateCancelled !== undefined ? { rateCancelled: opts.rateCancelled } : {}),
+    ...(opts.lifecycleLivenessMs !== undefined ? { lifecycleLivenessMs: opts.lifecycleLivenessMs } : {}),
     platformEventsUrl: opts.platformEventsUrl,
     platformEventsSecret: opts.platformEventsSecret,
     continueAsNewEvents: opts.continueAsNewEvents ?? 5_000,
