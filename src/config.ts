@@ -69,6 +69,7 @@ export const EnvSchema = z.object({
   POLL_INTERVAL_SLOW_MS: int(100).default(60_000),
   EVENTS_EVERY_POLLS: int(1).default(3),
   RATING_WINDOW_MS: int(1000).default(24 * 3600_000),
+  LIFECYCLE_LIVENESS_MS: int(1000).default(5 * 60_000),
   RATE_CANCELLED_CALLOUTS: bool.default(false),
   RATE_TEST_CALLOUTS: bool.default(false),
   PLATFORM_EVENTS_URL: z.string().url().optional(),

@@ -71,6 +71,7 @@ export async function workersFromEnv(env: Env, connection: NativeConnection, cli
     eventsEveryPolls: env.EVENTS_EVERY_POLLS,
     continueAsNewEvents: env.CONTINUE_AS_NEW_EVENTS,
     ratingWindowMs: env.RATING_WINDOW_MS,
+    lifecycleLivenessMs: env.LIFECYCLE_LIVENESS_MS,
     rateCancelled: env.RATE_CANCELLED_CALLOUTS,
     rateTest: env.RATE_TEST_CALLOUTS,
     platformEventsUrl: env.PLATFORM_EVENTS_URL,

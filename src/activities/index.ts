@@ -2,7 +2,7 @@
 // (samples-typescript style) so tests and the worker wire real clients in.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { AuraClient } from '../aura/client.js';
 import { AuraError, AuraRateLimitError } from '../aura/errors.js';
 import { contentKey, observationFromCreate, observationFromRead } from '../aura/mapping.js';
@@ -114,20 +114,30 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Attach an incident to its callout's lifecycle, starting the lifecycle if no webhook has yet. */
+    /**
+     * Attach an incident to its callout's lifecycle, starting the lifecycle if no webhook has yet. `attached` is
+     * false only for `restart: 'if-failed'` (the incident's liveness check) when the lifecycle completed normally.
+     */
     async attachToLifecycle(
-      input: { auraCalloutId: number; incidentWorkflowId: string } & Omit<AttachIncident, 'workflowId'>,
-    ): Promise<void> {
-      const { auraCalloutId, incidentWorkflowId, ...attach } = input;
-      await temporal.workflow.signalWithStart('calloutLifecycleWorkflow', {
-        workflowId: lifecycleWorkflowId(auraCalloutId),
-        taskQueue: deps.taskQueue,
-        args: [{ auraCalloutId }],
-        // The creator knows AURA just returned this callout as active, so a fresh run is right if an old one ended.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        signal: attachIncidentSignal,
-        signalArgs: [{ ...attach, workflowId: incidentWorkflowId }],
-      });
+      input: { auraCalloutId: number; incidentWorkflowId: string; restart?: 'if-failed' } & Omit<AttachIncident, 'workflowId'>,
+    ): Promise<{ attached: boolean }> {
+      const { auraCalloutId, incidentWorkflowId, restart, ...attach } = input;
+      try {
+        await temporal.workflow.signalWithStart('calloutLifecycleWorkflow', {
+          workflowId: lifecycleWorkflowId(auraCalloutId),
+          taskQueue: deps.taskQueue,
+          args: [{ auraCalloutId }],
+          // The creator knows AURA just returned this callout as active, so a fresh run is right if an old one
+          // ended. A liveness check restarts only a run that was terminated or failed, never one that finished.
+          workflowIdReusePolicy: restart === 'if-failed' ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          signal: attachIncidentSignal,
+          signalArgs: [{ ...attach, workflowId: incidentWorkflowId }],
+        });
+      } catch (err) {
+        if (restart === 'if-failed' && err instanceof WorkflowExecutionAlreadyStartedError) return { attached: false };
+        throw err;
+      }
+      return { attached: true };
     },
 
     /** One poll: read the callout and reduce it to an observation. */

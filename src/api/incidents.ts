@@ -1,6 +1,6 @@
 // Reading and starting incident workflows: the thin layer between HTTP routes and Temporal.
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Incident } from '../domain/incident.js';
 import { INCIDENT_MEMO, incidentWorkflowId, lifecycleWorkflowId, temporalUiLink } from '../domain/incident.js';
@@ -8,6 +8,7 @@ import { ACTIVE_PHASES } from '../domain/status.js';
 import { CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
 import type { IncidentInput, IncidentRequest } from '../workflows/incident.js';
 import {
+  applyCalloutViewUpdate,
   cancelUpdate,
   getIncidentQuery,
   locationSignal,
@@ -202,21 +203,53 @@ export function createIncidentService(opts: IncidentServiceOptions) {
 
   async function update<A>(incident: Incident, def: typeof cancelUpdate | typeof ratingUpdate, arg: A, notOpen: () => ApiError): Promise<Incident> {
     if (incident.auraCalloutId === null) throw notOpen();
+    let view: CalloutView;
     try {
-      const view = await client.workflow.getHandle(lifecycleWorkflowId(incident.auraCalloutId)).executeUpdate(def as never, { args: [arg] as never });
-      return merge(incident, view as CalloutView);
+      view = (await client.workflow.getHandle(lifecycleWorkflowId(incident.auraCalloutId)).executeUpdate(def as never, { args: [arg] as never })) as CalloutView;
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        const f = err.cause;
-        if (f.type === 'CALLOUT_CLOSED') throw closedError();
-        if (f.type === 'RATING_NOT_OPEN') throw new ApiError(409, 'RATING_NOT_OPEN', f.message);
-        if (f.type === 'CANCEL_REJECTED') throw new ApiError(422, 'CANCEL_REJECTED', `AURA refused the cancellation: ${f.message}`);
-        if (f.type === 'VALIDATION_FAILED') throw new ApiError(400, 'VALIDATION_FAILED', f.message);
-        throw new ApiError(502, 'AURA_UNAVAILABLE', f.message);
-      }
+      if (err instanceof WorkflowUpdateFailedError) throw updateFailure(err);
       // The lifecycle has completed (after its rating window): nothing is open any more.
       if (isWorkflowGone(err)) throw notOpen();
       throw temporalUnavailable(err);
+    }
+    // Read after write: the incident takes the answer into its memo before the caller hears 200, so the next GET
+    // shows the cancellation or the rating. An incident that has just completed already holds the final view.
+    try {
+      const v = await client.workflow.getHandle(incident.workflowId).executeUpdate(applyCalloutViewUpdate, { args: [view] });
+      return withLinks(v);
+    } catch (err) {
+      if (!isWorkflowGone(err) && !(err instanceof WorkflowUpdateFailedError)) throw temporalUnavailable(err);
+      return merge(incident, view);
+    }
+  }
+
+  /** An update the lifecycle refused, as the API error the caller can act on (AURA's own message kept). */
+  function updateFailure(err: WorkflowUpdateFailedError): ApiError {
+    // The handler's ApplicationFailure, or an activity's failure it let through (older runs).
+    let f: unknown = err.cause;
+    if (f instanceof ActivityFailure) f = f.cause;
+    if (!(f instanceof ApplicationFailure)) return new ApiError(502, 'AURA_UNAVAILABLE', (f as Error)?.message ?? 'The update failed.');
+    const auraMessage = (f.details?.[0] as { auraMessage?: string | null } | undefined)?.auraMessage ?? f.message;
+    switch (f.type) {
+      case 'CALLOUT_CLOSED':
+        return closedError();
+      case 'RATING_NOT_OPEN':
+        return new ApiError(409, 'RATING_NOT_OPEN', f.message);
+      case 'CANCEL_IN_PROGRESS':
+      case 'ALREADY_CANCELLED':
+        return new ApiError(409, f.type, f.message);
+      case 'CANCEL_REJECTED':
+        return new ApiError(422, 'CANCEL_REJECTED', `AURA refused the cancellation: ${f.message}`);
+      case 'RATING_REJECTED':
+        return new ApiError(422, 'RATING_REJECTED', `AURA refused the rating: ${f.message}`);
+      case 'VALIDATION_FAILED':
+        return new ApiError(400, 'VALIDATION_FAILED', f.message);
+      default:
+        // An activity's non-retryable failure that reached the caller as is: AURA answered, with a refusal.
+        if (f.nonRetryable && f.type?.startsWith('Aura') && f.type !== 'AuraConnectionError' && f.type !== 'AuraServerError') {
+          return new ApiError(422, 'AURA_REJECTED', `AURA refused the request: ${auraMessage}`);
+        }
+        return new ApiError(502, 'AURA_UNAVAILABLE', f.message);
     }
   }
 

@@ -69,7 +69,11 @@ export const IncidentSchema = apiDocs.register(
           text: z.string(),
           direction: z.enum(['outbound', 'inbound']),
           author: z.string().optional(),
-          delivery: z.literal('failed').optional(),
+          delivery: z
+            .enum(['pending', 'failed'])
+            .optional()
+            .meta({ description: 'Outbound notes: pending while queued for AURA, failed when it could not be delivered (see detail); absent once sent' }),
+          detail: z.string().optional(),
         }),
       ),
       rating: z.object({ state: z.enum(['not_open', 'requested', 'submitted', 'expired']), value: z.number().int().nullable(), comment: z.string().optional() }),

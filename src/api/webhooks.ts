@@ -150,8 +150,10 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
               workflowId: lifecycleWorkflowId(auraCalloutId),
               taskQueue: opts.taskQueue,
               args: [{ auraCalloutId }],
-              // A finished lifecycle stays finished: a late webhook must not start a new one.
-              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+              // A finished lifecycle stays finished: a late webhook must not start a new one. One that was
+              // terminated or failed while its callout was active is started again, so the callout is followed
+              // (its incident re-attaches through its liveness check).
+              workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
               signal: calloutObservedSignal,
               signalArgs: [obs],
             }),

@@ -18,8 +18,13 @@ export interface Note {
   text: string;
   direction: 'outbound' | 'inbound';
   author?: string;
-  /** Set when an outbound note could not be delivered to AURA (after retrying for minutes). */
-  delivery?: 'failed';
+  /**
+   * Outbound notes only: `pending` while queued for AURA (the API answered 202, so it is shown at once); `failed`
+   * when it could not be delivered (AURA refused it, retries ran out, or the callout closed first); absent once sent.
+   */
+  delivery?: 'pending' | 'failed';
+  /** Why a note failed. */
+  detail?: string;
 }
 
 export type RatingState = 'not_open' | 'requested' | 'submitted' | 'expired';
@@ -50,6 +55,11 @@ export interface CalloutSnapshot extends StatusState {
   auraCalloutId: number;
   /** Bumped on each change so a receiver keeps only the newest snapshot. */
   version: number;
+  /**
+   * The lifecycle run chain that produced this view (its first run's start, ms; absent from v1 runs). A lifecycle
+   * restarted after a termination starts again at version 0, so receivers order views by (epoch, version).
+   */
+  epoch?: number;
   trackingUrl: string | null;
   responder: Responder | null;
   eta: string | null;
@@ -83,6 +93,14 @@ export interface Incident {
   /** True when AURA answered the create with a callout another incident had already opened. */
   joined?: boolean;
   links: { self: string; temporalUi: string | null };
+}
+
+/** Whether `next` is a newer view of the callout than `current` (by run epoch, then version). */
+export function isNewerView(current: Pick<CalloutSnapshot, 'epoch' | 'version'> | null, next: Pick<CalloutSnapshot, 'epoch' | 'version'>): boolean {
+  if (current === null) return true;
+  const ce = current.epoch ?? 0;
+  const ne = next.epoch ?? 0;
+  return ne !== ce ? ne > ce : next.version >= current.version;
 }
 
 /** Memo key under which an incident workflow keeps its current view for reads. */

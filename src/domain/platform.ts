@@ -46,7 +46,7 @@ export function platformActionFor(entry: Pick<TimelineEntry, 'status' | 'event'>
 export interface PlatformEvent {
   /** Stable idempotency id: the same fact always carries the same id, across retries and continue-as-new. */
   id: string;
-  type: 'incident.status_changed' | 'incident.note' | 'incident.rating_requested' | 'incident.aura_requested' | 'incident.failed';
+  type: 'incident.status_changed' | 'incident.note' | 'incident.note_failed' | 'incident.rating_requested' | 'incident.aura_requested' | 'incident.failed';
   incidentId: string;
   auraCalloutId: number | null;
   occurredAt: string;

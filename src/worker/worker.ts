@@ -31,6 +31,7 @@ export interface CalloutWorkerOptions {
   eventsEveryPolls?: number;
   continueAsNewEvents: number;
   ratingWindowMs?: number;
+  lifecycleLivenessMs?: number;
   rateCancelled?: boolean;
   rateTest?: boolean;
   platformEventsUrl?: string | undefined;
@@ -77,6 +78,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     rateCancelled: opts.rateCancelled ?? false,
     rateTest: opts.rateTest ?? false,
     platformEvents: Boolean(opts.platformEventsUrl),
+    ...(opts.lifecycleLivenessMs !== undefined ? { lifecycleLivenessMs: opts.lifecycleLivenessMs } : {}),
   };
   const activities = {
     ...createActivities({

@@ -17,4 +17,9 @@ export interface WorkflowConfig {
   rateTest: boolean;
   /** Write-back to the platform is configured (PLATFORM_EVENTS_URL). */
   platformEvents: boolean;
+  /**
+   * An incident that has heard nothing from its lifecycle for this long checks that one still follows the callout
+   * (and starts it again if it was terminated or failed). Absent in v1 carries: 5 minutes.
+   */
+  lifecycleLivenessMs?: number;
 }

@@ -32,6 +32,11 @@ export interface AttachIncident {
   /** Position and notes that reached the incident before it knew its AURA callout. */
   location?: LiveLocation;
   notes?: OutboundNote[];
+  /**
+   * The incident's last view of the callout, sent when it re-attaches to a lifecycle that had died (terminated or
+   * failed) while the callout was active: the new run starts from it instead of from nothing.
+   */
+  resume?: CalloutSnapshot;
 }
 
 export type CancelRequest = { safeCode: string; reasons?: undefined } | { safeCode?: undefined; reasons?: string[] | undefined };
@@ -44,6 +49,11 @@ export interface RatingRequest {
 // Incident workflow
 export const getIncidentQuery = defineQuery<IncidentView>('getIncident');
 export const calloutUpdatedSignal = defineSignal<[CalloutView]>('calloutUpdated');
+/**
+ * The API hands the incident the lifecycle's answer to a cancellation or rating and waits for it to be in the
+ * incident's memo: a read right after the 200 shows it.
+ */
+export const applyCalloutViewUpdate = defineUpdate<IncidentView, [CalloutView]>('applyCalloutView');
 
 // Callout lifecycle workflow (one per AURA callout); location and notes also reach an incident that has no
 // callout yet, which forwards them when it attaches.

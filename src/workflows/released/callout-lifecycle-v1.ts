@@ -1,3 +1,6 @@
+// RELEASED CODE, FROZEN: the workflow as it ran before the v2 rewrite. Runs started by it replay and finish on it;
+// the current entry point sends them here (patched() at start). Never edit it: the recorded histories in
+// test/fixtures/histories/v1 replay against it. Delete it once no v1 run is open.
 // One lifecycle per AURA callout (workflow id `aura-callout-<id>`). Started by whichever comes first: the incident
 // that created the callout (attach) or AURA's first webhook about it (so an early webhook is kept). A second incident
 // that AURA answers with the same active callout attaches here too: one AURA callout, one lifecycle.
@@ -18,13 +21,13 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
-import { applyObservation, initialSnapshot } from '../domain/callout.js';
-import { searchAttributeWriter } from './write-on-change.js';
-import type { CalloutObservation, CalloutSnapshot, Note } from '../domain/incident.js';
-import { CalloutStatus, isTerminalStatus } from '../domain/status.js';
-import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
-import type { WorkflowConfig } from './config.js';
+import type * as activities from '../../activities/index.js';
+import { applyObservation, initialSnapshot } from '../../domain/callout.js';
+import { searchAttributeWriter } from '../write-on-change.js';
+import type { CalloutObservation, CalloutSnapshot, Note } from '../../domain/incident.js';
+import { CalloutStatus, isTerminalStatus } from '../../domain/status.js';
+import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../../temporal/search-attributes.js';
+import type { WorkflowConfig } from '../config.js';
 import {
   attachIncidentSignal,
   calloutObservedSignal,
@@ -38,7 +41,7 @@ import {
   type CalloutView,
   type LiveLocation,
   type OutboundNote,
-} from './messages.js';
+} from '../messages.js';
 
 export interface LifecycleInput {
   auraCalloutId: number;
@@ -76,7 +79,7 @@ function failureOf(err: unknown): ApplicationFailure | undefined {
   return cause instanceof ApplicationFailure ? cause : undefined;
 }
 
-export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<CalloutSnapshot> {
+export async function calloutLifecycleWorkflowV1(input: LifecycleInput): Promise<CalloutSnapshot> {
   const c = input.carried;
   const config: WorkflowConfig = c?.config ?? (await getWorkflowConfig());
   const auraCalloutId = input.auraCalloutId;
@@ -319,7 +322,7 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
       drain();
       await publish();
       if (closed()) break;
-      await continueAsNew<typeof calloutLifecycleWorkflow>({ auraCalloutId, carried: carry() });
+      await continueAsNew<typeof calloutLifecycleWorkflowV1>({ auraCalloutId, carried: carry() });
     }
     if (outbox.length) {
       await relayNotes();

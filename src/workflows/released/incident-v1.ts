@@ -1,3 +1,6 @@
+// RELEASED CODE, FROZEN: the workflow as it ran before the v2 rewrite. Runs started by it replay and finish on it;
+// the current entry point sends them here (patched() at start). Never edit it: the recorded histories in
+// test/fixtures/histories/v1 replay against it. Delete it once no v1 run is open.
 // One workflow per incident (workflow id `incident-<incidentId>`): creates the AURA callout (exactly once), attaches
 // to that callout's lifecycle, keeps a copy of the lifecycle's view so that a read is one query, and writes every
 // status change and note back to the platform (when PLATFORM_EVENTS_URL is set).
@@ -14,15 +17,15 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { memoWriter, searchAttributeWriter } from './write-on-change.js';
-import type * as activities from '../activities/index.js';
-import type { FixedLocationActivities } from '../activities/fixed-locations.js';
-import type { IncidentFailure } from '../domain/incident.js';
-import { INCIDENT_MEMO, lifecycleWorkflowId } from '../domain/incident.js';
-import { platformEventsForChange, type PlatformEvent } from '../domain/platform.js';
-import { phaseOfStatus } from '../domain/status.js';
-import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey } from '../temporal/search-attributes.js';
-import type { WorkflowConfig } from './config.js';
+import { memoWriter, searchAttributeWriter } from '../write-on-change.js';
+import type * as activities from '../../activities/index.js';
+import type { FixedLocationActivities } from '../../activities/fixed-locations.js';
+import type { IncidentFailure } from '../../domain/incident.js';
+import { INCIDENT_MEMO, lifecycleWorkflowId } from '../../domain/incident.js';
+import { platformEventsForChange, type PlatformEvent } from '../../domain/platform.js';
+import { phaseOfStatus } from '../../domain/status.js';
+import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey } from '../../temporal/search-attributes.js';
+import type { WorkflowConfig } from '../config.js';
 import {
   calloutUpdatedSignal,
   getIncidentQuery,
@@ -32,7 +35,7 @@ import {
   type IncidentView,
   type LiveLocation,
   type OutboundNote,
-} from './messages.js';
+} from '../messages.js';
 
 export interface IncidentRequest {
   /** The AURA customer (absent for a Fixed Location callout). */
@@ -75,7 +78,7 @@ const { postPlatformEvent } = proxyActivities<Acts>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
-export async function incidentWorkflow(input: IncidentInput): Promise<IncidentView> {
+export async function incidentWorkflowV1(input: IncidentInput): Promise<IncidentView> {
   const c = input.carried;
   const config = c?.config ?? (await getWorkflowConfig());
   const aura = proxyActivities<Acts & FixedLocationActivities>({
@@ -243,7 +246,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= config.continueAsNewEvents) {
       await condition(() => allHandlersFinished() && !sending);
-      await makeContinueAsNewFunc<typeof incidentWorkflow>({ memo: { [INCIDENT_MEMO]: view() } })({
+      await makeContinueAsNewFunc<typeof incidentWorkflowV1>({ memo: { [INCIDENT_MEMO]: view() } })({
         ...input,
         carried: { config, auraCalloutId, callout, outbox: [...outbox], reported, ...(failure ? { failure } : {}) },
       });
