@@ -66,7 +66,8 @@ export function createCustomerEventRouter(opts: CustomerEventRoutingOptions) {
       const id = onboardingWorkflowId(routing.customerRef);
       if (await signal(id, ev)) delivered.add(id);
     }
-    const linkIds = [...routing.customerIds.map(customerLinkWorkflowId), ...routing.subscriptionIds.map(subscriptionLinkWorkflowId)];
+    // Each distinct id once: the schema caps how many a delivery names, so the lookups per delivery are bounded.
+    const linkIds = [...new Set([...routing.customerIds.map(customerLinkWorkflowId), ...routing.subscriptionIds.map(subscriptionLinkWorkflowId)])];
     const fresh = routing.entityAt !== null && Math.abs(Date.now() - Date.parse(routing.entityAt)) < FRESH_MS;
     const deadline = Date.now() + (fresh ? routeWaitMs : 0);
     for (;;) {

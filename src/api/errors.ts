@@ -23,12 +23,17 @@ export function errorBody(code: string, message: string, details?: ErrorDetail[]
   return { error: { code, message, ...(details && details.length ? { details } : {}) } };
 }
 
+/** At most this many details in one error: a body with an invalid element per array entry must not get one each. */
+export const MAX_ERROR_DETAILS = 20;
+
 export function validationError(err: z.ZodError, prefix?: string): ApiError {
-  const details = err.issues.map((i) => ({
+  const details = err.issues.slice(0, MAX_ERROR_DETAILS).map((i) => ({
     path: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)',
     message: i.message,
   }));
-  return new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', details);
+  const more = err.issues.length - details.length;
+  const message = more > 0 ? `The request is not valid: see details for the first ${details.length} of ${err.issues.length} problems.` : 'The request is not valid: see details for each field.';
+  return new ApiError(400, 'VALIDATION_FAILED', message, details);
 }
 
 export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, prefix?: string): z.output<T> {

@@ -7,9 +7,9 @@ import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { parseJsonLenient } from '../aura/json.js';
+import { DEFAULT_JSON_LIMITS, parseJsonLenient } from '../aura/json.js';
 import { observationFromWebhook } from '../aura/mapping.js';
-import { CalloutWebhook, WebhookEnvelope } from '../aura/schemas.js';
+import { CalloutWebhook, MAX_WEBHOOK_ROUTING_ENTRIES, WebhookEnvelope } from '../aura/schemas.js';
 import { isCalloutEvent, isCustomerOrSubscriptionEvent, normaliseEventName } from '../domain/events.js';
 import { lifecycleWorkflowId } from '../domain/incident.js';
 import type { Logger } from '../logger.js';
@@ -33,6 +33,8 @@ export interface WebhookReceiverOptions {
 }
 
 export const WEBHOOK_BODY_LIMIT = '1mb';
+/** Shape bounds on a delivery, checked before it is parsed: AURA's payloads nest at most 7 levels deep. */
+export const WEBHOOK_JSON_LIMITS = DEFAULT_JSON_LIMITS;
 
 documentRoute({
   method: 'post',
@@ -40,7 +42,9 @@ documentRoute({
   operationId: 'receiveAuraWebhook',
   summary: 'AURA webhook receiver',
   description:
-    "Accepts every AURA webhook payload shape as AURA sends it (unknown fields kept; a trailing comma before `}`/`]` tolerated). Authenticated by the configured header (default `Authorization: Bearer <WEBHOOK_TOKEN>`, compared in constant time) and, when `WEBHOOK_IP_ALLOWLIST` is set, by source address. Answers 2xx only once the event is durably in Temporal's hands; the same delivery repeated has the effect of one; an unknown `message` is acknowledged.",
+    "Accepts every AURA webhook payload shape as AURA sends it (unknown fields kept; a trailing comma before `}`/`]` tolerated). Authenticated by the configured header (default `Authorization: Bearer <WEBHOOK_TOKEN>`, compared in constant time) and, when `WEBHOOK_IP_ALLOWLIST` is set, by source address. Answers 2xx only once the event is durably in Temporal's hands; the same delivery repeated has the effect of one; an unknown `message` is acknowledged. " +
+    `Bodies are bounded before parsing: over 1 MiB is 413; nested deeper than ${WEBHOOK_JSON_LIMITS.maxDepth} levels or holding more than ${WEBHOOK_JSON_LIMITS.maxItems} items (array elements and object members) is 400 \`JSON_TOO_COMPLEX\`. ` +
+    `Ids (callout, customer, subscription, link) are positive safe integers; a customer or subscription event naming more than ${MAX_WEBHOOK_ROUTING_ENTRIES} subscriptions or links is 400 \`VALIDATION_FAILED\`.`,
   tags: ['Webhooks'],
   security: [{ webhookToken: [] }],
   request: {
@@ -55,7 +59,7 @@ documentRoute({
       z.object({ status: z.enum(['accepted', 'acknowledged', 'ignored']), reason: z.string().optional() }),
       { status: 'accepted' },
     ),
-    400: errorResponse('Malformed JSON or an invalid callout payload', 'MALFORMED_JSON'),
+    400: errorResponse('Malformed JSON (`MALFORMED_JSON`), a body nested too deeply or holding too many items (`JSON_TOO_COMPLEX`), or an invalid payload (`VALIDATION_FAILED`)', 'MALFORMED_JSON'),
     401: errorResponse('Missing or wrong webhook credentials', 'UNAUTHENTICATED'),
     403: errorResponse('Source address not in WEBHOOK_IP_ALLOWLIST', 'FORBIDDEN_SOURCE'),
     413: errorResponse('Body over 1 MiB', 'PAYLOAD_TOO_LARGE'),
@@ -123,8 +127,14 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
     express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }),
     async (req: Request, res: Response) => {
       const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      const parsed = parseJsonLenient(text);
+      // Bounded before parsing: nesting depth and item count (see json.ts), so no body can make later steps recurse
+      // or grow without bound.
+      const parsed = parseJsonLenient(text, WEBHOOK_JSON_LIMITS);
       if (!parsed.ok) {
+        if (parsed.exceeded) {
+          outcome('unparsed', 'too_complex');
+          throw new ApiError(400, 'JSON_TOO_COMPLEX', `The body is ${parsed.error}: a delivery may nest at most ${WEBHOOK_JSON_LIMITS.maxDepth} levels and hold at most ${WEBHOOK_JSON_LIMITS.maxItems} items.`);
+        }
         outcome('unparsed', 'malformed');
         throw new ApiError(400, 'MALFORMED_JSON', 'The body is not valid JSON.');
       }

@@ -169,6 +169,18 @@ export const WebhookRegistrationResponse = z.looseObject({
   notifier: z.looseObject({ config: z.array(z.looseObject({ url: z.string(), events: z.array(z.string()) })) }),
 });
 
+/**
+ * An AURA entity id as a webhook carries it: a positive safe integer. Ids name workflows (`aura-callout-<id>`, …), so a
+ * float, negative, zero or imprecise (beyond 2^53) id is refused rather than turned into an odd workflow id.
+ */
+export const AuraId = z.int().positive();
+
+/**
+ * Most subscriptions or links one customer/subscription webhook may name: each is a Temporal lookup when the event
+ * is routed, so the work per delivery stays bounded. AURA's deliveries carry one or a few.
+ */
+export const MAX_WEBHOOK_ROUTING_ENTRIES = 100;
+
 /** Every webhook delivery: `message` names the event; the entity rides beside it. */
 export const WebhookEnvelope = z.looseObject({ message: z.string() });
 
@@ -178,7 +190,7 @@ export const CalloutWebhook = z.looseObject({
   siteExternalRefId: nullish(z.string()),
   // NEW_CALLOUT carries the flat callout; responder events the read shape. Both have id and status.
   callout: z.looseObject({
-    id: z.number(),
+    id: AuraId,
     status: nullish(z.string()),
     externalRefId: nullish(z.string()),
     url: nullish(z.string()),
@@ -189,14 +201,21 @@ export type CalloutWebhook = z.output<typeof CalloutWebhook>;
 
 export const CustomerWebhook = z.looseObject({
   message: z.string(),
-  customer: z.looseObject({ id: z.number(), externalReferenceId: nullish(z.string()), subscriptions: z.array(z.unknown()).optional() }),
+  customer: z.looseObject({
+    id: AuraId,
+    externalReferenceId: nullish(z.string()),
+    subscriptions: z.array(z.unknown()).max(MAX_WEBHOOK_ROUTING_ENTRIES).optional(),
+  }),
 });
+
+/** A subscription as a webhook names it: its id and customer id route the event, so both are AURA ids. */
+const WebhookSubscription = SubscriptionWire.partial().extend({ id: AuraId, customerId: nullish(AuraId) });
 
 /** SUBSCRIPTION_UPDATED sends `subscription` as an array (with dependant `links`); the others send one object. */
 export const SubscriptionWebhook = z.looseObject({
   message: z.string(),
-  subscription: z.union([z.array(SubscriptionWire.partial({ id: true }).required({ id: true })), SubscriptionWire.partial().required({ id: true })]),
-  links: z.array(z.looseObject({ customerId: z.number(), subscriptionId: z.number() })).optional(),
+  subscription: z.union([z.array(WebhookSubscription).max(MAX_WEBHOOK_ROUTING_ENTRIES), WebhookSubscription]),
+  links: z.array(z.looseObject({ customerId: AuraId, subscriptionId: AuraId })).max(MAX_WEBHOOK_ROUTING_ENTRIES).optional(),
   dependantLinks: z.array(z.unknown()).optional(),
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseJsonLenient } from '../../src/aura/json.js';
+import { exceedsJsonLimits, parseJsonLenient } from '../../src/aura/json.js';
 import { observationFromRead, observationFromWebhook } from '../../src/aura/mapping.js';
 import { CalloutRead, CalloutWebhook, CustomerWebhook, ReadCalloutResponse, SubscriptionWebhook, TokenResponse, WebhookEnvelope } from '../../src/aura/schemas.js';
 import { isCalloutEvent, isCustomerOrSubscriptionEvent, normaliseEventName } from '../../src/domain/events.js';
@@ -82,6 +82,29 @@ describe('lenient JSON', () => {
   });
   it('still refuses malformed JSON', () => {
     for (const bad of ['{', '{"a":}', 'not json', '{"a" 1}', '']) assert.equal(parseJsonLenient(bad).ok, false, bad);
+  });
+  it('bounds nesting depth and item count before parsing', () => {
+    const limits = { maxDepth: 3, maxItems: 5 };
+    assert.equal(exceedsJsonLimits('[[[1]]]', limits), null);
+    assert.equal(exceedsJsonLimits('[[[[1]]]]', limits), 'depth');
+    assert.equal(exceedsJsonLimits('{"a":{"b":{"c":{}}}}', limits), 'depth');
+    // Items are containers plus commas: [1,2,3,4,5] is 1 + 4.
+    assert.equal(exceedsJsonLimits('[1,2,3,4,5]', limits), null);
+    assert.equal(exceedsJsonLimits('[1,2,3,4,5,6]', limits), 'items');
+    assert.equal(exceedsJsonLimits('[{},{},{}]', limits), 'items');
+    // Brackets, commas and escaped quotes inside strings do not count.
+    assert.equal(exceedsJsonLimits('{"a":"[[[[,,,,,,\\"[[[[{{{{"}', limits), null);
+    assert.equal(exceedsJsonLimits('["\\\\",[[[1]]]]', limits), 'depth');
+    const deep = parseJsonLenient('['.repeat(100_000) + ']'.repeat(100_000));
+    assert.ok(!deep.ok && deep.exceeded === 'depth');
+    const many = parseJsonLenient(`[${Array(60_000).fill(0).join(',')}]`);
+    assert.ok(!many.ok && many.exceeded === 'items');
+    // The trailing-comma leniency happens inside the same bounds.
+    assert.ok(parseJsonLenient(`${'['.repeat(64)}1,${']'.repeat(64)}`).ok);
+    assert.equal((parseJsonLenient(`${'['.repeat(65)}1,${']'.repeat(65)}`) as { exceeded?: string }).exceeded, 'depth');
+  });
+  it('every documented payload is well within the bounds', () => {
+    for (const file of files) assert.equal(exceedsJsonLimits(readFileSync(join(dir, file), 'utf8'), { maxDepth: 8, maxItems: 500 }), null, file);
   });
 });
 
