@@ -366,3 +366,25 @@ describe('webhook registration', () => {
     });
   });
 });
+
+describe('onboarding reads', () => {
+  it('are answered from the memo, with no worker running (no query)', async () => {
+    const own = await startStack(env, { registerWebhook: true, webhookEvents: [...DEFAULT_WEBHOOK_EVENTS] });
+    try {
+      const p = person('memo');
+      assert.equal((await own.api('POST', '/v1/customers/onboarding', p)).status, 202);
+      const active = await eventually(async () => {
+        const r = await own.api('GET', `/v1/customers/onboarding/${p.customerRef}`);
+        return r.body?.status === 'active' ? r.body : null;
+      }, 30_000);
+      own.workers.shutdown();
+      // A query would wait for a worker that never comes; the memo answers at once.
+      const r = await Promise.race([own.api('GET', `/v1/customers/onboarding/${p.customerRef}`), new Promise<null>((res) => setTimeout(() => res(null), 5_000))]);
+      assert.ok(r, 'answered without a worker');
+      assert.equal(r.status, 200);
+      assert.deepEqual({ ...r.body, timeline: undefined }, { ...active, timeline: undefined });
+    } finally {
+      await own.close().catch(() => undefined);
+    }
+  });
+});
