@@ -1,14 +1,17 @@
 // `npm run histories:record`: run representative lifecycles on a real dev server and keep their histories under
 // test/fixtures/histories, where `npm test` replays them (Worker.runReplayHistories) so that a change that breaks
-// determinism fails CI. Re-record only on purpose (a deliberate, versioned workflow change).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// determinism fails CI. Each release keeps its own folder (test/fixtures/histories/<release>, HISTORIES_RELEASE,
+// default the current one): histories of released code are never re-recorded over, since runs they stand for may
+// still be open; a new release records beside them.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { lifecycleWorkflowId } from '../src/domain/incident.js';
 import { ensureTemporalCli, PROJECT_ROOT } from '../src/temporal/dev-server.js';
 import { eventually, startStack, startTemporal, type Stack } from '../test/helpers/stack.js';
 
-const out = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
+export const CURRENT_RELEASE = 'v2';
+const out = join(PROJECT_ROOT, 'test', 'fixtures', 'histories', process.env.HISTORIES_RELEASE ?? CURRENT_RELEASE);
 mkdirSync(out, { recursive: true });
 const live = { latitude: -26.10911, longitude: 28.053037 };
 const env = await startTemporal();
@@ -32,6 +35,7 @@ async function save(name: string, workflowIds: string[], opts: { open?: boolean 
       const json = execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-r', runId, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
       const history = JSON.parse(json);
       const file = join(out, `${name}-${i}-${runs.indexOf(runId) === 0 ? 'last' : 'first'}.json`);
+      if (existsSync(file)) throw new Error(`${file} exists: recorded histories are never overwritten (set HISTORIES_RELEASE for a new release)`);
       writeFileSync(file, JSON.stringify({ workflowId, history }));
       console.log(`${file}: ${history.events?.length} events`);
     }

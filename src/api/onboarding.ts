@@ -8,6 +8,7 @@ import {
   customerLinkWorkflowId,
   initialOnboarding,
   memoOf,
+  ONBOARDING_VIEW_MEMO,
   onboardingView,
   onboardingWorkflowId,
   reasonOf,
@@ -16,6 +17,7 @@ import {
   statusOf,
   type OnboardingMemo,
   type OnboardingView,
+  type OnboardingViewMemo,
 } from '../domain/onboarding.js';
 import type { OnboardingInput, OnboardingSettings } from '../workflows/onboarding.js';
 import { getOnboardingQuery, type LinkMemo } from '../workflows/onboarding-messages.js';
@@ -106,7 +108,10 @@ export function createOnboardingService(opts: OnboardingServiceOptions) {
   async function get(customerRef: string) {
     const handle = client.workflow.getHandle(onboardingWorkflowId(customerRef));
     try {
-      const snap = await handle.query(getOnboardingQuery);
+      // Read from the memo (describe), as incidents are: no worker has to replay the workflow for a read. Only a
+      // run that has not written it yet (started before it existed) is queried.
+      const memo = (await handle.describe()).memo?.[ONBOARDING_VIEW_MEMO] as OnboardingViewMemo | undefined;
+      const snap = memo ?? (await handle.query(getOnboardingQuery));
       return links(onboardingView(snap.state, snap.createdAt, Date.now()));
     } catch (err) {
       if (isWorkflowGone(err)) throw new ApiError(404, 'ONBOARDING_NOT_FOUND', `No onboarding for customerRef "${customerRef}".`);

@@ -212,6 +212,14 @@ export interface OnboardingMemo {
   confirmedBy: 'webhook' | 'read_back' | null;
 }
 
+/** Memo key under which an onboarding workflow keeps what a read needs (the API reads it with describe). */
+export const ONBOARDING_VIEW_MEMO = 'onboardingView';
+
+export interface OnboardingViewMemo {
+  state: OnboardingState;
+  createdAt: string;
+}
+
 export function memoOf(s: OnboardingState): OnboardingMemo {
   return {
     customerRef: s.customerRef,

@@ -26,6 +26,7 @@ import {
   coveringSubscriptions,
   initialOnboarding,
   memoOf,
+  ONBOARDING_VIEW_MEMO,
   onboardingView,
   reasonOf,
   setCustomer,
@@ -107,7 +108,9 @@ export async function onboardingWorkflow(input: OnboardingInput): Promise<Onboar
   const publish = () => {
     if (published === version) return;
     published = version;
-    upsertMemo({ onboarding: memoOf(state) });
+    // The API reads the onboarding from this memo (describe), never by a query: no worker replays the workflow to
+    // answer a read. The dedupe keys stay out of it.
+    upsertMemo({ onboarding: memoOf(state), [ONBOARDING_VIEW_MEMO]: { state: { ...state, seen: [] }, createdAt: input.createdAt } });
   };
   const apply = (ev: CustomerEvent) => {
     const r = applyCustomerEvent(state, ev, now());
