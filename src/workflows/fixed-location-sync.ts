@@ -6,7 +6,9 @@
 //
 // rest mode: create what AURA lacks, update what was renamed or moved, report AURA-only locations and duplicates.
 // csv mode: upload the complete portfolio (AURA's import is a full sync), unless it would delete more than the
-// allowed share; wait for AURA's callback (signal) or time out; then reconcile by listing.
+// allowed share (or AURA holds locations without a reference); wait for AURA's callback (signal) or time out; then
+// reconcile by listing.
+// Either mode fails closed: a list of AURA's Fixed Locations that cannot be trusted writes nothing.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ParentClosePolicy,
@@ -20,7 +22,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { FixedLocationActivities, FixedLocationSyncConfig, PlanSummary } from '../activities/fixed-locations.js';
+import type { FixedLocationActivities, FixedLocationSyncConfig, PlanSummary, SyncFailure } from '../activities/fixed-locations.js';
 import { csvImportResultSignal, getSyncProgressQuery, type CsvImportResult, type SyncProgress } from './fixed-location-messages.js';
 
 export interface FixedLocationSyncInput {
@@ -66,7 +68,7 @@ export async function fixedLocationSyncWorkflow(input: FixedLocationSyncInput): 
   setHandler(csvImportResultSignal, (r) => {
     if (r.runId === undefined || r.runId === runId) importResult ??= r;
   });
-  const finish = async (extra: { refused?: { message: string }; importResult?: CsvImportResult }) => {
+  const finish = async (extra: { refused?: { message: string }; failed?: SyncFailure; importResult?: CsvImportResult }) => {
     progress.phase = 'finishing';
     const r = await acts.finishFixedLocationSync({ runKey: runId, runId, mode: config.mode, startedAt, ...extra });
     progress.phase = 'done';
@@ -74,6 +76,7 @@ export async function fixedLocationSyncWorkflow(input: FixedLocationSyncInput): 
   };
 
   const plan = c?.plan ?? (await acts.planFixedLocationSync({ runKey: runId, mode: config.mode, overrideDeleteLimit: input.overrideDeleteLimit === true }));
+  if (plan.failed) return finish({ failed: { listing: true, message: plan.message ?? "AURA's Fixed Locations could not be listed completely" } });
 
   if (config.mode === 'csv') {
     if (plan.refused) return finish({ refused: { message: plan.message ?? 'refused' } });
