@@ -31,6 +31,17 @@ async function sync(stack: Stack, body: Record<string, unknown> = {}): Promise<a
   return report;
 }
 
+/** Run a sync and read its report once the workflow has ended: a run that fails must still leave its report. */
+async function syncToTheEnd(stack: Stack): Promise<{ result: any; report: any }> {
+  const r = await stack.api('POST', '/v1/fixed-locations/sync', {});
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  const result = await stack.env.client.workflow.getHandle(r.body.workflowId).result();
+  const l = await stack.api('GET', '/v1/fixed-locations/sync/latest');
+  assert.equal(l.status, 200);
+  assert.equal(l.body.runId, r.body.runId, 'the report of this run');
+  return { result, report: l.body };
+}
+
 const panic = async (stack: Stack, method: string, path: string, body?: unknown) => {
   const res = await fetch(stack.sim.panicApiUrl + path, {
     method,
@@ -173,6 +184,21 @@ describe('Fixed Location listing that cannot be trusted (rest mode)', () => {
     assert.equal(ids.length, 1);
     assert.notEqual(ids[0], u2);
   });
+
+  it('a listing AURA refuses for good (404) ends the run with a failed report, not a failed workflow and no report', async () => {
+    const portfolio = samplePortfolio(3, 25, 'N1');
+    await fresh(stack, portfolio);
+    await setRoutes(stack, [{ method: 'GET', path: LIST_PATH, status: 404, body: { message: 'Not found' } }]);
+    const from = await requestCount(stack);
+    const { result, report } = await syncToTheEnd(stack);
+    assert.equal(result.status, 'failed');
+    assert.equal(report.status, 'failed');
+    assert.match(report.message, /listing AURA's Fixed Locations/);
+    const failed = issuesOf(report, 'LISTING_FAILED');
+    assert.equal(failed.length, 1);
+    assert.match(failed[0].detail, /404|Not found/);
+    assert.deepEqual(await writesSince(stack, from), [], 'nothing written to AURA');
+  });
 });
 
 describe('Fixed Location listing that cannot be trusted (csv mode)', () => {
@@ -253,5 +279,17 @@ describe('Fixed Location listing that cannot be trusted (csv mode)', () => {
     assert.equal(await uploads(), 0, 'no CSV upload');
     assert.deepEqual(await writesSince(stack, from), []);
     assert.ok((await simLocations(stack)).some((f) => f.id === u), 'still in AURA');
+  });
+
+  it('an upload AURA refuses for good (400) ends the run with a failed report, not a failed workflow and no report', async () => {
+    const portfolio = samplePortfolio(3, 35, 'CF');
+    await fresh(stack, portfolio);
+    await setRoutes(stack, [{ method: 'POST', path: '/v1/predefinedlocations/upload', status: 400, body: { message: 'callbackUrl is required and must be an HTTPS URL' } }]);
+    const { result, report } = await syncToTheEnd(stack);
+    assert.equal(result.status, 'failed');
+    assert.equal(report.status, 'failed');
+    assert.match(report.message, /uploading the CSV import.*HTTPS/);
+    assert.equal(issuesOf(report, 'LISTING_FAILED').length, 0, 'the listing was fine');
+    assert.equal((await simLocations(stack)).length, 0);
   });
 });
