@@ -6,19 +6,26 @@ import { Pacer } from '../aura/pacer.js';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AuraClient } from '../aura/client.js';
+import { AuraResponseError } from '../aura/errors.js';
 import { observationFromCreate } from '../aura/mapping.js';
 import {
   checkCsvImport,
   csvImportOutcome,
   fixedLocationBody,
   fixedLocationsCsv,
+  ListingCollector,
+  listingFailedIssue,
   planReconciliation,
+  unreferencedIssues,
   type AuraFixedLocation,
   type FixedLocationIndex,
+  type FixedLocationListing,
+  type ListingSummary,
   type PlatformLocation,
   type SyncCounts,
   type SyncIssue,
   type SyncReport,
+  type UnreferencedFixedLocation,
 } from '../domain/fixed-locations.js';
 import { FixedLocationFiles, PlatformLocationStore } from '../fixed-locations/store.js';
 import { toFailure, type CreateCalloutActivityResult } from './index.js';
@@ -78,9 +85,31 @@ export interface PlanSummary {
   aura: number;
   creates: number;
   updates: number;
+  /** AURA's list could not be trusted: nothing is to be written (either mode). */
+  failed?: boolean;
   /** csv mode */
   refused?: boolean;
   message?: string;
+}
+
+/** Why a run ended without finishing its work, for the report (nothing more was written to AURA). */
+export interface SyncFailure {
+  /** The failure is AURA's list (unreadable, incomplete, or AURA failing to answer it): a LISTING_FAILED issue. */
+  listing: boolean;
+  message: string;
+  /** Written to AURA before the failure (rest mode batches). */
+  created?: number;
+  updated?: number;
+}
+
+/** The batch's own listing (before re-creating) could not be trusted: the failure type the workflow reports. */
+export const LISTING_FAILED = 'LISTING_FAILED';
+
+/** The listing as kept in the run's scratch directory (the referenced locations are in aura-before.json). */
+interface StoredListing {
+  summary: ListingSummary;
+  unreferenced: UnreferencedFixedLocation[];
+  problem: string | null;
 }
 
 export interface BatchSummary {
@@ -128,20 +157,27 @@ function pacer(perSecond: number): () => Promise<void> {
   return () => p.take();
 }
 
-/** Every active AURA Fixed Location, page by page. */
-export async function listAllFixedLocations(aura: AuraClient, pageSize: number, pace: () => Promise<void> = async () => undefined): Promise<AuraFixedLocation[]> {
-  const out: AuraFixedLocation[] = [];
-  for (let page = 1; page <= 100_000; page++) {
+/**
+ * Every AURA Fixed Location, page by page until an empty page or AURA's stated total (ListingCollector). An answer
+ * that cannot be read as the list ends the listing with a `problem`; a transient failure (5xx, 429, connection)
+ * throws, for Temporal to retry.
+ */
+export async function listAllFixedLocations(aura: AuraClient, pageSize: number, pace: () => Promise<void> = async () => undefined): Promise<FixedLocationListing> {
+  const c = new ListingCollector();
+  for (let page = 1; ; page++) {
     await pace();
-    const r = await aura.listFixedLocations(page, pageSize);
-    for (const f of r.items) {
-      if (f.deleted || !f.externalReferenceId) continue;
-      out.push({ id: f.id, externalReferenceId: f.externalReferenceId, name: f.name, address: f.address, latitude: f.latitude, longitude: f.longitude });
+    let r: Awaited<ReturnType<AuraClient['listFixedLocations']>>;
+    try {
+      r = await aura.listFixedLocations(page, pageSize);
+    } catch (err) {
+      if (!(err instanceof AuraResponseError)) throw err;
+      c.fail(err.code === 'AURA_LISTING_INVALID' ? err.message : `${err.message} (page ${page})`);
+      break;
     }
     heartbeat({ listed: page });
-    if (r.items.length < pageSize || (r.totalPages !== undefined && page >= r.totalPages)) break;
+    if (c.add(r) === 'done') break;
   }
-  return out;
+  return c.result();
 }
 
 async function mapLimit<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
@@ -158,7 +194,7 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T, i: number) =
 function capIssues(issues: SyncIssue[], max: number): { issues: SyncIssue[]; issuesTruncated?: number } {
   if (issues.length <= max) return { issues };
   // Keep the kinds a person must act on first.
-  const order: Record<SyncIssue['kind'], number> = { DUPLICATE_REFERENCE: 0, MISSING_IN_PLATFORM: 1, MOVED: 2, RENAMED: 3, MISSING_IN_AURA: 4 };
+  const order: Record<SyncIssue['kind'], number> = { LISTING_FAILED: 0, DUPLICATE_REFERENCE: 1, UNREFERENCED_IN_AURA: 2, MISSING_IN_PLATFORM: 3, MOVED: 4, RENAMED: 5, MISSING_IN_AURA: 6 };
   const sorted = [...issues].sort((a, b) => order[a.kind] - order[b.kind]);
   return { issues: sorted.slice(0, max), issuesTruncated: issues.length - max };
 }
@@ -192,22 +228,31 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
      */
     async planFixedLocationSync(input: { runKey: string; mode: FixedLocationSyncMode; overrideDeleteLimit?: boolean }): Promise<PlanSummary> {
       try {
-        const aura_ = await listAll();
+        const listing = await listAll();
         const platform = await portfolio();
-        await files.writeScratch(input.runKey, 'aura-before.json', aura_);
+        const stored: StoredListing = { summary: listing.summary, unreferenced: listing.unreferenced, problem: listing.problem ?? null };
+        await files.writeScratch(input.runKey, 'listing.json', stored);
+        await files.writeScratch(input.runKey, 'aura-before.json', listing.locations);
         await files.writeScratch(input.runKey, 'platform.json', platform);
-        if (input.mode === 'csv') {
-          const check = checkCsvImport(new Set(platform.map((p) => p.platformLocationId)), aura_, settings.maxDeleteShare, input.overrideDeleteLimit === true);
-          return { batches: 0, platform: platform.length, aura: aura_.length, creates: 0, updates: 0, refused: check.refused, message: check.message };
+        const aura = listing.locations.length + listing.unreferenced.length;
+        const none = { batches: 0, platform: platform.length, aura, creates: 0, updates: 0 };
+        // Fail closed: a list that cannot be trusted looks like sites missing on one side, so nothing is written.
+        if (listing.problem !== undefined) {
+          const what = input.mode === 'csv' ? 'Nothing was uploaded' : 'Nothing was created, updated or deleted in AURA';
+          return { ...none, failed: true, message: `AURA's Fixed Locations could not be listed completely: ${listing.problem}. ${what}; the previous index is kept.` };
         }
-        const plan = planReconciliation(platform, aura_);
+        if (input.mode === 'csv') {
+          const check = checkCsvImport(new Set(platform.map((p) => p.platformLocationId)), listing, settings.maxDeleteShare, input.overrideDeleteLimit === true);
+          return { ...none, refused: check.refused, message: check.message };
+        }
+        const plan = planReconciliation(platform, listing.locations);
         const ops: BatchOp[] = [...plan.creates.map((loc) => ({ t: 'c' as const, loc })), ...plan.updates.map((u) => ({ t: 'u' as const, id: u.auraFixedLocationId, loc: u.location }))];
         let batches = 0;
         for (let i = 0; i < ops.length; i += settings.batchSize) {
           await files.writeScratch(input.runKey, `batch-${batches++}.json`, ops.slice(i, i + settings.batchSize));
         }
         await files.writeScratch(input.runKey, 'plan.json', { issues: plan.issues, counts: plan.counts, index: plan.index });
-        return { batches, platform: plan.counts.platform, aura: aura_.length, creates: plan.creates.length, updates: plan.updates.length };
+        return { batches, platform: plan.counts.platform, aura, creates: plan.creates.length, updates: plan.updates.length };
       } catch (err) {
         throw toFailure(err);
       }
@@ -221,8 +266,14 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
       let ops = await files.readScratch<BatchOp[]>(input.runKey, `batch-${input.batch}.json`);
       const result: BatchResult = { created: [], updated: [], failed: [] };
       if (attempt() > 1) {
+        const listing = await listAll();
+        // Without a complete list, which creates already happened is unknown: create nothing (a duplicate site
+        // would make its alarms LOCATION_AMBIGUOUS).
+        if (listing.problem !== undefined) {
+          throw ApplicationFailure.create({ type: LISTING_FAILED, message: `AURA's Fixed Locations could not be listed before retrying batch ${input.batch}: ${listing.problem}` });
+        }
         const now = new Map<string, number>();
-        for (const a of await listAll()) now.set(a.externalReferenceId, a.id);
+        for (const a of listing.locations) now.set(a.externalReferenceId, a.id);
         ops = ops.filter((op) => {
           if (op.t !== 'c') return true;
           const id = now.get(op.loc.platformLocationId);
@@ -266,13 +317,17 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
       }
     },
 
-    /** Merge the run's results into the index and the report (contract §4), and remove the scratch directory. */
+    /**
+     * Merge the run's results into the index and the report (contract §4), and remove the scratch directory. A failed
+     * run (`failed`, or AURA's list unreadable after a CSV import) writes its report but keeps the previous index.
+     */
     async finishFixedLocationSync(input: {
       runKey: string;
       runId: string;
       mode: FixedLocationSyncMode;
       startedAt: string;
       refused?: { message: string } | undefined;
+      failed?: SyncFailure | undefined;
       importResult?: { received: boolean; status?: string | null; message?: string | null } | undefined;
     }): Promise<{ counts: SyncCounts; issues: number; status: NonNullable<SyncReport['status']> }> {
       try {
@@ -283,65 +338,106 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
         }
         const finishedAt = new Date().toISOString();
         const mode = input.mode === 'csv' ? 'csv-import' : 'api';
-        const before = await files.readScratch<AuraFixedLocation[]>(input.runKey, 'aura-before.json');
-        const platform = await files.readScratch<PlatformLocation[]>(input.runKey, 'platform.json');
+        const optional = async <T>(name: string): Promise<T | undefined> => files.readScratch<T>(input.runKey, name).catch(() => undefined);
+        const listing = await optional<StoredListing>('listing.json');
+        const unreferenced = listing?.unreferenced ?? [];
         let counts: SyncCounts;
         let issues: SyncIssue[];
-        let index: FixedLocationIndex;
+        let index: FixedLocationIndex | undefined;
         let status: NonNullable<SyncReport['status']> = 'completed';
         let message: string | undefined;
-        if (input.mode === 'csv' && input.refused) {
-          const plan = planReconciliation(platform, before);
-          status = 'refused';
-          message = input.refused.message;
-          index = plan.index;
-          issues = plan.issues.map((i) => (i.kind === 'MISSING_IN_PLATFORM' ? { ...i, detail: 'not in the platform portfolio: the refused CSV import would have deleted it' } : i));
-          counts = { platform: plan.counts.platform, aura: before.length, matched: plan.counts.matched, created: 0, updated: 0, deleted: 0, missing: plan.creates.length + plan.counts.auraOnly, duplicates: plan.counts.duplicates };
-        } else if (input.mode === 'csv') {
-          const after = await listAll();
-          ({ counts, issues, index } = csvImportOutcome(platform, before, after));
-          if (!input.importResult?.received) message = 'AURA did not call back in time; the outcome was read by listing its Fixed Locations';
+        const failedCounts = (platform: number, aura: number, f?: SyncFailure): SyncCounts => ({
+          platform,
+          aura,
+          matched: 0,
+          created: f?.created ?? 0,
+          updated: f?.updated ?? 0,
+          deleted: 0,
+          missing: 0,
+          duplicates: 0,
+        });
+        if (input.failed) {
+          // The scratch may be partial (the failure may have come before the plan wrote it).
+          const platform = (await optional<PlatformLocation[]>('platform.json')) ?? (await portfolio());
+          const before = (await optional<AuraFixedLocation[]>('aura-before.json')) ?? [];
+          status = 'failed';
+          message = input.failed.message;
+          counts = failedCounts(platform.length, before.length + unreferenced.length, input.failed);
+          issues = input.failed.listing ? [listingFailedIssue(listing?.problem ?? input.failed.message, 'The run wrote nothing more to AURA and kept the previous index')] : [];
         } else {
-          const plan = await files.readScratch<{ issues: SyncIssue[]; counts: ReturnType<typeof planReconciliation>['counts']; index: FixedLocationIndex }>(input.runKey, 'plan.json');
-          const created = new Map<string, number>();
-          const updated = new Set<number>();
-          const failedCreate = new Map<string, string>();
-          const failedUpdate = new Map<number, string>();
-          for (let b = 0; ; b++) {
-            let r: BatchResult;
-            try {
-              r = await files.readScratch<BatchResult>(input.runKey, `result-${b}.json`);
-            } catch {
-              break;
+          const before = await files.readScratch<AuraFixedLocation[]>(input.runKey, 'aura-before.json');
+          const platform = await files.readScratch<PlatformLocation[]>(input.runKey, 'platform.json');
+          const aura = before.length + unreferenced.length;
+          if (input.mode === 'csv' && input.refused) {
+            const plan = planReconciliation(platform, before);
+            status = 'refused';
+            message = input.refused.message;
+            index = plan.index;
+            issues = [
+              ...plan.issues.map((i) => (i.kind === 'MISSING_IN_PLATFORM' ? { ...i, detail: 'not in the platform portfolio: the refused CSV import would have deleted it' } : i)),
+              ...unreferencedIssues(unreferenced, mode),
+            ];
+            counts = { platform: plan.counts.platform, aura, matched: plan.counts.matched, created: 0, updated: 0, deleted: 0, missing: plan.creates.length + plan.counts.auraOnly, duplicates: plan.counts.duplicates };
+          } else if (input.mode === 'csv') {
+            const after = await listAll();
+            if (after.problem !== undefined) {
+              // The import ran, but its outcome cannot be read: say so, and keep the previous index rather than
+              // replace it with what an untrustworthy list shows.
+              status = 'failed';
+              message =
+                `The CSV import was uploaded${input.importResult?.received ? ' and AURA called back' : ''}, but AURA's Fixed Locations could not be listed afterwards, ` +
+                'so its outcome is unknown; the previous index is kept and the next run reconciles.';
+              counts = failedCounts(platform.length, aura);
+              issues = [listingFailedIssue(after.problem, 'The outcome of the CSV import could not be read')];
+            } else {
+              ({ counts, issues, index } = csvImportOutcome(platform, before, after.locations));
+              issues.push(...unreferencedIssues(after.unreferenced, 'api'));
+              if (!input.importResult?.received) message = 'AURA did not call back in time; the outcome was read by listing its Fixed Locations';
             }
-            for (const c of r.created) created.set(c.ref, c.id);
-            for (const id of r.updated) updated.add(id);
-            for (const f of r.failed) (f.op === 'create' ? failedCreate.set(f.ref, f.message) : failedUpdate.set(f.id!, f.message));
+          } else {
+            const plan = await files.readScratch<{ issues: SyncIssue[]; counts: ReturnType<typeof planReconciliation>['counts']; index: FixedLocationIndex }>(input.runKey, 'plan.json');
+            const created = new Map<string, number>();
+            const updated = new Set<number>();
+            const failedCreate = new Map<string, string>();
+            const failedUpdate = new Map<number, string>();
+            for (let b = 0; ; b++) {
+              let r: BatchResult;
+              try {
+                r = await files.readScratch<BatchResult>(input.runKey, `result-${b}.json`);
+              } catch {
+                break;
+              }
+              for (const c of r.created) created.set(c.ref, c.id);
+              for (const id of r.updated) updated.add(id);
+              for (const f of r.failed) (f.op === 'create' ? failedCreate.set(f.ref, f.message) : failedUpdate.set(f.id!, f.message));
+            }
+            const idx = plan.index;
+            for (const [ref, id] of created) (idx[ref] ??= []).push(id);
+            index = idx;
+            issues = plan.issues.map((i) => {
+              if (i.kind === 'MISSING_IN_AURA') {
+                const id = created.get(i.externalReferenceId);
+                return id !== undefined ? { ...i, auraFixedLocationId: id, detail: `created in AURA as Fixed Location ${id}` } : { ...i, detail: `not created: ${failedCreate.get(i.externalReferenceId) ?? 'no result'}` };
+              }
+              if (i.kind === 'RENAMED' || i.kind === 'MOVED') {
+                const ok = updated.has(i.auraFixedLocationId!);
+                return { ...i, detail: `${i.detail}; ${ok ? 'AURA updated to the platform' : `update failed: ${failedUpdate.get(i.auraFixedLocationId!) ?? 'no result'}`}` };
+              }
+              return i;
+            });
+            issues.push(...unreferencedIssues(unreferenced, mode));
+            const stillMissing = plan.issues.filter((i) => i.kind === 'MISSING_IN_AURA' && !created.has(i.externalReferenceId)).length;
+            counts = {
+              platform: plan.counts.platform,
+              aura,
+              matched: plan.counts.matched,
+              created: created.size,
+              updated: updated.size,
+              deleted: 0,
+              missing: stillMissing + plan.counts.auraOnly,
+              duplicates: plan.counts.duplicates,
+            };
           }
-          index = plan.index;
-          for (const [ref, id] of created) (index[ref] ??= []).push(id);
-          issues = plan.issues.map((i) => {
-            if (i.kind === 'MISSING_IN_AURA') {
-              const id = created.get(i.externalReferenceId);
-              return id !== undefined ? { ...i, auraFixedLocationId: id, detail: `created in AURA as Fixed Location ${id}` } : { ...i, detail: `not created: ${failedCreate.get(i.externalReferenceId) ?? 'no result'}` };
-            }
-            if (i.kind === 'RENAMED' || i.kind === 'MOVED') {
-              const ok = updated.has(i.auraFixedLocationId!);
-              return { ...i, detail: `${i.detail}; ${ok ? 'AURA updated to the platform' : `update failed: ${failedUpdate.get(i.auraFixedLocationId!) ?? 'no result'}`}` };
-            }
-            return i;
-          });
-          const stillMissing = plan.issues.filter((i) => i.kind === 'MISSING_IN_AURA' && !created.has(i.externalReferenceId)).length;
-          counts = {
-            platform: plan.counts.platform,
-            aura: before.length,
-            matched: plan.counts.matched,
-            created: created.size,
-            updated: updated.size,
-            deleted: 0,
-            missing: stillMissing + plan.counts.auraOnly,
-            duplicates: plan.counts.duplicates,
-          };
         }
         const capped = capIssues(issues, settings.reportMaxIssues);
         const report: SyncReport = {
@@ -354,9 +450,11 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
           status,
           ...(message ? { message } : {}),
           ...(capped.issuesTruncated ? { issuesTruncated: capped.issuesTruncated } : {}),
-          ...(input.mode === 'csv' && !input.refused ? { importResult: input.importResult ?? { received: false } } : {}),
+          ...(input.mode === 'csv' && !input.refused && !input.failed ? { importResult: input.importResult ?? { received: false } } : {}),
+          ...(listing ? { listing: listing.summary } : {}),
         };
-        await writeIndexAndReport(input.runId, index, report);
+        if (index) await writeIndexAndReport(input.runId, index, report);
+        else await files.writeReport(report);
         await files.removeScratch(input.runKey);
         return { counts, issues: issues.length, status };
       } catch (err) {

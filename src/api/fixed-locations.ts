@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { alarmContextMessage } from '../domain/fixed-locations.js';
+import { alarmContextMessage, SYNC_ISSUE_KINDS, type SyncIssueKind } from '../domain/fixed-locations.js';
 import { FixedLocationFiles, PlatformLocationBody, PlatformLocationIdSchema, type PlatformLocationStore } from '../fixed-locations/store.js';
 import { callbackSignature } from '../activities/fixed-locations.js';
 import { csvImportResultSignal, fixedLocationSyncWorkflowId, getSyncProgressQuery } from '../workflows/fixed-location-messages.js';
@@ -47,13 +47,33 @@ const SyncReportSchema = z.object({
   counts: z.object({ platform: z.number(), aura: z.number(), matched: z.number(), created: z.number(), updated: z.number(), deleted: z.number(), missing: z.number(), duplicates: z.number() }),
   issues: z.array(
     z.object({
-      kind: z.enum(['MISSING_IN_AURA', 'MISSING_IN_PLATFORM', 'DUPLICATE_REFERENCE', 'MOVED', 'RENAMED']),
+      kind: z.enum(SYNC_ISSUE_KINDS as [SyncIssueKind, ...SyncIssueKind[]]).describe(
+        'The contract\'s five kinds, and two extensions: UNREFERENCED_IN_AURA, an AURA Fixed Location without an externalReferenceId (never matched, ' +
+          'updated or deleted; in csv mode it refuses the upload, since the full sync would delete it); LISTING_FAILED, AURA\'s list could not be read ' +
+          '(not under `predefinedLocations`, a malformed location, an error answer) or was incomplete (fewer locations than its stated total, a missing ' +
+          'page): the run wrote nothing to AURA and kept the previous index.',
+      ),
       platformLocationId: z.string().optional(),
       auraFixedLocationId: z.number().optional(),
-      externalReferenceId: z.string(),
+      externalReferenceId: z.string().describe('"" for an unreferenced AURA Fixed Location and for LISTING_FAILED'),
       detail: z.string(),
     }),
   ),
+  status: z.enum(['completed', 'refused', 'failed']).optional().describe('refused: the CSV upload was refused (see message); failed: the run stopped, having written nothing more to AURA'),
+  message: z.string().optional(),
+  issuesTruncated: z.number().optional(),
+  importResult: z.object({ received: z.boolean(), status: z.string().nullable().optional(), message: z.string().nullable().optional() }).optional(),
+  listing: z
+    .object({
+      pages: z.number(),
+      listed: z.number(),
+      statedTotal: z.number().nullable(),
+      statedTotalPages: z.number().nullable(),
+      unreferenced: z.number().describe('AURA Fixed Locations without an externalReferenceId'),
+      complete: z.boolean(),
+    })
+    .optional()
+    .describe("How AURA's list was read: pages until an empty page or AURA's stated total, never stopping at a short page"),
 });
 documentRoute({
   method: 'put',

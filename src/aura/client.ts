@@ -401,10 +401,22 @@ export class AuraClient {
 
   // ---- Fixed Locations (predefinedLocations) --------------------------------------------------------------------
 
-  /** One page of the customer source's Fixed Locations (1-based `page`). Path and paging inferred (§9.3). */
-  async listFixedLocations(page: number, limit: number): Promise<{ items: F.FixedLocationWire[]; totalPages?: number | undefined; total?: number | undefined }> {
+  /**
+   * One page of the customer source's Fixed Locations (1-based `page`). Path and paging inferred (§9.3). An answer
+   * without the `predefinedLocations` array is an AuraResponseError (code AURA_LISTING_INVALID), never an empty page.
+   */
+  async listFixedLocations(page: number, limit: number): Promise<F.FixedLocationPage> {
     const route = 'GET /v2/predefinedLocations';
     const res = await this.send({ method: 'GET', path: `/v2/predefinedLocations?page=${page}&limit=${limit}`, route });
+    const body = res.body as Record<string, unknown> | null;
+    if (!body || typeof body !== 'object' || Array.isArray(body) || !Array.isArray(body[F.FIXED_LOCATION_LIST_KEY])) {
+      throw new AuraResponseError({
+        status: res.status,
+        code: 'AURA_LISTING_INVALID',
+        message: `AURA's answer to ${route} (page ${page}) has no "${F.FIXED_LOCATION_LIST_KEY}" array but ${F.describeListAnswer(res.body)}: the list cannot be read`,
+        ...(res.requestId !== undefined ? { requestId: res.requestId } : {}),
+      });
+    }
     return this.parse(F.FixedLocationPage, res, route);
   }
 

@@ -1,6 +1,9 @@
 // Wire shapes of AURA's Fixed Location routes (`predefinedLocations`) and the Fixed Location callout. The list
-// route's page was never published (aura-api-detail.md §9.3): we send `?page=&limit=` and accept a bare array or a
-// wrapped list (`predefinedLocations`, `data`, `items`, `rows`), with or without pagination metadata.
+// route's page was never published (aura-api-detail.md §9.3): we send `?page=&limit=` and read the list under one
+// key, `predefinedLocations` (the resource's name, as AURA wraps its other lists: `{message, responseTypes[]}`; the
+// simulator answers so). Nothing else is read as the list: a reconciliation that took another wrapper (or a bare
+// array) for an empty or partial list would recreate every site in rest mode and, in csv mode, upload a full sync
+// that deletes every site it did not see. Pagination metadata is optional; when stated it is checked.
 import { z } from 'zod';
 import { CalloutCreated, Coordinate } from './schemas.js';
 
@@ -20,7 +23,9 @@ export const FixedLocationWire = z
   })
   .transform((f) => ({
     id: f.id,
-    externalReferenceId: f.externalReferenceId ?? f.locationIdentifier ?? '',
+    // No fallback to `locationIdentifier`: AURA matches callouts and the CSV full sync on externalReferenceId only,
+    // so a location without one is unreferenced (counted and reported, never matched, updated or deleted).
+    externalReferenceId: f.externalReferenceId != null && f.externalReferenceId.trim() !== '' ? f.externalReferenceId : null,
     name: f.locationDescription ?? f.name ?? null,
     address: f.formattedAddress ?? f.address ?? null,
     latitude: f.latitude,
@@ -38,24 +43,33 @@ const Pagination = z
   })
   .optional();
 
-export const FixedLocationPage = z.union([
-  z.array(FixedLocationWire).transform((items) => ({ items, totalPages: undefined as number | undefined, total: undefined as number | undefined })),
-  z
-    .looseObject({
-      predefinedLocations: z.array(FixedLocationWire).optional(),
-      data: z.array(FixedLocationWire).optional(),
-      items: z.array(FixedLocationWire).optional(),
-      rows: z.array(FixedLocationWire).optional(),
-      pagination: Pagination,
-      totalPages: z.coerce.number().optional(),
-      total: z.coerce.number().optional(),
-    })
-    .transform((w) => ({
-      items: w.predefinedLocations ?? w.data ?? w.items ?? w.rows ?? [],
-      totalPages: w.pagination?.totalPages ?? w.totalPages,
-      total: w.pagination?.total ?? w.pagination?.totalCount ?? w.total,
-    })),
-]);
+/** The one key the list is read from. */
+export const FIXED_LOCATION_LIST_KEY = 'predefinedLocations';
+
+export const FixedLocationPage = z
+  .looseObject({
+    [FIXED_LOCATION_LIST_KEY]: z.array(FixedLocationWire),
+    pagination: Pagination,
+    totalPages: z.coerce.number().optional(),
+    total: z.coerce.number().optional(),
+    totalCount: z.coerce.number().optional(),
+  })
+  .transform((w) => ({
+    items: w[FIXED_LOCATION_LIST_KEY],
+    totalPages: w.pagination?.totalPages ?? w.totalPages,
+    total: w.pagination?.total ?? w.pagination?.totalCount ?? w.total ?? w.totalCount,
+  }));
+export type FixedLocationPage = z.output<typeof FixedLocationPage>;
+
+/** What an answer without the list key holds instead, for the error message. */
+export function describeListAnswer(body: unknown): string {
+  if (Array.isArray(body)) return `a bare array of ${body.length}`;
+  if (body && typeof body === 'object') {
+    const keys = Object.keys(body);
+    return keys.length ? `an object with the keys ${keys.slice(0, 10).map((k) => JSON.stringify(k)).join(', ')}${keys.length > 10 ? ', …' : ''}` : 'an empty object';
+  }
+  return body === null || body === '' ? 'an empty body' : `a ${typeof body}`;
+}
 
 export const FixedLocationResponse = z.union([z.looseObject({ predefinedLocation: FixedLocationWire }).transform((w) => w.predefinedLocation), FixedLocationWire]);
 

@@ -26,12 +26,20 @@ export interface AuraFixedLocation {
   longitude: number;
 }
 
-export type SyncIssueKind = 'MISSING_IN_AURA' | 'MISSING_IN_PLATFORM' | 'DUPLICATE_REFERENCE' | 'MOVED' | 'RENAMED';
+/**
+ * The contract's five kinds, and two extensions: `UNREFERENCED_IN_AURA` (an AURA Fixed Location without an
+ * externalReferenceId: never matched, updated or deleted by the reconciliation) and `LISTING_FAILED` (AURA's list could
+ * not be read, or was incomplete: the run wrote nothing).
+ */
+export type SyncIssueKind = 'MISSING_IN_AURA' | 'MISSING_IN_PLATFORM' | 'DUPLICATE_REFERENCE' | 'MOVED' | 'RENAMED' | 'UNREFERENCED_IN_AURA' | 'LISTING_FAILED';
+
+export const SYNC_ISSUE_KINDS: readonly SyncIssueKind[] = ['MISSING_IN_AURA', 'MISSING_IN_PLATFORM', 'DUPLICATE_REFERENCE', 'MOVED', 'RENAMED', 'UNREFERENCED_IN_AURA', 'LISTING_FAILED'];
 
 export interface SyncIssue {
   kind: SyncIssueKind;
   platformLocationId?: string;
   auraFixedLocationId?: number;
+  /** `""` where there is none: an unreferenced AURA Fixed Location, or the listing as a whole. */
   externalReferenceId: string;
   detail: string;
 }
@@ -39,14 +47,17 @@ export interface SyncIssue {
 export interface SyncCounts {
   /** Platform locations (the portfolio). */
   platform: number;
-  /** AURA Fixed Locations found at the start of the run. */
+  /** AURA Fixed Locations found at the start of the run (unreferenced ones included; see `listing`). */
   aura: number;
   /** Platform locations that have exactly one AURA Fixed Location. */
   matched: number;
   created: number;
   updated: number;
   deleted: number;
-  /** Locations still on one side only when the run ended (AURA-only ones, and platform ones not created). */
+  /**
+   * Locations still on one side only when the run ended (AURA-only ones, and platform ones not created). Unreferenced
+   * AURA Fixed Locations are not in it: they are counted in `listing.unreferenced`.
+   */
   missing: number;
   /** External references held by more than one AURA Fixed Location. */
   duplicates: number;
@@ -69,6 +80,157 @@ export interface SyncReport {
   issuesTruncated?: number;
   /** What AURA's CSV import callback said (csv mode), or that it timed out. */
   importResult?: { received: boolean; status?: string | null; message?: string | null } | undefined;
+  /** How AURA's list was read at the start of the run. */
+  listing?: ListingSummary | undefined;
+}
+
+// ---- reading AURA's list ------------------------------------------------------------------------------------------
+//
+// The list route's paging is not published. A page is read as "the last" only when it is empty or when AURA's
+// stated total (or number of pages) has been reached, never because it is shorter than the `limit` we asked for:
+// AURA may page by a smaller size than asked. Whatever the listing cannot vouch for (a wrong wrapper, fewer
+// locations than the stated total, an empty page before the stated last one, a page repeating earlier ones) is a
+// `problem`, and a run with a problem writes nothing: an incomplete list looks exactly like sites missing in AURA
+// (recreated in rest mode) or sites missing on the platform (deleted by a CSV full sync).
+
+/** One Fixed Location as a page of AURA's list carries it. */
+export interface ListedFixedLocation {
+  id: number;
+  externalReferenceId: string | null;
+  name: string | null;
+  address: string | null;
+  latitude: number;
+  longitude: number;
+  deleted: boolean;
+}
+
+export interface ListedPage {
+  items: ListedFixedLocation[];
+  /** AURA's stated number of Fixed Locations, if it states one. */
+  total?: number | undefined;
+  totalPages?: number | undefined;
+}
+
+/** An active AURA Fixed Location without an externalReferenceId (made in AURA's portal or by another integration). */
+export interface UnreferencedFixedLocation {
+  id: number;
+  name: string | null;
+  address: string | null;
+}
+
+export interface ListingSummary {
+  /** Pages read. */
+  pages: number;
+  /** Distinct Fixed Locations received (deleted ones included, as AURA's total may count them). */
+  listed: number;
+  statedTotal: number | null;
+  statedTotalPages: number | null;
+  /** Active Fixed Locations without an externalReferenceId. */
+  unreferenced: number;
+  complete: boolean;
+}
+
+export interface FixedLocationListing {
+  /** Active Fixed Locations with an externalReferenceId: what reconciliation matches. */
+  locations: AuraFixedLocation[];
+  unreferenced: UnreferencedFixedLocation[];
+  summary: ListingSummary;
+  /** Why the listing cannot be trusted; absent when it is complete. */
+  problem?: string;
+}
+
+/** A listing with more pages than this is treated as endless. */
+export const MAX_LISTING_PAGES = 100_000;
+
+const statedCount = (v: number | undefined) => (v !== undefined && Number.isInteger(v) && v >= 0 ? v : undefined);
+
+/** Collects AURA's list page by page and says when to stop and whether the result can be trusted. */
+export class ListingCollector {
+  private readonly byId = new Map<number, ListedFixedLocation>();
+  private pages = 0;
+  private total: number | undefined;
+  private totalPages: number | undefined;
+  private emptyAt: number | undefined;
+  private problem: string | undefined;
+
+  constructor(private readonly maxPages = MAX_LISTING_PAGES) {}
+
+  /** Add the next page (1, 2, …): `next` to read another, `done` to stop. */
+  add(page: ListedPage): 'next' | 'done' {
+    const n = ++this.pages;
+    this.total = statedCount(page.total) ?? this.total;
+    this.totalPages = statedCount(page.totalPages) ?? this.totalPages;
+    if (page.items.length === 0) {
+      this.emptyAt = n;
+      return 'done';
+    }
+    const fresh = page.items.filter((f) => !this.byId.has(f.id));
+    if (fresh.length === 0) {
+      // Offset paging under concurrent inserts repeats a few ids (kept once); a page of nothing new is AURA
+      // ignoring `page`, and the listing would never end.
+      this.problem = `page ${n} of AURA's Fixed Locations repeats only locations of earlier pages (ids ${page.items.slice(0, 5).map((f) => f.id).join(', ')}${page.items.length > 5 ? ', …' : ''}): AURA does not seem to page, so the list cannot be read to its end`;
+      return 'done';
+    }
+    for (const f of fresh) this.byId.set(f.id, f);
+    if (this.total !== undefined && this.byId.size >= this.total) return 'done';
+    if (this.totalPages !== undefined && n >= this.totalPages) return 'done';
+    if (n >= this.maxPages) {
+      this.problem = `AURA's Fixed Locations did not end within ${this.maxPages} pages`;
+      return 'done';
+    }
+    return 'next';
+  }
+
+  /** The page could not be read (a wrong wrapper, a malformed location). */
+  fail(problem: string): void {
+    this.pages++;
+    this.problem ??= problem;
+  }
+
+  result(): FixedLocationListing {
+    let problem = this.problem;
+    const listed = this.byId.size;
+    if (!problem && this.total !== undefined && listed < this.total) {
+      problem =
+        `AURA's list gave ${listed} of the ${this.total} Fixed Locations it states (its total), ending at page ${this.pages} ` +
+        `${this.emptyAt !== undefined ? 'with an empty page' : 'as the last stated page'}: a page was short or missing`;
+    }
+    if (!problem && this.totalPages !== undefined && this.emptyAt !== undefined && this.emptyAt <= this.totalPages) {
+      problem = `page ${this.emptyAt} of AURA's Fixed Locations was empty although AURA states ${this.totalPages} pages: a page is missing`;
+    }
+    const locations: AuraFixedLocation[] = [];
+    const unreferenced: UnreferencedFixedLocation[] = [];
+    for (const f of this.byId.values()) {
+      if (f.deleted) continue;
+      if (f.externalReferenceId === null) unreferenced.push({ id: f.id, name: f.name, address: f.address });
+      else locations.push({ id: f.id, externalReferenceId: f.externalReferenceId, name: f.name, address: f.address, latitude: f.latitude, longitude: f.longitude });
+    }
+    return {
+      locations,
+      unreferenced,
+      summary: { pages: this.pages, listed, statedTotal: this.total ?? null, statedTotalPages: this.totalPages ?? null, unreferenced: unreferenced.length, complete: problem === undefined },
+      ...(problem !== undefined ? { problem } : {}),
+    };
+  }
+}
+
+/** The report's issue for a listing that could not be trusted. */
+export function listingFailedIssue(problem: string, consequence: string): SyncIssue {
+  return { kind: 'LISTING_FAILED', externalReferenceId: '', detail: `${problem}. ${consequence}` };
+}
+
+/** One issue per unreferenced AURA Fixed Location. */
+export function unreferencedIssues(unreferenced: UnreferencedFixedLocation[], mode: SyncMode): SyncIssue[] {
+  const why =
+    mode === 'csv-import'
+      ? "AURA's CSV import is a full sync matched on externalReferenceId, so it would delete this location: the upload was refused"
+      : 'it cannot be matched to a platform location, and the reconciliation never updates or deletes it';
+  return unreferenced.map((u) => ({
+    kind: 'UNREFERENCED_IN_AURA' as const,
+    auraFixedLocationId: u.id,
+    externalReferenceId: '',
+    detail: `AURA Fixed Location ${u.id}${u.name ? ` "${norm(u.name)}"` : ''} has no externalReferenceId: ${why}. Give it the platform's id as its externalReferenceId in AURA, or delete it there.`,
+  }));
 }
 
 /** `externalReferenceId → AURA Fixed Location ids` (more than one id: a duplicated reference). */
@@ -196,30 +358,64 @@ export function planReconciliation(platform: Iterable<PlatformLocation>, aura: A
 }
 
 export interface CsvImportCheck {
-  /** AURA Fixed Locations the full-sync import would delete (their reference is not in the file). */
+  /** AURA Fixed Locations the full-sync import would delete (their reference is not in the file, or they have none). */
   wouldDelete: number;
   aura: number;
   share: number;
   refused: boolean;
+  /** Why it was refused. */
+  reason: 'listing' | 'unreferenced' | 'share' | null;
   message: string;
 }
 
 /**
- * AURA's CSV import deletes every active Fixed Location missing from the file. Refuse an upload that would delete
- * more than `maxShare` of AURA's locations unless the caller overrides.
+ * AURA's CSV import deletes every active Fixed Location missing from the file, so the upload is allowed only when
+ * the listing says exactly what it deletes, and what it deletes is ours to delete:
+ * - the listing has a problem (wrong wrapper, fewer than the stated total, a missing page): refused, whatever the
+ *   override, since nobody can confirm deletions that cannot be counted;
+ * - AURA holds Fixed Locations without an externalReferenceId: refused, whatever the override. The import matches
+ *   on externalReferenceId, so such a location can never be in our file and would always be deleted; it was made
+ *   outside this service (AURA's portal, another integration) and the reconciliation never deletes what it cannot
+ *   name. The override confirms deleting sites the platform removed, not sites nobody can identify. The fix is in
+ *   AURA: give the location a reference (it then counts as AURA-only, under the share rule) or delete it by hand;
+ * - the file would delete more than `maxShare` of AURA's locations: refused unless the caller overrides.
  */
-export function checkCsvImport(platformRefs: Set<string>, aura: AuraFixedLocation[], maxShare: number, override: boolean): CsvImportCheck {
-  const wouldDelete = aura.filter((a) => !platformRefs.has(a.externalReferenceId)).length;
-  const share = aura.length === 0 ? 0 : wouldDelete / aura.length;
-  const tooMany = wouldDelete > 0 && share > maxShare;
+export function checkCsvImport(
+  platformRefs: Set<string>,
+  listing: Pick<FixedLocationListing, 'locations' | 'unreferenced' | 'problem'>,
+  maxShare: number,
+  override: boolean,
+): CsvImportCheck {
+  const aura = listing.locations.length + listing.unreferenced.length;
+  const wouldDelete = listing.locations.filter((a) => !platformRefs.has(a.externalReferenceId)).length + listing.unreferenced.length;
+  const share = aura === 0 ? 0 : wouldDelete / aura;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const nothing = 'Nothing was uploaded.';
+  if (listing.problem !== undefined) {
+    return { wouldDelete, aura, share, refused: true, reason: 'listing', message: `AURA's Fixed Locations could not be listed completely, so what the CSV import (a full sync) would delete is unknown: ${listing.problem}. ${nothing}` };
+  }
+  if (listing.unreferenced.length > 0) {
+    const n = listing.unreferenced.length;
+    return {
+      wouldDelete,
+      aura,
+      share,
+      refused: true,
+      reason: 'unreferenced',
+      message:
+        `AURA holds ${n} Fixed Location${n === 1 ? '' : 's'} without an externalReferenceId (ids ${listing.unreferenced.slice(0, 10).map((u) => u.id).join(', ')}${n > 10 ? ', …' : ''}), ` +
+        `which the CSV import (a full sync matched on externalReferenceId) would delete. ${nothing} Give ${n === 1 ? 'it' : 'each'} the platform's id as its ` +
+        'externalReferenceId in AURA, or delete it there; the delete-limit override does not apply to these.',
+    };
+  }
+  const tooMany = wouldDelete > 0 && share > maxShare;
   const refused = tooMany && !override;
   const message = refused
-    ? `The CSV import is a full sync: this file would delete ${wouldDelete} of AURA's ${aura.length} Fixed Locations (${pct(share)}), ` +
-      `more than the allowed ${pct(maxShare)} (FIXED_LOCATION_CSV_MAX_DELETE_SHARE). Nothing was uploaded. Check the platform portfolio, ` +
+    ? `The CSV import is a full sync: this file would delete ${wouldDelete} of AURA's ${aura} Fixed Locations (${pct(share)}), ` +
+      `more than the allowed ${pct(maxShare)} (FIXED_LOCATION_CSV_MAX_DELETE_SHARE). ${nothing} Check the platform portfolio, ` +
       `or confirm with POST /v1/fixed-locations/sync {"overrideDeleteLimit": true}.`
-    : `The file deletes ${wouldDelete} of AURA's ${aura.length} Fixed Locations (${pct(share)})${tooMany ? ' (limit overridden)' : ''}.`;
-  return { wouldDelete, aura: aura.length, share, refused, message };
+    : `The file deletes ${wouldDelete} of AURA's ${aura} Fixed Locations (${pct(share)})${tooMany ? ' (limit overridden)' : ''}.`;
+  return { wouldDelete, aura, share, refused, reason: refused ? 'share' : null, message };
 }
 
 /**

@@ -14,7 +14,8 @@ import { CUSTOMER_SOURCE_ID, RESPONSE_TYPES, type SimCallout } from './data.js';
 export interface SimFixedLocation {
   id: number;
   customerId: number | null;
-  externalReferenceId: string;
+  /** null: a site made in AURA's portal without a reference (control route only; the Panic API requires one). */
+  externalReferenceId: string | null;
   locationIdentifier: string;
   locationDescription: string | null;
   locationAdditionalInformation: string | null;
@@ -111,12 +112,13 @@ export class FixedLocationSimState {
     return out;
   }
 
-  create(b: Record<string, unknown>): SimFixedLocation | string {
+  /** `unreferenced`: allow a missing externalReferenceId (the control route's portal-made site). */
+  create(b: Record<string, unknown>, opts: { unreferenced?: boolean } = {}): SimFixedLocation | string {
     const ref = str(b.externalReferenceId);
-    const ident = str(b.locationIdentifier);
+    const ident = str(b.locationIdentifier) ?? (opts.unreferenced ? `portal-${this.nextId}` : null);
     const lat = coord(b.latitude, 90);
     const lon = coord(b.longitude, 180);
-    if (!ref || !ident) return 'externalReferenceId and locationIdentifier are required';
+    if ((!ref && !opts.unreferenced) || !ident) return 'externalReferenceId and locationIdentifier are required';
     if (lat === null || lon === null) return 'latitude and longitude are required and must be valid coordinates';
     const now = new Date().toISOString();
     const f: SimFixedLocation = {
@@ -300,14 +302,16 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
     });
     const now = new Date().toISOString();
     // Full sync: every active Fixed Location of the source missing from the file is deleted.
+    // A Fixed Location without a reference matches no row, so the full sync deletes it too.
     for (const f of state.active()) {
-      if (!inFile.has(f.externalReferenceId)) {
+      if (f.externalReferenceId === null || !inFile.has(f.externalReferenceId)) {
         f.deletedAt = now;
         deleted++;
       }
     }
     const byRef = new Map<string, SimFixedLocation[]>();
     for (const f of state.active()) {
+      if (f.externalReferenceId === null) continue;
       const g = byRef.get(f.externalReferenceId);
       if (g) g.push(f);
       else byRef.set(f.externalReferenceId, [f]);
@@ -318,7 +322,7 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
         const f = state.create(r);
         if (typeof f !== 'string') {
           created++;
-          byRef.set(f.externalReferenceId, [f]);
+          byRef.set(r.externalReferenceId!, [f]);
         }
       } else {
         for (const f of existing) if (state.update(f, r) === true) updated++;
@@ -342,7 +346,7 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
   app.get('/v1/predefinedlocations/download', auth, (_req, res) => {
     const lines = [FIXED_LOCATION_CSV_COLUMNS.join(',')];
     for (const f of state.active()) {
-      lines.push([f.externalReferenceId, f.locationIdentifier, f.locationDescription ?? '', f.formattedAddress ?? '', f.latitude, f.longitude].map(csvField).join(','));
+      lines.push([f.externalReferenceId ?? '', f.locationIdentifier, f.locationDescription ?? '', f.formattedAddress ?? '', f.latitude, f.longitude].map(csvField).join(','));
     }
     res.type('text/csv').send(lines.join('\n') + '\n');
   });
@@ -350,6 +354,12 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
   // ---- control routes -------------------------------------------------------------------------------------------
   const control = express.Router();
   control.get('/fixed-locations', (_req, res) => void res.json(state.active().map(wire)));
+  // A Fixed Location made outside the Panic API (AURA's portal, another integration): externalReferenceId optional.
+  control.post('/fixed-locations', (req, res) => {
+    const f = state.create((req.body ?? {}) as Record<string, unknown>, { unreferenced: true });
+    if (typeof f === 'string') return void res.status(400).json({ message: f });
+    res.status(201).json(wire(f));
+  });
   control.get('/fixed-location-imports', (_req, res) => void res.json(state.imports));
   return { state, control };
 }

@@ -6,9 +6,13 @@
 //
 // rest mode: create what AURA lacks, update what was renamed or moved, report AURA-only locations and duplicates.
 // csv mode: upload the complete portfolio (AURA's import is a full sync), unless it would delete more than the
-// allowed share; wait for AURA's callback (signal) or time out; then reconcile by listing.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+// allowed share (or AURA holds locations without a reference); wait for AURA's callback (signal) or time out; then
+// reconcile by listing.
+// Either mode fails closed: a list of AURA's Fixed Locations that cannot be trusted writes nothing, and a step that
+// fails for good still ends in a report (status "failed") instead of leaving the previous run's report as latest.
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
+  ActivityFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   allHandlersFinished,
@@ -20,7 +24,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { FixedLocationActivities, FixedLocationSyncConfig, PlanSummary } from '../activities/fixed-locations.js';
+import type { FixedLocationActivities, FixedLocationSyncConfig, PlanSummary, SyncFailure } from '../activities/fixed-locations.js';
 import { csvImportResultSignal, getSyncProgressQuery, type CsvImportResult, type SyncProgress } from './fixed-location-messages.js';
 
 export interface FixedLocationSyncInput {
@@ -66,19 +70,40 @@ export async function fixedLocationSyncWorkflow(input: FixedLocationSyncInput): 
   setHandler(csvImportResultSignal, (r) => {
     if (r.runId === undefined || r.runId === runId) importResult ??= r;
   });
-  const finish = async (extra: { refused?: { message: string }; importResult?: CsvImportResult }) => {
+  const finish = async (extra: { refused?: { message: string }; failed?: SyncFailure; importResult?: CsvImportResult }) => {
     progress.phase = 'finishing';
     const r = await acts.finishFixedLocationSync({ runKey: runId, runId, mode: config.mode, startedAt, ...extra });
     progress.phase = 'done';
     return { runId, status: r.status, created: r.counts.created, updated: r.counts.updated, deleted: r.counts.deleted, issues: r.issues };
   };
 
-  const plan = c?.plan ?? (await acts.planFixedLocationSync({ runKey: runId, mode: config.mode, overrideDeleteLimit: input.overrideDeleteLimit === true }));
+  /** A step that failed for good (its retries spent): report it, and end the run without the remaining steps. */
+  const failed = (step: string, err: unknown, listing: (cause: ApplicationFailure | undefined) => boolean) => {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+    const message = `The reconciliation stopped while ${step}: ${err.cause?.message ?? err.message}`;
+    return finish({ failed: { listing: listing(cause), message, created: progress.created, updated: progress.updated } });
+  };
+  // The AURA client's errors reach the workflow as ApplicationFailures typed by their class (AuraServerError, …).
+  const fromAura = (cause: ApplicationFailure | undefined) => cause?.type?.startsWith('Aura') === true;
+
+  let plan: PlanSummary;
+  try {
+    plan = c?.plan ?? (await acts.planFixedLocationSync({ runKey: runId, mode: config.mode, overrideDeleteLimit: input.overrideDeleteLimit === true }));
+  } catch (err) {
+    // Planning's only AURA call is the listing.
+    return failed("listing AURA's Fixed Locations", err, fromAura);
+  }
+  if (plan.failed) return finish({ failed: { listing: true, message: plan.message ?? "AURA's Fixed Locations could not be listed completely" } });
 
   if (config.mode === 'csv') {
     if (plan.refused) return finish({ refused: { message: plan.message ?? 'refused' } });
     progress.phase = 'uploading';
-    await acts.uploadFixedLocationsCsv({ runKey: runId, workflowId: info.workflowId, runId });
+    try {
+      await acts.uploadFixedLocationsCsv({ runKey: runId, workflowId: info.workflowId, runId });
+    } catch (err) {
+      return failed('uploading the CSV import', err, () => false);
+    }
     progress.phase = 'awaiting_callback';
     // AURA calls back once; if it never does, reconcile by listing anyway.
     await condition(() => importResult !== undefined, config.callbackTimeoutMs);
@@ -89,7 +114,12 @@ export async function fixedLocationSyncWorkflow(input: FixedLocationSyncInput): 
   progress.phase = 'applying';
   progress.batches = plan.batches;
   while (progress.batchesDone < plan.batches) {
-    const r = await acts.applyFixedLocationBatch({ runKey: runId, batch: progress.batchesDone });
+    let r: Awaited<ReturnType<FixedLocationActivities['applyFixedLocationBatch']>>;
+    try {
+      r = await acts.applyFixedLocationBatch({ runKey: runId, batch: progress.batchesDone });
+    } catch (err) {
+      return failed(`applying batch ${progress.batchesDone + 1} of ${plan.batches}`, err, (cause) => cause?.type === 'LISTING_FAILED');
+    }
     progress.batchesDone++;
     progress.created += r.created;
     progress.updated += r.updated;

@@ -222,11 +222,14 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     const before = (await stack.api('GET', '/v1/fixed-locations/sync/latest')).body.runId;
     await ensureFixedLocationSchedule(env.client, { taskQueue: stack.taskQueue, intervalMs: 1_000 });
     try {
+      // Ticks come every second: the run that creates T1-NEW may already be followed by one that finds it, so the
+      // test looks for the report that created it rather than the first new one it happens to read.
       const report = await eventually(async () => {
         const l = await stack.api('GET', '/v1/fixed-locations/sync/latest');
-        return l.body.runId !== before ? l.body : null;
+        return l.body.runId !== before && (l.body.counts.created === 1 || (await stack.api('GET', '/v1/platform-locations/T1-NEW')).body.auraFixedLocationIds?.length === 1) ? l.body : null;
       }, 20_000);
-      assert.equal(report.counts.created, 1); // T1-NEW
+      assert.equal(report.status, 'completed', JSON.stringify(report));
+      assert.deepEqual((await stack.api('GET', '/v1/platform-locations/T1-NEW')).body.auraFixedLocationIds.length, 1); // T1-NEW, once
     } finally {
       await ensureFixedLocationSchedule(env.client, { taskQueue: stack.taskQueue, intervalMs: 0 });
     }
