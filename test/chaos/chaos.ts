@@ -1,10 +1,15 @@
 // The chaos run: N callouts through the real API while the simulator drops, duplicates and reorders webhooks and
-// fails Panic API calls, the worker is killed with SIGKILL and restarted, and the Temporal dev server is stopped and
-// restarted on the same SQLite file. Afterwards every incident must have reached the simulator's final state with
-// exactly one AURA callout and a timeline that never went backwards.
+// fails Panic API calls, answers the location routes 404 for a share of requests and the customer's active-callout
+// lookup 404 for another, the platform's event receiver is down for a while, the worker is killed with SIGKILL and
+// restarted, and the Temporal dev server is stopped and restarted on the same SQLite file. Meanwhile integrators
+// send positions and notes, cancel some callouts and rate others. Afterwards every incident must have reached the
+// simulator's final state with exactly one AURA callout, a timeline that never went backwards, every note it
+// accepted (sent or marked failed, never missing), and every status change written back to the platform once.
 //
 // Used by `npm run test:chaos` (200 callouts) and, small, by test/integration/chaos.test.ts inside `npm test`.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +37,15 @@ export interface ChaosReport {
   lost: number;
   duplicates: number;
   regressions: number;
+  /** AURA's callout closed, the incident did not (by the deadline). */
+  stuck: number;
+  /** Notes the API accepted (202) that are not on the incident, sent or marked failed. */
+  notesLost: number;
+  /** Status changes on an incident that never reached the platform's receiver, or reached it twice. */
+  writeBackLost: number;
+  writeBackDuplicates: number;
+  operations: { positions: number; notes: number; cancels: number; ratings: number; ratingRefusals: number };
+  platformOutageSeconds: number;
   repeatedTransitions: number;
   /** Nondeterminism errors the worker logged (a replay that disagreed with history). */
   nondeterminism: number;
@@ -63,6 +77,27 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     autopilot: { enabled: false, stepMs: opts.stepMs ?? 4000, emitWebhooks: true },
     firstCalloutId: 500_000,
   });
+  // The platform's event receiver (PLATFORM_EVENTS_URL): down (503) for a while in the middle of the run.
+  let platformUp = true;
+  const platformSeen = new Map<string, number>();
+  const platformByIncident = new Map<string, any[]>();
+  const platform = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (!platformUp) return void res.writeHead(503).end();
+      const id = String(req.headers['idempotency-key']);
+      const n = (platformSeen.get(id) ?? 0) + 1;
+      platformSeen.set(id, n);
+      if (n === 1) {
+        const ev = JSON.parse(body);
+        platformByIncident.set(ev.incidentId, [...(platformByIncident.get(ev.incidentId) ?? []), ev]);
+      }
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => platform.listen(0, '127.0.0.1', () => r()));
+  const platformUrl = `http://127.0.0.1:${(platform.address() as AddressInfo).port}/events`;
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const token = 'chaos-webhook-token';
@@ -79,7 +114,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     AURA_MAX_REQUESTS_PER_SECOND: '100',
     POLL_INTERVAL_MS: '1000',
     POLL_INTERVAL_SLOW_MS: '3000',
-    RATING_WINDOW_MS: '1000',
+    // Long enough for the integrator below to rate; the settle waits for closed, not for the window.
+    RATING_WINDOW_MS: '60000',
+    PLATFORM_EVENTS_URL: platformUrl,
+    PLATFORM_EVENTS_SECRET: 'chaos-platform-secret-0123456789',
     API_PORT: String(apiPort),
     WEBHOOK_TOKEN: token,
   };
@@ -103,6 +141,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     lost: 0,
     duplicates: 0,
     regressions: 0,
+    stuck: 0,
+    notesLost: 0,
+    writeBackLost: 0,
+    writeBackDuplicates: 0,
+    operations: { positions: 0, notes: 0, cancels: 0, ratings: 0, ratingRefusals: 0 },
+    platformOutageSeconds: 0,
     repeatedTransitions: 0,
     nondeterminism: 0,
     workerKills: 0,
@@ -146,6 +190,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       apiErrorRate: opts.apiErrorRate ?? 0.1,
       apiTimeoutMs: 4000,
       seed: opts.seed ?? 42,
+      // AURA answering differently from its reference: location routes 404 for a share of requests, the
+      // customer's active-callout lookup (a retried create's first step) 404 for another.
+      routes: [
+        { method: 'POST', path: '/panic-api/v2/callouts/*/location*', status: 404, rate: 0.3 },
+        { method: 'GET', path: '/panic-api/v2/customers/*/callouts', status: 404, rate: 0.5 },
+      ],
     });
     await http('PUT', `${sim.url}/__sim/autopilot`, { enabled: true });
 
@@ -160,11 +210,69 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
     };
 
+    // What integrators do to open callouts, under the same faults: positions, notes, cancellations, ratings.
+    const notesAccepted = new Map<number, string[]>();
+    const cancelled = new Set<number>();
+    const operate = async (i: number) => {
+      const base = `${apiUrl}/v1/callouts/chaos-${i}`;
+      // Retried while the answer says "try again" (5xx, no answer, or the callout not yet confirmed by AURA).
+      const retry = async (fn: () => Promise<{ status: number; body: any } | null>, ok: (s: number) => boolean, tries = 20) => {
+        for (let t = 0; t < tries; t++) {
+          const r = await fn().catch(() => null);
+          if (r && ok(r.status) && r.body?.error?.code !== 'CALLOUT_PENDING') return r;
+          await sleep(1000);
+        }
+        return null;
+      };
+      await sleep(1500 + (i % 7) * 300);
+      if (i % 2 === 0) {
+        for (let k = 0; k < 3; k++) {
+          const r = await http('POST', `${base}/location`, { latitude: -26.1 + k / 1000, longitude: 28.05 }).catch(() => null);
+          if (r?.status === 202) report.operations.positions++;
+          await sleep(700);
+        }
+      }
+      if (i % 3 === 0) {
+        const text = `chaos note for ${i}`;
+        // An idempotency key per note, so a retried POST is one note.
+        const r = await retry(() => http('POST', `${base}/notes`, { text }, { 'x-request-id': `chaos-note-${i}` }), (s) => s === 202 || s === 409);
+        if (r?.status === 202) {
+          notesAccepted.set(i, [text]);
+          report.operations.notes++;
+        }
+      }
+      if (i % 5 === 1) {
+        const r = await retry(() => http('POST', `${base}/cancel`, { reasons: ['FALSE_ALARM'] }), (s) => s === 200 || s === 409 || s === 422);
+        if (r?.status === 200) {
+          cancelled.add(i);
+          report.operations.cancels++;
+        } else say(`chaos-${i}: cancellation answered ${r ? `${r.status} ${JSON.stringify(r.body)}` : 'nothing'}`);
+        return;
+      }
+      if (i % 4 === 0) {
+        // Rate once the rating opens (after closed).
+        const deadline = Date.now() + (opts.settleTimeoutMs ?? 10 * 60_000);
+        while (Date.now() < deadline) {
+          const g = await http('GET', base).catch(() => null);
+          if (g?.body?.rating?.state === 'requested') break;
+          if (g?.body?.rating && g.body.rating.state !== 'not_open') return;
+          await sleep(2000);
+        }
+        const r = await retry(() => http('POST', `${base}/rating`, { rating: 5 }), (s) => s === 200 || s === 409 || s === 422, 10);
+        if (r?.status === 200) report.operations.ratings++;
+        else report.operations.ratingRefusals++;
+      }
+    };
+    const operations: Promise<void>[] = [];
+
     const third = Math.max(1, Math.floor(opts.callouts / 3));
     let next = 0;
     const submitBatch = async (until: number) => {
       const batch: Promise<void>[] = [];
-      for (; next < until; next++) batch.push(submit(next));
+      for (; next < until; next++) {
+        const i = next;
+        batch.push(submit(i).then(() => void operations.push(operate(i))));
+      }
       await Promise.all(batch);
     };
     await submitBatch(third);
@@ -179,13 +287,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await sleep(3000);
     say(`${2 * third} callouts submitted; stopping the Temporal server`);
     await server.stop();
+    platformUp = false;
+    const outageStarted = Date.now();
     const during = submitBatch(opts.callouts);
     await sleep(2000);
     server = await startDevServer(serverOpts);
     report.serverRestarts++;
     say('Temporal server restarted on the same database file');
     await during;
-    say(`all ${opts.callouts} callouts accepted; waiting for every incident to reach closed`);
+    await sleep(Math.max(0, 10_000 - (Date.now() - outageStarted)));
+    platformUp = true;
+    report.platformOutageSeconds = Math.round((Date.now() - outageStarted) / 1000);
+    say(`all ${opts.callouts} callouts accepted; the platform receiver is back after ${report.platformOutageSeconds} s; waiting for every incident to reach closed`);
 
     // Settle: every incident closed (the autopilot's final state), read through the API.
     const deadline = Date.now() + (opts.settleTimeoutMs ?? 10 * 60_000);
@@ -213,9 +326,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         report.problems.push(`chaos-${i}: ${mine.length} AURA callouts for its customer`);
       }
       if (!inc || inc.phase !== 'closed') {
-        report.lost++;
+        const auraClosed = mine.length > 0 && mine.every((c) => c.status === 'closed');
+        if (auraClosed && inc) report.stuck++;
+        else report.lost++;
         report.problems.push(`chaos-${i}: ended ${inc ? `in phase ${inc.phase}` : 'unreadable'}, AURA says ${mine.map((c) => c.status).join('/') || 'nothing'}`);
         continue;
+      }
+      for (const text of notesAccepted.get(i) ?? []) {
+        if (!(inc.notes as { text: string }[]).some((n) => n.text === text)) {
+          report.notesLost++;
+          report.problems.push(`chaos-${i}: the note "${text}" was accepted but is not on the incident`);
+        }
+      }
+      if (cancelled.has(i) && !(inc.timeline as { status: string }[]).some((t) => t.status === 'Responder Cancelled')) {
+        report.problems.push(`chaos-${i}: cancelled with a 200 but its timeline has no Responder Cancelled`);
       }
       report.closed++;
       if (mine.length === 1 && inc.auraCalloutId !== mine[0]!.id) {
@@ -233,6 +357,25 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         report.problems.push(`chaos-${i}: a transition recorded twice: ${statuses.join(' → ')}`);
       }
     }
+    // Write-back: every status change of every incident reached the platform once (its outbox drains after the
+    // outage; each incident's workflow ends only when it has).
+    const writeBackBy = Date.now() + 120_000;
+    const missing = () =>
+      [...incidents.entries()].flatMap(([i, inc]) =>
+        (inc.timeline as { status: string }[])
+          .filter((t) => !(platformByIncident.get(`chaos-${i}`) ?? []).some((e) => e.type === 'incident.status_changed' && e.status === t.status))
+          .map((t) => `chaos-${i}: ${t.status}`),
+      );
+    while (missing().length && Date.now() < writeBackBy) await sleep(2000);
+    for (const m of missing()) {
+      report.writeBackLost++;
+      report.problems.push(`write-back lost: ${m}`);
+    }
+    for (const [id, n] of platformSeen) {
+      if (n > 1) report.writeBackDuplicates++;
+      if (n > 1 && report.writeBackDuplicates <= 5) say(`platform event ${id} accepted ${n} times (the idempotency id makes it one)`);
+    }
+    await Promise.race([Promise.all(operations), sleep(30_000)]);
     for (const d of sim.state.deliveries) if (d.outcome in report.webhooks) report.webhooks[d.outcome as keyof ChaosReport['webhooks']]++;
     report.apiFaults = { ...sim.state.faultCounts };
     report.nondeterminism = (readFileSync(join(dir, 'worker.log'), 'utf8').match(/Nondeterminism error/g) ?? []).length;
@@ -243,6 +386,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     report.seconds = Math.round((Date.now() - started) / 1000);
     for (const c of children) c.kill('SIGKILL');
     await sim.close();
+    platform.closeAllConnections();
+    platform.close();
     await server.stop();
     if (ok) rmSync(dir, { recursive: true, force: true });
     else report.problems.push(`worker, API and server files kept in ${dir}`);
@@ -258,6 +403,11 @@ export function formatReport(r: ChaosReport): string {
     `lost                  ${r.lost}`,
     `duplicates            ${r.duplicates}`,
     `regressions           ${r.regressions}`,
+    `stuck                 ${r.stuck}`,
+    `notes lost            ${r.notesLost}`,
+    `write-back lost       ${r.writeBackLost} (duplicate deliveries ${r.writeBackDuplicates}, each with one idempotency id)`,
+    `operations            positions ${r.operations.positions}, notes ${r.operations.notes}, cancels ${r.operations.cancels}, ratings ${r.operations.ratings} (refused ${r.operations.ratingRefusals})`,
+    `platform outage       ${r.platformOutageSeconds} s`,
     `repeated transitions  ${r.repeatedTransitions}`,
     `nondeterminism       ${r.nondeterminism}`,
     `worker kills          ${r.workerKills} (SIGKILL)`,
