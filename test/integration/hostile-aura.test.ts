@@ -203,10 +203,15 @@ describe('a dead lifecycle is not the end', () => {
     await setStatus(stack, id, 'Responder Dispatched', true);
     await stack.incidentWhen('dead-webhook', (b) => b.status === 'Responder Dispatched', 5_000);
     await env.client.workflow.getHandle(lifecycleWorkflowId(id)).terminate('operator test');
+    // A note while no lifecycle runs: accepted, and it reaches AURA once a lifecycle follows the callout again.
+    assert.equal((await stack.api('POST', '/v1/callouts/dead-webhook/notes', { text: 'while it was down' })).status, 202);
     await setStatus(stack, id, 'Responder Arrived', true);
     const arrived = await stack.incidentWhen('dead-webhook', (b) => b.status === 'Responder Arrived', 10_000);
     // The restarted lifecycle took the incident's view as its base: nothing earlier is lost.
     assert.deepEqual(arrived.timeline.map((t: any) => t.status), ['created', 'Responder Dispatched', 'Responder Arrived']);
+    const noted = await stack.incidentWhen('dead-webhook', (b) => b.notes.some((n: any) => n.text === 'while it was down' && !n.delivery), 10_000);
+    assert.equal(noted.notes.filter((n: any) => n.text === 'while it was down').length, 1);
+    assert.equal((await requests(stack, new RegExp(`/v2/callouts/${id}/events$`))).length, 1, 'sent to AURA once');
     await setStatus(stack, id, 'closed');
     await stack.incidentWhen('dead-webhook', (b) => b.status === 'closed', 10_000);
     assert.equal((await stack.sim_('GET', '/__sim/callouts')).filter((c: any) => c.id === id).length, 1);

@@ -95,12 +95,21 @@ describe('LifecycleState', () => {
     dead.observe({ key: 'a', source: 'poll', status: 'Responder Dispatched' });
     dead.drain(at);
     dead.queueNote(note('maybe-sent'));
+    // The new run was started by a webhook: it has seen Arrived, and a note is already queued in it.
     const fresh = new LifecycleState(7, config, 5_000);
+    fresh.observe({ key: 'w', source: 'webhook', event: 'RESPONDER_ARRIVED_ON_SCENE', status: 'Responder Arrived' });
+    fresh.drain(at);
+    fresh.queueNote(note('new'));
     fresh.attach({ incidentId: 'i1', workflowId: 'incident-i1', resume: dead.view() });
-    assert.equal(fresh.snapshot.status, 'Responder Dispatched');
+    fresh.drain(at);
+    assert.equal(fresh.snapshot.status, 'Responder Arrived');
+    assert.deepEqual(fresh.snapshot.timeline.map((t) => t.status), ['Responder Dispatched', 'Responder Arrived']);
     assert.equal(fresh.snapshot.epoch, 5_000);
     assert.ok(isNewerView(dead.view(), fresh.view()));
-    assert.deepEqual(fresh.snapshot.notes.map((n) => n.delivery), ['failed'], 'a note the dead run had queued is not sent twice');
+    assert.deepEqual(fresh.snapshot.notes.map((n) => [n.text, n.delivery]), [['maybe-sent', 'failed'], ['new', 'pending']], 'a note the dead run had queued is not sent twice');
+    const q = fresh.nextNote()!;
+    fresh.noteSent(q, 1);
+    assert.deepEqual(fresh.snapshot.notes.map((n) => [n.text, n.delivery ?? 'sent']), [['maybe-sent', 'failed'], ['new', 'sent']], 'the queued note still points at its entry');
   });
 });
 
