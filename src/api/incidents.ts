@@ -184,11 +184,19 @@ export function createIncidentService(opts: IncidentServiceOptions) {
 
   /** Positions and notes go straight to the callout's lifecycle, or to the incident while it has no callout yet. */
   async function signalCallout<T>(incident: Incident, signal: typeof locationSignal | typeof outboundNoteSignal, arg: T): Promise<void> {
-    const workflowId = incident.auraCalloutId !== null ? lifecycleWorkflowId(incident.auraCalloutId) : incident.workflowId;
+    const signalTo = (workflowId: string) => client.workflow.getHandle(workflowId).signal(signal as never, arg as never);
     try {
-      await client.workflow.getHandle(workflowId).signal(signal as never, arg as never);
+      if (incident.auraCalloutId === null) return await signalTo(incident.workflowId);
+      try {
+        await signalTo(lifecycleWorkflowId(incident.auraCalloutId));
+      } catch (err) {
+        // The lifecycle is gone while the incident is open (terminated or failed): the incident forwards it, and
+        // starts the lifecycle again on the way, rather than the caller hearing "closed" for a live callout.
+        if (!isWorkflowGone(err)) throw err;
+        await signalTo(incident.workflowId);
+      }
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw closedError();
+      if (isWorkflowGone(err)) throw closedError();
       throw temporalUnavailable(err);
     }
   }

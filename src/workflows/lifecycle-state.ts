@@ -181,8 +181,13 @@ export class LifecycleState {
    */
   private resumeFrom(prev: CalloutSnapshot): void {
     this.resumed = true;
-    const notes = prev.notes.map((n) => (n.delivery === 'pending' ? { ...n, delivery: 'failed' as const, detail: 'The lifecycle following the callout stopped before the note was confirmed.' } : n));
-    this.snapshot = { ...prev, notes, done: false, epoch: this.snapshot.epoch, version: Math.max(prev.version, this.snapshot.version) + 1 };
+    const own = this.snapshot;
+    const carried = prev.notes.map((n) => (n.delivery === 'pending' ? { ...n, delivery: 'failed' as const, detail: 'The lifecycle following the callout stopped before the note was confirmed.' } : n));
+    // This run's own notes go after the carried ones (queued notes keep pointing at theirs), and what this run has
+    // already observed is applied again on top, so nothing it saw before the attach is lost.
+    for (const q of this.outbox) q.index += carried.length;
+    this.snapshot = { ...prev, notes: [...carried, ...own.notes], done: false, epoch: own.epoch, version: Math.max(prev.version, own.version) + 1 };
+    this.pending.unshift(...own.timeline.map((t, i) => ({ key: `resume:${i}`, source: t.source, status: t.status, ...(t.event ? { event: t.event } : {}) })));
     this.wake = true;
   }
 
