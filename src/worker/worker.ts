@@ -52,6 +52,11 @@ export interface CalloutWorkerOptions {
   maxCachedWorkflows?: number | undefined;
   /** The payload codec (encryption) when TEMPORAL_PAYLOAD_KEY is set; the client must carry the same one. */
   dataConverter?: DataConverter | undefined;
+  /**
+   * A deployment build id for the workers, as a label only (no worker versioning). The SDK refuses two workers of
+   * one process on the same task queue and build id, so a second replica in one process (tests) needs its own.
+   */
+  buildId?: string | undefined;
 }
 
 export interface CalloutWorkers {
@@ -90,6 +95,9 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     ...createFixedLocationActivities({ aura: opts.aura, settings: defaultFixedLocationSettings(opts.fixedLocations) }),
   };
   const namespace = opts.namespace ?? 'default';
+  const deployment = opts.buildId
+    ? { workerDeploymentOptions: { version: { deploymentName: 'aura-callouts', buildId: opts.buildId }, useWorkerVersioning: false as const } }
+    : {};
   const activityInterceptors = [pollMetricsInterceptor, ...(opts.log ? [activityLogInterceptor(opts.log.child({ component: 'activity' }))] : [])];
   const main = await Worker.create({
     connection: opts.connection,
@@ -105,6 +113,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
       ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
     },
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+    ...deployment,
   });
   const aura = await Worker.create({
     connection: opts.connection,
@@ -115,6 +124,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     interceptors: { activity: activityInterceptors },
     ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+    ...deployment,
   });
   return {
     main,
