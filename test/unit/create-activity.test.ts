@@ -47,6 +47,9 @@ function activitiesWith(over: Partial<AuraClientOptions> = {}) {
   return { aura, ...createActivities(deps), ...createFixedLocationActivities({ aura, settings: defaultFixedLocationSettings({ dataDir }) }) };
 }
 
+/** Run an activity in a mocked context (typed: the mock's own signature does not infer the result). */
+const runIn = <A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> => env.run(fn, ...args) as Promise<R>;
+
 /** Activity info of an attempt: `attempt`, its start-to-close, and how much of the schedule-to-close is left. */
 function info(attempt: number, opts: { startToCloseMs?: number; scheduleLeftMs?: number } = {}): Partial<Info> {
   const scheduleToCloseTimeoutMs = 15 * 60_000;
@@ -77,8 +80,8 @@ describe('create activities', () => {
   it('an alarm on a Fixed Location that has an active callout joins it, on the first attempt too (AURA documents no dedupe there)', async () => {
     const acts = activitiesWith();
     const id = await fixedLocation('SITE-JOIN');
-    const first = await new MockActivityEnvironment(info(1)).run(acts.createFixedLocationCallout, { incidentId: 'alarm-1', externalReferenceId: 'SITE-JOIN', fixedLocationId: id, responseTypeId: 1 });
-    const second = await new MockActivityEnvironment(info(1)).run(acts.createFixedLocationCallout, { incidentId: 'alarm-2', externalReferenceId: 'SITE-JOIN', fixedLocationId: id, responseTypeId: 1 });
+    const first = await runIn(new MockActivityEnvironment(info(1)), acts.createFixedLocationCallout, { incidentId: 'alarm-1', externalReferenceId: 'SITE-JOIN', fixedLocationId: id, responseTypeId: 1 });
+    const second = await runIn(new MockActivityEnvironment(info(1)), acts.createFixedLocationCallout, { incidentId: 'alarm-2', externalReferenceId: 'SITE-JOIN', fixedLocationId: id, responseTypeId: 1 });
     assert.equal(second.auraCalloutId, first.auraCalloutId);
     assert.equal(second.existing, true);
     assert.equal((await calloutsAt(id)).length, 1, 'one callout for the location');
@@ -90,7 +93,7 @@ describe('create activities', () => {
     await simCall('PUT', '/__sim/faults', { routes: [{ method: 'POST', path: '/panic-api/v2/predefinedLocations/externalRef/*/callouts', kind: 'lost', times: 1 }] });
     // A minute of the schedule-to-close left: no further attempt would fit after this one.
     const env = new MockActivityEnvironment(info(4, { scheduleLeftMs: 60_000 }));
-    const r = await env.run(acts.createFixedLocationCallout, { incidentId: 'alarm-last', externalReferenceId: 'SITE-LAST', fixedLocationId: id, responseTypeId: 1 });
+    const r = await runIn(env, acts.createFixedLocationCallout, { incidentId: 'alarm-last', externalReferenceId: 'SITE-LAST', fixedLocationId: id, responseTypeId: 1 });
     const [callout] = await calloutsAt(id);
     assert.equal(r.auraCalloutId, callout.id);
     assert.equal((await requests('POST', FIXED_CREATE)).length, 1);
@@ -109,7 +112,7 @@ describe('create activities', () => {
         { method: 'POST', path: '/panic-api/v2/customers/*/callouts', status: 400, body: { message: 'Invalid request' }, times: 1 },
       ],
     });
-    const r = await new MockActivityEnvironment(info(2)).run(acts.createCallout, { incidentId: 'i-refused', customerId, responseTypeId: 1, location: live });
+    const r = await runIn(new MockActivityEnvironment(info(2)), acts.createCallout, { incidentId: 'i-refused', customerId, responseTypeId: 1, location: live });
     assert.equal(r.auraCalloutId, existing.callout.id);
     assert.equal(r.existing, true);
   });
@@ -119,7 +122,7 @@ describe('create activities', () => {
     const id = await fixedLocation('SITE-CANCEL');
     await acts.aura.getCallout(1).catch(() => undefined); // takes the slot
     const env = new MockActivityEnvironment(info(1));
-    const run = env.run(acts.createFixedLocationCallout, { incidentId: 'alarm-cancel', externalReferenceId: 'SITE-CANCEL', fixedLocationId: id, responseTypeId: 1 });
+    const run = runIn(env, acts.createFixedLocationCallout, { incidentId: 'alarm-cancel', externalReferenceId: 'SITE-CANCEL', fixedLocationId: id, responseTypeId: 1 });
     setTimeout(() => env.cancel(), 200);
     await assert.rejects(run);
     await sleep(2_500);
@@ -133,7 +136,7 @@ describe('create activities', () => {
     await acts.aura.getCallout(1).catch(() => undefined);
     const started = Date.now();
     await assert.rejects(
-      new MockActivityEnvironment(info(1, { startToCloseMs: 2_500 })).run(acts.createFixedLocationCallout, { incidentId: 'alarm-timeout', externalReferenceId: 'SITE-TIMEOUT', fixedLocationId: id, responseTypeId: 1 }),
+      runIn(new MockActivityEnvironment(info(1, { startToCloseMs: 2_500 })), acts.createFixedLocationCallout, { incidentId: 'alarm-timeout', externalReferenceId: 'SITE-TIMEOUT', fixedLocationId: id, responseTypeId: 1 }),
     );
     assert.ok(Date.now() - started < 2_500, 'the attempt ended within its start-to-close');
     await sleep(4_000);
@@ -147,7 +150,18 @@ describe('create activities', () => {
     const env = new MockActivityEnvironment(info(1));
     let beats = 0;
     env.on('heartbeat', () => beats++);
-    await env.run(acts.createFixedLocationCallout, { incidentId: 'alarm-hb', externalReferenceId: 'SITE-HB', fixedLocationId: id, responseTypeId: 1 });
+    await runIn(env, acts.createFixedLocationCallout, { incidentId: 'alarm-hb', externalReferenceId: 'SITE-HB', fixedLocationId: id, responseTypeId: 1 });
     assert.ok(beats >= 1, `heartbeats: ${beats}`);
+  });
+});
+
+describe('other activities that write to AURA', () => {
+  it('a note still waiting for its pacer turn when its attempt runs out is never sent afterwards (Temporal sends it again)', async () => {
+    const acts = activitiesWith({ maxRequestsPerSecond: 0.25, maxQueueWaitMs: 60_000 }); // a slot every 4 s
+    const c = await simCall('POST', '/v2/customers/184708/callouts', { responseTypeId: 1, location: live }, true);
+    await acts.aura.getCallout(1).catch(() => undefined);
+    await assert.rejects(runIn(new MockActivityEnvironment(info(1, { startToCloseMs: 3_000 })), acts.sendCalloutEvent, { auraCalloutId: c.callout.id, message: 'Gate code 4411' }));
+    await sleep(4_500);
+    assert.equal((await requests('POST', /\/callouts\/\d+\/events$/)).length, 0, 'the note was not sent after its attempt ended');
   });
 });
