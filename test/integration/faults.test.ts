@@ -116,6 +116,20 @@ describe('Panic API faults', () => {
     }
   });
 
+  it('the create\'s start-to-close is above one attempt\'s worst case, from the client\'s numbers, and it heartbeats', async () => {
+    const customerId = await stack.newCustomer();
+    await stack.api('POST', '/v1/callouts', { incidentId: 'create-timeouts', customerId, location: live });
+    await stack.incidentWhen('create-timeouts', (i) => i.auraCalloutId != null, 30_000);
+    const history = await stack.env.client.workflow.getHandle('incident-create-timeouts').fetchHistory();
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createCallout')!.activityTaskScheduledEventAttributes!;
+    const ms = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(d?.seconds ?? 0) * 1000 + Math.round((d?.nanos ?? 0) / 1e6);
+    // A token exchange, then the attempt's four calls (lookup, its fallback, the create, the lookup before giving up),
+    // each its pacer bound plus its timeout, and the 2 s the attempt keeps before Temporal's deadline.
+    const worst = stack.aura.attemptBoundMs(4);
+    assert.equal(ms(scheduled.startToCloseTimeout), worst + 2_000);
+    assert.ok(ms(scheduled.heartbeatTimeout) > 0 && ms(scheduled.heartbeatTimeout) <= 10_000, 'a lost worker is noticed within seconds');
+  });
+
   it('a refusal (403, no subscription) is not retried: one create, the incident fails with AURA\'s reason', async () => {
     const before = (await creates()).length;
     const r = await stack.api('POST', '/v1/callouts', { incidentId: 'no-sub', customerId: 184733, location: live });
