@@ -12,6 +12,7 @@ import { activityLogInterceptor } from './activity-log.js';
 import { metricsSinks, pollMetricsInterceptor } from './metrics-sinks.js';
 import { createFixedLocationActivities, defaultFixedLocationSettings, type FixedLocationSettings } from '../activities/fixed-locations.js';
 import type { WorkflowConfig } from '../workflows/config.js';
+import { createAttemptTimeoutMs } from '../activities/create-attempt.js';
 
 // .ts from source (tsx), .js once compiled (dist/).
 const ext = extname(fileURLToPath(import.meta.url));
@@ -82,6 +83,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     rateCancelled: opts.rateCancelled ?? false,
     rateTest: opts.rateTest ?? false,
     platformEvents: Boolean(opts.platformEventsUrl),
+    auraCreateAttemptTimeoutMs: createAttemptTimeoutMs(opts.aura),
   };
   const activities = {
     ...createActivities({

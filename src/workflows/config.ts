@@ -17,4 +17,9 @@ export interface WorkflowConfig {
   rateTest: boolean;
   /** Write-back to the platform is configured (PLATFORM_EVENTS_URL). */
   platformEvents: boolean;
+  /**
+   * Start-to-close of the create activities: above one attempt's worst case, derived from the Panic API client's
+   * numbers (src/activities/create-attempt.ts). Absent in runs recorded before it existed.
+   */
+  auraCreateAttemptTimeoutMs?: number;
 }
