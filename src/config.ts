@@ -60,6 +60,8 @@ export const EnvSchema = z.object({
   AURA_TIMEOUT_MS: int(100).default(10_000),
   /** Global cap on Panic API requests per second, enforced by the Temporal server across all workers. */
   AURA_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().default(20),
+  /** Bound of the client's pacer queue: a request that would wait longer fails fast (retryable) instead. */
+  AURA_MAX_QUEUE_WAIT_MS: int(0).default(5_000),
   RESPONSE_TYPES: responseTypeMap.default({ SECURITY: 1, MEDICAL: 2 }),
 
   // Callout lifecycle

@@ -56,6 +56,7 @@ export function auraClientFromEnv(env: Env): AuraClient {
     timeoutMs: env.AURA_TIMEOUT_MS,
     onResponse: recordPanicApiCall,
     maxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
+    maxQueueWaitMs: env.AURA_MAX_QUEUE_WAIT_MS,
   });
 }
 

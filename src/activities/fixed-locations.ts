@@ -28,6 +28,8 @@ import {
   type UnreferencedFixedLocation,
 } from '../domain/fixed-locations.js';
 import { FixedLocationFiles, PlatformLocationStore } from '../fixed-locations/store.js';
+import type { CalloutCreated } from '../aura/schemas.js';
+import { KeyedSerializer, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
 import { toFailure, type CreateCalloutActivityResult } from './index.js';
 
 export type FixedLocationSyncMode = 'rest' | 'csv';
@@ -211,6 +213,8 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
   const pace = pacer(settings.maxRequestsPerSecond);
   const listAll = () => listAllFixedLocations(aura, settings.pageSize, pace);
   const portfolio = async () => (await PlatformLocationStore.open(settings.dataDir)).list();
+  // Alarm dispatch looks, then creates: one location at a time in this worker, so two alarms cannot both miss.
+  const perLocation = new KeyedSerializer();
 
   async function writeIndexAndReport(runId: string, index: FixedLocationIndex, report: SyncReport): Promise<void> {
     await files.writeIndex({ updatedAt: report.finishedAt ?? new Date().toISOString(), runId, refs: index });
@@ -463,9 +467,12 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
     },
 
     /**
-     * Alarm dispatch: create the Fixed Location callout by external reference. Safe to retry: a retry first looks
-     * for an active callout on the location (the previous attempt may have created it and lost the answer), and
-     * AURA answers a location with an active callout with that callout.
+     * Alarm dispatch: create the Fixed Location callout by external reference, in one bounded, cancellable attempt
+     * (./create-attempt.ts). AURA documents no dedupe for Fixed Location callouts, so every attempt first looks for
+     * an active callout on the location: an alarm on premises that already have one joins it (one callout per
+     * location), and a retry finds the callout an earlier attempt made and lost the answer to. Without an answer
+     * from that lookup only a first attempt creates (nothing of this alarm's can exist yet); a retry waits for the
+     * lookup rather than risk a second callout. A create that went wrong is looked up before the attempt gives up.
      */
     async createFixedLocationCallout(input: {
       incidentId: string;
@@ -475,15 +482,35 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
       test?: boolean | undefined;
     }): Promise<CreateCalloutActivityResult> {
       try {
-        if (attempt() > 1 && input.fixedLocationId !== undefined) {
-          const match = (await aura.listActiveCallouts()).find((c) => c.predefinedLocationId === input.fixedLocationId);
-          if (match) return { auraCalloutId: match.id, existing: true, observation: observationFromCreate(match) };
-        }
-        const { callout, existing } = await aura.createFixedLocationCallout(input.externalReferenceId, {
-          responseTypeId: input.responseTypeId,
-          ...(input.test ? { internalTest: true } : {}),
-        });
-        return { auraCalloutId: callout.id, existing, observation: observationFromCreate(callout) };
+        return await runCreateAttempt(aura.callBoundMs, (a) =>
+          perLocation.run(input.externalReferenceId, a.signal, async () => {
+            const lookup = async (signal: AbortSignal): Promise<CalloutCreated | null> => {
+              if (input.fixedLocationId === undefined) return null; // nothing to match by (the alarm route always gives it)
+              try {
+                return (await aura.listActiveCallouts({ signal, retries: 0 })).find((c) => c.predefinedLocationId === input.fixedLocationId) ?? null;
+              } catch (err) {
+                throw lookupFailed(err, `the active callouts of Fixed Location ${input.fixedLocationId}`);
+              }
+            };
+            const joined = (c: CalloutCreated): CreateCalloutActivityResult => ({ auraCalloutId: c.id, existing: true, observation: observationFromCreate(c) });
+            try {
+              const match = await lookup(a.signal);
+              if (match) return joined(match);
+            } catch (err) {
+              if (a.signal.aborted || a.number > 1) throw err;
+            }
+            try {
+              const { callout, existing } = await aura.createFixedLocationCallout(
+                input.externalReferenceId,
+                { responseTypeId: input.responseTypeId, ...(input.test ? { internalTest: true } : {}) },
+                { signal: a.signal },
+              );
+              return { auraCalloutId: callout.id, existing, observation: observationFromCreate(callout) };
+            } catch (err) {
+              return lookUpBeforeGivingUp(a, err, lookup, joined);
+            }
+          }),
+        );
       } catch (err) {
         throw toFailure(err);
       }

@@ -1,10 +1,11 @@
 // Activities: the only place workflows touch the outside world. Built by a factory from their dependencies
 // (samples-typescript style) so tests and the worker wire real clients in.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { AuraClient } from '../aura/client.js';
+import { Context } from '@temporalio/activity';
+import type { AuraClient, CallOptions } from '../aura/client.js';
 import { AuraError, AuraRateLimitError } from '../aura/errors.js';
+import type { CalloutCreated } from '../aura/schemas.js';
 import { contentKey, observationFromCreate, observationFromRead } from '../aura/mapping.js';
 import type { CalloutEventWire } from '../aura/schemas.js';
 import type { CalloutObservation } from '../domain/incident.js';
@@ -12,6 +13,7 @@ import { lifecycleWorkflowId } from '../domain/incident.js';
 import type { PlatformEvent } from '../domain/platform.js';
 import type { WorkflowConfig } from '../workflows/config.js';
 import { attachIncidentSignal, type AttachIncident, type LiveLocation } from '../workflows/messages.js';
+import { CREATE_ATTEMPT_MARGIN_MS, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
 import { createOnboardingActivities } from './onboarding.js';
 import { postPlatformEvent } from './platform.js';
 
@@ -57,6 +59,21 @@ export function toFailure(err: unknown): unknown {
   });
 }
 
+/**
+ * An activity's AURA calls end with it: on its cancellation, and just before its start-to-close, after which Temporal
+ * may run it again. A note or a rating still waiting for its turn would otherwise be sent twice.
+ */
+function activityCall(): CallOptions {
+  let ctx: Context;
+  try {
+    ctx = Context.current();
+  } catch {
+    return {}; // not inside an activity
+  }
+  const ms = ctx.info.startToCloseTimeoutMs;
+  return { signal: ms > 0 ? AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(Math.max(0, ms - CREATE_ATTEMPT_MARGIN_MS))]) : ctx.cancellationSignal };
+}
+
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -89,29 +106,62 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Create the AURA callout. Safe to retry: a retry first looks for the customer's active callout, because the
-     * previous attempt may have created it and lost the answer. AURA also answers a create for a customer with an
-     * active callout with that callout, so two attempts never make two callouts.
+     * Create the AURA callout, in one bounded, cancellable attempt (./create-attempt.ts). Safe to retry: a retry first
+     * looks for the customer's active callout, because the previous attempt may have created it and lost the answer;
+     * a create that went wrong is looked up before the attempt gives up. When neither list answers, the create goes
+     * ahead: AURA answers a create for a customer with an active callout with that callout (documented), so the
+     * create is itself the lookup and two attempts never make two callouts.
      */
     async createCallout(input: CreateCalloutActivityInput): Promise<CreateCalloutActivityResult> {
-      return guarded(async () => {
-        const attempt = Context.current().info.attempt;
-        if (attempt > 1) {
-          const active = await aura.listCustomerActiveCallouts(input.customerId);
-          const match = active.find((c) =>
-            input.predefinedLocationId !== undefined ? c.predefinedLocationId === input.predefinedLocationId : c.predefinedLocationId == null,
-          );
-          if (match) return { auraCalloutId: match.id, existing: true, observation: observationFromCreate(match) };
-        }
-        const { callout, existing } = await aura.createCustomerCallout({
-          customerId: input.customerId,
-          responseTypeId: input.responseTypeId,
-          location: input.location,
-          predefinedLocationId: input.predefinedLocationId,
-          ...(input.test ? { internalTest: true } : {}),
-        });
-        return { auraCalloutId: callout.id, existing, observation: observationFromCreate(callout) };
-      });
+      return guarded(() =>
+        runCreateAttempt(aura.callBoundMs, async (attempt) => {
+          const wanted = (c: CalloutCreated) =>
+            input.predefinedLocationId !== undefined ? c.predefinedLocationId === input.predefinedLocationId : c.predefinedLocationId == null;
+          // The per-customer route is inferred (not in the reference); when it fails, the documented list of the
+          // source's active callouts, and that one for the rest of the attempt.
+          let customerRoute = true;
+          const lookup = async (signal: AbortSignal): Promise<CalloutCreated | null> => {
+            if (customerRoute) {
+              try {
+                return (await aura.listCustomerActiveCallouts(input.customerId, { signal, retries: 0 })).find(wanted) ?? null;
+              } catch (err) {
+                if (signal.aborted) throw err;
+                customerRoute = false;
+              }
+            }
+            try {
+              return (await aura.listActiveCallouts({ signal, retries: 0 })).find((c) => c.customerId === input.customerId && wanted(c)) ?? null;
+            } catch (err) {
+              throw lookupFailed(err, `the active callouts of customer ${input.customerId}`);
+            }
+          };
+          const joined = (c: CalloutCreated): CreateCalloutActivityResult => ({ auraCalloutId: c.id, existing: true, observation: observationFromCreate(c) });
+          if (attempt.number > 1) {
+            try {
+              const match = await lookup(attempt.signal);
+              if (match) return joined(match);
+            } catch (err) {
+              if (attempt.signal.aborted) throw err;
+              // Neither list answered: go ahead, AURA's own answer to the create is the lookup (see above).
+            }
+          }
+          try {
+            const { callout, existing } = await aura.createCustomerCallout(
+              {
+                customerId: input.customerId,
+                responseTypeId: input.responseTypeId,
+                location: input.location,
+                predefinedLocationId: input.predefinedLocationId,
+                ...(input.test ? { internalTest: true } : {}),
+              },
+              { signal: attempt.signal },
+            );
+            return { auraCalloutId: callout.id, existing, observation: observationFromCreate(callout) };
+          } catch (err) {
+            return lookUpBeforeGivingUp(attempt, err, lookup, joined);
+          }
+        }),
+      );
     },
 
     /**
@@ -142,41 +192,42 @@ export function createActivities(deps: ActivityDeps) {
 
     /** One poll: read the callout and reduce it to an observation. */
     async pollCallout(input: { auraCalloutId: number }): Promise<CalloutObservation> {
-      return guarded(async () => observationFromRead(await aura.getCallout(input.auraCalloutId), 'poll'));
+      return guarded(async () => observationFromRead(await aura.getCallout(input.auraCalloutId, activityCall()), 'poll'));
     },
 
     /** Send the newest position with "update location and return callout": it doubles as a poll. 285 = closed. */
     async sendLocation(input: { auraCalloutId: number; location: LiveLocation }): Promise<CalloutObservation> {
       return guarded(async () => {
-        const r = await aura.updateLocationAndReturn(input.auraCalloutId, input.location);
+        const r = await aura.updateLocationAndReturn(input.auraCalloutId, input.location, activityCall());
         if (r.callout) return observationFromRead(r.callout, 'poll');
         return { key: contentKey(['location', input.auraCalloutId]), source: 'poll', status: r.closed ? 'closed' : null };
       });
     },
 
     async listCalloutEvents(input: { auraCalloutId: number }): Promise<InboundEvent[]> {
-      return guarded(async () => (await aura.listCalloutEvents(input.auraCalloutId)).map(inboundEvent));
+      return guarded(async () => (await aura.listCalloutEvents(input.auraCalloutId, activityCall())).map(inboundEvent));
     },
 
     async sendCalloutEvent(input: { auraCalloutId: number; message: string }): Promise<{ id: number | null }> {
-      return guarded(async () => ({ id: (await aura.sendCalloutEvent(input.auraCalloutId, input.message))?.id ?? null }));
+      return guarded(async () => ({ id: (await aura.sendCalloutEvent(input.auraCalloutId, input.message, activityCall()))?.id ?? null }));
     },
 
     /** Customer cancellation with the safe code, or integration cancellation without it. */
     async cancelCallout(input: { auraCalloutId: number; safeCode?: string | undefined }): Promise<CalloutObservation> {
       return guarded(async () => {
-        const flat = await aura.cancelCallout(input.auraCalloutId, { safeCode: input.safeCode });
+        const call = activityCall();
+        const flat = await aura.cancelCallout(input.auraCalloutId, { safeCode: input.safeCode }, call);
         if (flat) return { ...observationFromCreate(flat), key: contentKey(['cancel', flat.id, flat.status]) };
-        return observationFromRead(await aura.getCallout(input.auraCalloutId), 'api');
+        return observationFromRead(await aura.getCallout(input.auraCalloutId, call), 'api');
       });
     },
 
     async linkExceptionReason(input: { auraCalloutId: number; notes: string }): Promise<void> {
-      return guarded(() => aura.linkExceptionReason(input.auraCalloutId, { notes: input.notes }));
+      return guarded(() => aura.linkExceptionReason(input.auraCalloutId, { notes: input.notes }, activityCall()));
     },
 
     async submitRating(input: { auraCalloutId: number; rating: number; comment?: string | undefined }): Promise<void> {
-      await guarded(() => aura.submitRating({ calloutId: input.auraCalloutId, rating: input.rating, ...(input.comment ? { comment: input.comment } : {}) }));
+      await guarded(() => aura.submitRating({ calloutId: input.auraCalloutId, rating: input.rating, ...(input.comment ? { comment: input.comment } : {}) }, activityCall()));
     },
 
     async postPlatformEvent(event: PlatformEvent): Promise<void> {

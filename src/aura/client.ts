@@ -5,14 +5,16 @@ import type { z } from 'zod';
 import {
   AuraAuthenticationError,
   AuraConnectionError,
+  AuraCreateUnconfirmedError,
   AuraError,
+  AuraQueueFullError,
   AuraRateLimitError,
   AuraResponseError,
   auraErrorText,
   errorForStatus,
 } from './errors.js';
 import * as S from './schemas.js';
-import { Pacer } from './pacer.js';
+import { Pacer, PacerSaturatedError } from './pacer.js';
 import * as F from './fixed-location-schemas.js';
 
 /** AURA's custom status for location updates on a closed callout; the body carries the latest callout. */
@@ -37,6 +39,11 @@ export interface AuraClientOptions {
   fetch?: typeof fetch;
   /** Pace this client's requests to at most this many per second (the Panic API cap); unpaced when absent. */
   maxRequestsPerSecond?: number | undefined;
+  /**
+   * The pacer's bound: a request that would wait longer than this for its turn fails at once (AuraQueueFullError,
+   * retryable) instead of queueing without limit. Default 5 s.
+   */
+  maxQueueWaitMs?: number | undefined;
   /** Observability hook (metrics, logs): never receives bodies or secrets. */
   onResponse?: (info: { method: string; route: string; status: number | 'error'; durationMs: number; requestId?: string }) => void;
 }
@@ -69,7 +76,18 @@ export type CreateCustomerResult =
   | { status: 'created'; customerId: number; externalReferenceId: string | null; subscription: S.SubscriptionWire | null }
   | { status: 'exists'; customerId: number | null; auraMessage: string | null };
 
-interface RequestOptions {
+/** Per call: what lets a caller (an activity) abandon it. */
+export interface CallOptions {
+  /**
+   * Abandon the call when this aborts (the activity's cancellation or its own deadline): a call still waiting for its
+   * token, its pacer turn or a retry is never sent afterwards, and one in flight is aborted.
+   */
+  signal?: AbortSignal | undefined;
+  /** Repeats of a safe request (GET) inside this call; default `maxRetries`. Activities pass 0: Temporal retries. */
+  retries?: number | undefined;
+}
+
+interface RequestOptions extends CallOptions {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   /** A stable label for metrics (no ids). */
@@ -89,7 +107,31 @@ interface RawResponse {
   requestId: string | undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** `p`, unless `signal` aborts first (then the abort reason). `p` itself carries on (it may be shared). */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+const sleep = (ms: number, signal?: AbortSignal) => unlessAborted(new Promise((r) => setTimeout(r, ms)), signal);
+
+const DEFAULT_MAX_QUEUE_WAIT_MS = 5_000;
+/** The longest the client sleeps between repeats of a safe request (a 429's Retry-After included). */
+const MAX_RETRY_SLEEP_MS = 10_000;
 
 /** Capped exponential backoff with full jitter. */
 export function backoffMs(attempt: number, baseMs = 250, capMs = 5_000): number {
@@ -98,7 +140,7 @@ export function backoffMs(attempt: number, baseMs = 250, capMs = 5_000): number 
 
 export class AuraClient {
   private readonly baseUrl: string;
-  private readonly opts: Required<Pick<AuraClientOptions, 'timeoutMs' | 'maxRetries' | 'tokenRefreshMarginMs'>> & AuraClientOptions;
+  private readonly opts: Required<Pick<AuraClientOptions, 'timeoutMs' | 'maxRetries' | 'tokenRefreshMarginMs' | 'maxQueueWaitMs'>> & AuraClientOptions;
   private token: { value: string; expiresAt: number } | null = null;
   private tokenInFlight: Promise<string> | null = null;
   private readonly fetchImpl: typeof fetch;
@@ -106,12 +148,26 @@ export class AuraClient {
 
   constructor(opts: AuraClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.opts = { timeoutMs: 10_000, maxRetries: 1, tokenRefreshMarginMs: 60_000, ...opts };
+    this.opts = { timeoutMs: 10_000, maxRetries: 1, tokenRefreshMarginMs: 60_000, ...opts, maxQueueWaitMs: opts.maxQueueWaitMs ?? DEFAULT_MAX_QUEUE_WAIT_MS };
     this.fetchImpl = opts.fetch ?? fetch;
-    this.pacer = opts.maxRequestsPerSecond ? new Pacer(opts.maxRequestsPerSecond) : null;
+    this.pacer = opts.maxRequestsPerSecond ? new Pacer(opts.maxRequestsPerSecond, undefined, undefined, { maxWaitMs: this.opts.maxQueueWaitMs }) : null;
     if (!opts.staticToken && !(opts.clientId && opts.clientSecret)) {
       throw new Error('AuraClient needs either staticToken or clientId and clientSecret');
     }
+  }
+
+  /** The longest one request takes to answer or fail once it is asked for: its pacer wait (bounded), then its timeout. */
+  get callBoundMs(): number {
+    return (this.pacer ? this.opts.maxQueueWaitMs : 0) + this.opts.timeoutMs;
+  }
+
+  /**
+   * The worst case of `calls` sequential calls made with a signal and no repeats (an activity's attempt): a token
+   * exchange (itself one request, bounded as a whole) when the token is due, then each call's pacer bound and
+   * timeout. A 401 answered by a refresh and a resend is not counted: the caller's signal cuts that path short.
+   */
+  attemptBoundMs(calls: number): number {
+    return (this.opts.staticToken ? 0 : this.callBoundMs) + calls * this.callBoundMs;
   }
 
   /** The host root, for the CSV import routes that live outside /panic-api. */
@@ -135,12 +191,14 @@ export class AuraClient {
   }
 
   private async exchangeToken(): Promise<string> {
+    // Bounded as a whole (its repeats included) by one request's bound, so that callers can count on it.
     const res = await this.send({
       method: 'POST',
       path: '/v2/oauth/token',
       route: 'POST /v2/oauth/token',
       body: { clientId: this.opts.clientId, clientSecret: this.opts.clientSecret },
       auth: false,
+      signal: AbortSignal.timeout(this.callBoundMs),
     });
     const t = this.parse(S.TokenResponse, res, 'POST /v2/oauth/token');
     // Lifetime is seconds per the newer reference; the 2020 guide calls it an epoch timestamp. Accept both.
@@ -153,39 +211,81 @@ export class AuraClient {
 
   private async send(req: RequestOptions): Promise<RawResponse> {
     const safe = req.method === 'GET' || req.path.endsWith('/oauth/token');
-    const attempts = 1 + (safe ? this.opts.maxRetries : 0);
+    const attempts = 1 + (safe ? (req.retries ?? this.opts.maxRetries) : 0);
     let lastErr: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
       try {
         return await this.sendOnce(req, false);
       } catch (err) {
         lastErr = err;
-        if (!(err instanceof AuraError) || !err.retryable || attempt === attempts - 1) throw err;
+        // A full queue is not repeated here: the caller backs off (repeating would only queue again).
+        if (!(err instanceof AuraError) || !err.retryable || err instanceof AuraQueueFullError || req.signal?.aborted || attempt === attempts - 1) throw err;
         const wait = err instanceof AuraRateLimitError && err.retryAfterMs != null ? err.retryAfterMs : backoffMs(attempt);
-        await sleep(Math.min(wait, 10_000));
+        try {
+          await sleep(Math.min(wait, MAX_RETRY_SLEEP_MS), req.signal);
+        } catch (cause) {
+          throw this.abandoned(req, false, cause);
+        }
       }
     }
     throw lastErr;
+  }
+
+  /** The error for a call its caller abandoned (its signal aborted), before it was sent or while in flight. */
+  private abandoned(req: RequestOptions, inFlight: boolean, cause: unknown): AuraError {
+    const reason = req.signal?.reason as { name?: string; message?: string } | undefined;
+    const timedOut = reason?.name === 'TimeoutError';
+    const why = timedOut ? 'its deadline passed' : `it was cancelled${reason?.message ? ` (${reason.message})` : ''}`;
+    return new AuraConnectionError({
+      message: `${req.route} abandoned ${inFlight ? 'in flight (it may have reached AURA)' : 'before it was sent'}: ${why}`,
+      code: timedOut ? 'AURA_TIMEOUT' : 'AURA_ABORTED',
+      method: req.method,
+      path: req.path,
+      cause,
+    });
   }
 
   private async sendOnce(req: RequestOptions, retriedAuth: boolean): Promise<RawResponse> {
     const url = (req.rootPath ? this.hostRoot : this.baseUrl) + req.path;
     const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': randomUUID() };
     if (req.body !== undefined && !req.form) headers['content-type'] = 'application/json';
-    if (req.auth !== false) headers.authorization = `Bearer ${await this.bearer()}`;
-    await this.pacer?.take();
+    // Every wait before the request goes out (the token, the pacer's turn) ends when the caller abandons the call,
+    // and the signal is checked once more right before sending: an abandoned call is never sent later.
+    if (req.auth !== false) {
+      try {
+        headers.authorization = `Bearer ${await unlessAborted(this.bearer(), req.signal)}`;
+      } catch (err) {
+        if (req.signal?.aborted) throw this.abandoned(req, false, err);
+        throw err;
+      }
+    }
+    if (this.pacer) {
+      try {
+        await this.pacer.take(req.signal);
+      } catch (err) {
+        if (err instanceof PacerSaturatedError) {
+          throw new AuraQueueFullError({ message: `Not sent: ${req.route} ${err.message}`, code: 'AURA_QUEUE_FULL', method: req.method, path: req.path, cause: err });
+        }
+        throw this.abandoned(req, false, err);
+      }
+    }
+    if (req.signal?.aborted) throw this.abandoned(req, false, req.signal.reason);
     const started = performance.now();
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
     let response: Response;
+    let text: string;
     try {
       response = await this.fetchImpl(url, {
         method: req.method,
         headers,
         body: req.form ?? (req.body === undefined ? undefined : JSON.stringify(req.body)),
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        signal: req.signal ? AbortSignal.any([timeout, req.signal]) : timeout,
       });
+      text = await response.text();
     } catch (cause) {
       this.opts.onResponse?.({ method: req.method, route: req.route, status: 'error', durationMs: performance.now() - started });
-      const timedOut = (cause as Error)?.name === 'TimeoutError';
+      if (req.signal?.aborted && !timeout.aborted) throw this.abandoned(req, true, cause);
+      const timedOut = (cause as Error)?.name === 'TimeoutError' || timeout.aborted;
       throw new AuraConnectionError({
         message: timedOut ? `AURA did not answer ${req.route} within ${this.opts.timeoutMs} ms` : `Could not reach AURA for ${req.route}`,
         code: timedOut ? 'AURA_TIMEOUT' : 'AURA_UNREACHABLE',
@@ -195,7 +295,6 @@ export class AuraClient {
       });
     }
     const requestId = response.headers.get('x-request-id') ?? headers['x-request-id'];
-    const text = await response.text();
     this.opts.onResponse?.({ method: req.method, route: req.route, status: response.status, durationMs: performance.now() - started, requestId });
     let body: unknown = text;
     if (text) {
@@ -211,7 +310,12 @@ export class AuraClient {
     if (response.status === 401 && req.auth !== false && !retriedAuth && !this.opts.staticToken) {
       // The token may have been revoked or rotated early: refresh once, then give up.
       this.token = null;
-      await this.bearer(true);
+      try {
+        await unlessAborted(this.bearer(true), req.signal);
+      } catch (err) {
+        if (req.signal?.aborted) throw this.abandoned(req, false, err);
+        throw err;
+      }
       return this.sendOnce(req, true);
     }
     const auraMessage = auraErrorText(body);
@@ -254,9 +358,29 @@ export class AuraClient {
     return r.data;
   }
 
+  /**
+   * A create's 2xx answer: read it, or say that the callout probably exists (AuraCreateUnconfirmedError, retryable
+   * only through a lookup). Failing the incident here would abandon a live callout; creating again blindly could make
+   * a second one.
+   */
+  private parseCreated<T extends z.ZodType>(schema: T, res: RawResponse, route: string): z.output<T> {
+    try {
+      return this.parse(schema, res, route);
+    } catch (err) {
+      if (!(err instanceof AuraResponseError)) throw err;
+      throw new AuraCreateUnconfirmedError({
+        status: res.status,
+        message: `AURA answered ${res.status} to ${route} in a shape we do not understand, so the callout probably exists: look it up before creating again (${err.message})`,
+        code: 'AURA_CREATE_UNCONFIRMED',
+        ...(res.requestId !== undefined ? { requestId: res.requestId } : {}),
+        cause: err,
+      });
+    }
+  }
+
   // ---- callouts ---------------------------------------------------------------------------------------------
 
-  async createCustomerCallout(input: CreateCalloutInput): Promise<CreateCalloutResult> {
+  async createCustomerCallout(input: CreateCalloutInput, call: CallOptions = {}): Promise<CreateCalloutResult> {
     const hasLocation = input.location !== undefined;
     const hasPredefined = input.predefinedLocationId !== undefined;
     if (hasLocation === hasPredefined) {
@@ -268,37 +392,37 @@ export class AuraClient {
     if (input.calloutClassificationId !== undefined) body.calloutClassificationId = input.calloutClassificationId;
     if (input.internalTest !== undefined) body.internalTest = input.internalTest;
     const route = 'POST /v2/customers/:customerId/callouts';
-    const res = await this.send({ method: 'POST', path: `/v2/customers/${input.customerId}/callouts`, route, body });
-    const callout = this.parse(S.CreateCalloutResponse, res, route);
+    const res = await this.send({ method: 'POST', path: `/v2/customers/${input.customerId}/callouts`, route, body, ...call });
+    const callout = this.parseCreated(S.CreateCalloutResponse, res, route);
     // AURA documents that an existing active callout comes back instead of a second one but not with which status;
     // a 200 (rather than 201) is taken as "existing" here, and the workflow also compares ids with what it knows.
     return { callout, existing: res.status === 200 };
   }
 
-  async listCustomerActiveCallouts(customerId: number): Promise<S.CalloutCreated[]> {
+  async listCustomerActiveCallouts(customerId: number, call: CallOptions = {}): Promise<S.CalloutCreated[]> {
     // Path inferred by analogy with the create route (the reference lists the operation but not its path).
     const route = 'GET /v2/customers/:customerId/callouts';
-    const res = await this.send({ method: 'GET', path: `/v2/customers/${customerId}/callouts`, route });
+    const res = await this.send({ method: 'GET', path: `/v2/customers/${customerId}/callouts`, route, ...call });
     return this.parse(S.CalloutList, res, route);
   }
 
   /** Every active callout of the customer source (used to make a retried Fixed Location callout create safe). */
-  async listActiveCallouts(): Promise<S.CalloutCreated[]> {
+  async listActiveCallouts(call: CallOptions = {}): Promise<S.CalloutCreated[]> {
     const route = 'GET /v2/callouts/activeCallouts';
-    const res = await this.send({ method: 'GET', path: '/v2/callouts/activeCallouts', route });
+    const res = await this.send({ method: 'GET', path: '/v2/callouts/activeCallouts', route, ...call });
     return this.parse(S.CalloutList, res, route);
   }
 
-  async getCallout(calloutId: number): Promise<S.CalloutRead> {
+  async getCallout(calloutId: number, call: CallOptions = {}): Promise<S.CalloutRead> {
     const route = 'GET /v2/callouts/:calloutId';
-    const res = await this.send({ method: 'GET', path: `/v2/callouts/${calloutId}`, route });
+    const res = await this.send({ method: 'GET', path: `/v2/callouts/${calloutId}`, route, ...call });
     return this.parse(S.ReadCalloutResponse, res, route);
   }
 
   /** "Stream location and return callout": doubles as a poll. 285 once closed is an answer, not an error. */
-  async updateLocationAndReturn(calloutId: number, loc: { latitude: number; longitude: number; accuracy?: number | undefined }): Promise<LocationResult> {
+  async updateLocationAndReturn(calloutId: number, loc: { latitude: number; longitude: number; accuracy?: number | undefined }, call: CallOptions = {}): Promise<LocationResult> {
     const route = 'POST /v2/callouts/:calloutId/locationAndReturnCallout';
-    const res = await this.send({ method: 'POST', path: LOCATION_AND_RETURN_PATH(calloutId), route, body: loc, accept: [HTTP_CALLOUT_CLOSED] });
+    const res = await this.send({ method: 'POST', path: LOCATION_AND_RETURN_PATH(calloutId), route, body: loc, accept: [HTTP_CALLOUT_CLOSED], ...call });
     const callout = this.parse(S.ReadCalloutResponse, res, route);
     return res.status === HTTP_CALLOUT_CLOSED ? { closed: true, callout } : { closed: false, callout };
   }
@@ -311,37 +435,37 @@ export class AuraClient {
     return { closed: false, callout: null };
   }
 
-  async listCalloutEvents(calloutId: number): Promise<S.CalloutEventWire[]> {
+  async listCalloutEvents(calloutId: number, call: CallOptions = {}): Promise<S.CalloutEventWire[]> {
     const route = 'GET /v2/callouts/:calloutId/events';
-    const res = await this.send({ method: 'GET', path: `/v2/callouts/${calloutId}/events`, route });
+    const res = await this.send({ method: 'GET', path: `/v2/callouts/${calloutId}/events`, route, ...call });
     return this.parse(S.CalloutEventList, res, route);
   }
 
-  async sendCalloutEvent(calloutId: number, message: string): Promise<S.CalloutEventWire | null> {
+  async sendCalloutEvent(calloutId: number, message: string, call: CallOptions = {}): Promise<S.CalloutEventWire | null> {
     // [A] body `{message}`; [B] names it `{source, event}`. We send [A]'s form; the simulator accepts both.
     const route = 'POST /v2/callouts/:calloutId/events';
-    const res = await this.send({ method: 'POST', path: `/v2/callouts/${calloutId}/events`, route, body: { message } });
+    const res = await this.send({ method: 'POST', path: `/v2/callouts/${calloutId}/events`, route, body: { message }, ...call });
     const parsed = S.CalloutEventWire.safeParse((res.body as { calloutEvent?: unknown })?.calloutEvent ?? res.body);
     return parsed.success ? parsed.data : null;
   }
 
-  async cancelCallout(calloutId: number, opts: { safeCode?: string | undefined }): Promise<S.CalloutCreated | null> {
+  async cancelCallout(calloutId: number, opts: { safeCode?: string | undefined }, call: CallOptions = {}): Promise<S.CalloutCreated | null> {
     const route = 'POST /v2/callouts/:calloutId/cancel';
     const body = opts.safeCode !== undefined ? { safeCode: opts.safeCode } : {};
-    const res = await this.send({ method: 'POST', path: `/v2/callouts/${calloutId}/cancel`, route, body });
+    const res = await this.send({ method: 'POST', path: `/v2/callouts/${calloutId}/cancel`, route, body, ...call });
     const parsed = S.CreateCalloutResponse.safeParse(res.body);
     return parsed.success ? parsed.data : null;
   }
 
   /** Link a cancellation ("exception") reason to a callout for the dispatch record. */
-  async linkExceptionReason(calloutId: number, input: { exceptionReasonId?: number | undefined; notes?: string | undefined }): Promise<void> {
+  async linkExceptionReason(calloutId: number, input: { exceptionReasonId?: number | undefined; notes?: string | undefined }, call: CallOptions = {}): Promise<void> {
     const route = 'POST /v2/callouts/:calloutId/exceptionReasons';
-    await this.send({ method: 'POST', path: `/v2/callouts/${calloutId}/exceptionReasons`, route, body: input });
+    await this.send({ method: 'POST', path: `/v2/callouts/${calloutId}/exceptionReasons`, route, body: input, ...call });
   }
 
-  async submitRating(input: { calloutId: number; rating: number; comment?: string | undefined }): Promise<{ id?: number }> {
+  async submitRating(input: { calloutId: number; rating: number; comment?: string | undefined }, call: CallOptions = {}): Promise<{ id?: number }> {
     const route = 'POST /v2/ratings';
-    const res = await this.send({ method: 'POST', path: '/v2/ratings', route, body: input });
+    const res = await this.send({ method: 'POST', path: '/v2/ratings', route, body: input, ...call });
     return (res.body && typeof res.body === 'object' ? res.body : {}) as { id?: number };
   }
 
@@ -444,10 +568,11 @@ export class AuraClient {
   async createFixedLocationCallout(
     externalReferenceId: string,
     body: { responseTypeId?: number; internalTest?: boolean; calloutClassificationId?: number; installerIdentifier?: string },
+    call: CallOptions = {},
   ): Promise<CreateCalloutResult> {
     const route = 'POST /v2/predefinedLocations/externalRef/:externalReferenceId/callouts';
-    const res = await this.send({ method: 'POST', path: `/v2/predefinedLocations/externalRef/${encodeURIComponent(externalReferenceId)}/callouts`, route, body });
-    return { callout: this.parse(F.FixedLocationCalloutResponse, res, route), existing: res.status === 200 };
+    const res = await this.send({ method: 'POST', path: `/v2/predefinedLocations/externalRef/${encodeURIComponent(externalReferenceId)}/callouts`, route, body, ...call });
+    return { callout: this.parseCreated(F.FixedLocationCalloutResponse, res, route), existing: res.status === 200 };
   }
 
   /** Bulk CSV import (a full sync), on the host root: `POST /v1/predefinedlocations/upload`, multipart. */

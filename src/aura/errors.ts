@@ -86,6 +86,30 @@ export class AuraServerError extends AuraError {
 export class AuraResponseError extends AuraError {
   override readonly name = 'AuraResponseError';
 }
+/**
+ * A create answered 2xx in a shape we do not understand: the callout probably exists. Retryable, but only through a
+ * lookup: the caller must look for the callout before it creates again.
+ */
+export class AuraCreateUnconfirmedError extends AuraError {
+  override readonly name = 'AuraCreateUnconfirmedError';
+  override readonly retryable = true;
+}
+/**
+ * The client's own queue toward AURA is full (the pacer's bound): nothing was sent. Retryable after a backoff,
+ * rather than queueing so long that the caller's deadline passes with its request still waiting to go out.
+ */
+export class AuraQueueFullError extends AuraError {
+  override readonly name = 'AuraQueueFullError';
+  override readonly retryable = true;
+}
+/**
+ * Looking for a callout that may exist failed (any status, any shape). Always retryable: giving up here could
+ * abandon a live callout, and creating instead could make a second one.
+ */
+export class AuraLookupError extends AuraError {
+  override readonly name = 'AuraLookupError';
+  override readonly retryable = true;
+}
 
 export function errorForStatus(init: AuraErrorInit & { status: number }): AuraError {
   const s = init.status;

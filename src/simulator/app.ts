@@ -40,6 +40,11 @@ export interface SimulatorOptions {
   firstCalloutId?: number;
   /** Delay before a Fixed Location CSV import is processed and its callback sent (default 200 ms). */
   fixedLocationImportDelayMs?: number;
+  /**
+   * Answer a Fixed Location callout create for a location that already has an active callout with that callout
+   * (default true). AURA documents this for customers only: false makes a second callout, as AURA may.
+   */
+  fixedLocationCalloutDedupe?: boolean;
 }
 
 export interface AutopilotConfig {
@@ -761,6 +766,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     tokens: state.tokens,
     allowLoopbackHttp: allowLoopbackHttp,
     importDelayMs: opts.fixedLocationImportDelayMs ?? 200,
+    calloutDedupe: opts.fixedLocationCalloutDedupe ?? true,
     newCallout,
     callouts: () => state.callouts.values(),
     flat: (c) => flatCallout(c, publicBase),

@@ -46,6 +46,8 @@ export interface FixedLocationSimContext {
   allowLoopbackHttp: boolean;
   /** Delay before an import is processed and its callback sent (AURA processes imports asynchronously). */
   importDelayMs: number;
+  /** Answer a location with an active callout with that callout (AURA does not document it for Fixed Locations). */
+  calloutDedupe: boolean;
   newCallout(init: Partial<SimCallout> & { responseTypeId: number; latitude: number; longitude: number }): SimCallout;
   callouts(): Iterable<SimCallout>;
   flat(c: SimCallout): Record<string, unknown>;
@@ -222,7 +224,7 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
     }
     const installerIdentifier = typeof b.installerIdentifier === 'string' ? b.installerIdentifier : null;
     // As for customers: a location with an active callout gets that callout back (200), not a second one.
-    for (const c of ctx.callouts()) {
+    for (const c of ctx.calloutDedupe ? ctx.callouts() : []) {
       if (c.predefinedLocationId === f.id && c.status !== CalloutStatus.Closed) {
         return void res.status(200).json({ message: 'Fixed location already has an active callout', installerIdentifier, externalReferenceId: ref, callout: ctx.flat(c) });
       }

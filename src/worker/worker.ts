@@ -12,6 +12,7 @@ import { activityLogInterceptor } from './activity-log.js';
 import { metricsSinks, pollMetricsInterceptor } from './metrics-sinks.js';
 import { createFixedLocationActivities, defaultFixedLocationSettings, type FixedLocationSettings } from '../activities/fixed-locations.js';
 import type { WorkflowConfig } from '../workflows/config.js';
+import { createAttemptTimeoutMs } from '../activities/create-attempt.js';
 
 // .ts from source (tsx), .js once compiled (dist/).
 const ext = extname(fileURLToPath(import.meta.url));
@@ -53,6 +54,11 @@ export interface CalloutWorkerOptions {
   maxCachedWorkflows?: number | undefined;
   /** The payload codec (encryption) when TEMPORAL_PAYLOAD_KEY is set; the client must carry the same one. */
   dataConverter?: DataConverter | undefined;
+  /**
+   * A deployment build id for the workers, as a label only (no worker versioning). The SDK refuses two workers of
+   * one process on the same task queue and build id, so a second replica in one process (tests) needs its own.
+   */
+  buildId?: string | undefined;
 }
 
 export interface CalloutWorkers {
@@ -79,6 +85,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     rateTest: opts.rateTest ?? false,
     platformEvents: Boolean(opts.platformEventsUrl),
     ...(opts.lifecycleLivenessMs !== undefined ? { lifecycleLivenessMs: opts.lifecycleLivenessMs } : {}),
+    auraCreateAttemptTimeoutMs: createAttemptTimeoutMs(opts.aura),
   };
   const activities = {
     ...createActivities({
@@ -92,6 +99,9 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     ...createFixedLocationActivities({ aura: opts.aura, settings: defaultFixedLocationSettings(opts.fixedLocations) }),
   };
   const namespace = opts.namespace ?? 'default';
+  const deployment = opts.buildId
+    ? { workerDeploymentOptions: { version: { deploymentName: 'aura-callouts', buildId: opts.buildId }, useWorkerVersioning: false as const } }
+    : {};
   const activityInterceptors = [pollMetricsInterceptor, ...(opts.log ? [activityLogInterceptor(opts.log.child({ component: 'activity' }))] : [])];
   const main = await Worker.create({
     connection: opts.connection,
@@ -107,6 +117,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
       ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
     },
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+    ...deployment,
   });
   const aura = await Worker.create({
     connection: opts.connection,
@@ -117,6 +128,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     interceptors: { activity: activityInterceptors },
     ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+    ...deployment,
   });
   return {
     main,

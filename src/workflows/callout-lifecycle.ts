@@ -76,14 +76,16 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   const auraCalloutId = s.auraCalloutId;
   const aura = proxyActivities<Acts>({
     taskQueue: s.config.auraTaskQueue,
-    startToCloseTimeout: '30s',
+    // Above one call's worst case (token exchange 15 s + pacer bound 5 s + request 10 s): the activity aborts its own
+    // call at this deadline, so a timed-out attempt never sends late.
+    startToCloseTimeout: '45s',
     // A failed poll is not fatal: the next poll (or a webhook) brings the state.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
   });
   // What a person asked for (a note, a cancellation, a rating) is retried for longer.
   const auraPersistent = proxyActivities<Acts>({
     taskQueue: s.config.auraTaskQueue,
-    startToCloseTimeout: '30s',
+    startToCloseTimeout: '45s',
     scheduleToCloseTimeout: '10m',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
   });

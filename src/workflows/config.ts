@@ -22,4 +22,9 @@ export interface WorkflowConfig {
    * (and starts it again if it was terminated or failed). Absent in v1 carries: 5 minutes.
    */
   lifecycleLivenessMs?: number;
+  /**
+   * Start-to-close of the create activities: above one attempt's worst case, derived from the Panic API client's
+   * numbers (src/activities/create-attempt.ts). Absent in runs recorded before it existed.
+   */
+  auraCreateAttemptTimeoutMs?: number;
 }

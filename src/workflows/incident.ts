@@ -87,9 +87,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
   const livenessMs = s.config.lifecycleLivenessMs ?? DEFAULT_LIFECYCLE_LIVENESS_MS;
   const aura = proxyActivities<Acts & FixedLocationActivities>({
     taskQueue: s.config.auraTaskQueue,
-    // Short: a create lost with its worker is retried soon, while the callout it may have made is still active and
-    // so can be found (AURA lists only active callouts and has no idempotency key for creates).
-    startToCloseTimeout: '15s',
+    // Above the worst case of one attempt (a token exchange, then each of its AURA calls: the pacer's bound and the
+    // request timeout), derived by the worker from the client's numbers. Temporal must never retry a create whose
+    // attempt is still running: that one would still send its POST (the attempt also aborts its own calls at this
+    // deadline and on cancellation). Runs recorded before the config carried it keep the old 15 s.
+    startToCloseTimeout: s.config.auraCreateAttemptTimeoutMs ?? '15s',
+    // What keeps the retry soon when a worker is lost with its create (the callout it may have made is then still
+    // active and can be found: AURA lists only active callouts); the attempt heartbeats every second, which is also
+    // how a cancellation reaches it.
+    heartbeatTimeout: '10s',
     // Creating the callout is what the person in danger waits for: retry transient failures for a long time,
     // never a request AURA refused (those fail at once, marked non-retryable by the activity).
     scheduleToCloseTimeout: '15m',

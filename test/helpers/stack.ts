@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
-import { AuraClient } from '../../src/aura/client.js';
+import { AuraClient, type AuraClientOptions } from '../../src/aura/client.js';
 import { createApp, type AppOptions } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
 import { recordPanicApiCall } from '../../src/metrics.js';
@@ -92,6 +92,14 @@ export interface StackOptions {
   customerRouteWaitMs?: number;
   /** Fixed Location settings (DATA_DIR is a fresh temporary directory unless given). */
   fixedLocations?: Partial<FixedLocationSettings>;
+  /** Options of the worker's Panic API client (e.g. its pacer: maxRequestsPerSecond). */
+  auraClient?: Partial<AuraClientOptions>;
+}
+
+export interface Replica {
+  aura: AuraClient;
+  workers: CalloutWorkers;
+  close(): Promise<void>;
 }
 
 export interface Stack {
@@ -111,6 +119,8 @@ export interface Stack {
   incidentWhen(incidentId: string, pred: (incident: any) => boolean, timeoutMs?: number): Promise<any>;
   /** A new simulator customer holding an active subscription. */
   newCustomer(): Promise<number>;
+  /** A second worker process's worth (main and Panic API workers, its own AURA client) on the same task queues. */
+  startReplica(auraClient?: Partial<AuraClientOptions>): Promise<Replica>;
   close(): Promise<void>;
 }
 
@@ -126,7 +136,9 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     firstCalloutId: 100_000 + nextRange++ * 10_000,
     ...opts.simulator,
   });
-  const aura = new AuraClient({ baseUrl: sim.panicApiUrl, clientId: 'dev-client', clientSecret: 'dev-secret', timeoutMs: 5_000, onResponse: recordPanicApiCall });
+  const auraClient = (over?: Partial<AuraClientOptions>) =>
+    new AuraClient({ baseUrl: sim.panicApiUrl, clientId: 'dev-client', clientSecret: 'dev-secret', timeoutMs: 5_000, onResponse: recordPanicApiCall, ...over });
+  const aura = auraClient(opts.auraClient);
   const taskQueue = `test-${randomUUID()}`;
   const dataDir = opts.fixedLocations?.dataDir ?? mkdtempSync(join(tmpdir(), 'aura-callouts-data-'));
   const store = await PlatformLocationStore.open(dataDir);
@@ -148,11 +160,12 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const workers = await createCalloutWorkers({
+  const bundled = await workflowBundle();
+  const workerOptions = (workerAura: AuraClient) => ({
     connection: env.nativeConnection,
     client,
     dataConverter,
-    aura,
+    aura: workerAura,
     namespace: env.namespace ?? 'default',
     taskQueue,
     pollIntervalMs: opts.pollIntervalMs ?? 500,
@@ -166,10 +179,12 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     platformEventsSecret: opts.platformEventsSecret,
     continueAsNewEvents: opts.continueAsNewEvents ?? 5_000,
     auraMaxRequestsPerSecond: opts.auraMaxRequestsPerSecond ?? 200,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: bundled,
     fixedLocations: { dataDir, callbackBaseUrl: apiUrl, callbackSecret: FIXED_LOCATION_CALLBACK_SECRET, callbackTimeoutMs: 15_000, ...opts.fixedLocations },
   });
+  const workers = await createCalloutWorkers(workerOptions(aura));
   const running = workers.run();
+  const replicas: Replica[] = [];
 
   if (opts.registerWebhook) {
     await aura.registerWebhook({
@@ -227,7 +242,23 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
       if (r.status !== 201) throw new Error(`could not create a simulator customer: ${r.status}`);
       return r.body.customer.id as number;
     },
+    startReplica: async (over) => {
+      const replicaAura = auraClient({ ...opts.auraClient, ...over });
+      const replicaWorkers = await createCalloutWorkers({ ...workerOptions(replicaAura), buildId: `replica-${replicas.length + 1}` });
+      const replicaRunning = replicaWorkers.run();
+      const replica: Replica = {
+        aura: replicaAura,
+        workers: replicaWorkers,
+        close: async () => {
+          replicaWorkers.shutdown();
+          await replicaRunning.catch(() => undefined);
+        },
+      };
+      replicas.push(replica);
+      return replica;
+    },
     close: async () => {
+      await Promise.all(replicas.map((r) => r.close()));
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       workers.shutdown();

@@ -149,3 +149,84 @@ describe('AuraClient', () => {
     assert.equal((await c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: { latitude: 1, longitude: 1 } })).existing, true);
   });
 });
+
+describe('AuraClient: cancellation, the pacer bound and unreadable create answers', () => {
+  const loc = { latitude: 1, longitude: 1 };
+  const posts = () => calls.filter((x) => x.method === 'POST' && x.url.includes('/callouts')).length;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const aborted = (e: unknown) => e instanceof AuraError && e.code === 'AURA_ABORTED' && e.retryable;
+
+  it('an aborted signal stops a create before anything is sent', async () => {
+    handler = (_req, _b, res) => json(res, 201, { callout: { id: 1, status: 'created' } });
+    const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token' });
+    await assert.rejects(c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: loc }, { signal: AbortSignal.abort() }), aborted);
+    assert.equal(calls.length, 0);
+  });
+
+  it('a create waiting for its pacer turn is abandoned when its signal aborts, and is never sent afterwards', async () => {
+    handler = (_req, _b, res) => json(res, 201, { callout: { id: 1, status: 'created' } });
+    const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token', maxRequestsPerSecond: 2 });
+    await c.listActiveCallouts().catch(() => undefined); // takes the first slot: the next waits 500 ms
+    const ac = new AbortController();
+    const started = Date.now();
+    const create = c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: loc }, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 100);
+    await assert.rejects(create, aborted);
+    assert.ok(Date.now() - started < 400, 'rejected when aborted, not when its turn came');
+    await sleep(700);
+    assert.equal(posts(), 0, 'the abandoned create was never sent');
+  });
+
+  it('a create waiting for the token exchange is abandoned when its signal aborts, and is never sent afterwards', async () => {
+    handler = (req, _b, res) => {
+      if (req.url!.endsWith('/oauth/token')) return void setTimeout(() => json(res, 200, { accessToken: 't', expiresIn: 3600 }), 400);
+      json(res, 201, { callout: { id: 1, status: 'created' } });
+    };
+    const c = new AuraClient({ baseUrl: base, clientId: 'id', clientSecret: 'secret' });
+    const ac = new AbortController();
+    const create = c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: loc }, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 100);
+    await assert.rejects(create, aborted);
+    await sleep(600);
+    assert.deepEqual(calls.map((x) => x.url), ['/panic-api/v2/oauth/token'], 'the token was fetched, the create never sent');
+  });
+
+  it('a signal aborts a request in flight at once, not at the request timeout', async () => {
+    handler = () => undefined; // never answers
+    const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token', timeoutMs: 5_000 });
+    const ac = new AbortController();
+    const started = Date.now();
+    setTimeout(() => ac.abort(), 100);
+    await assert.rejects(c.listCustomerActiveCallouts(1, { signal: ac.signal }), aborted);
+    assert.ok(Date.now() - started < 1_000);
+  });
+
+  it('a caller that would wait longer than the pacer bound fails fast with a retryable error and sends nothing', async () => {
+    handler = (_req, _b, res) => json(res, 200, []);
+    const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token', maxRequestsPerSecond: 10, maxQueueWaitMs: 250 });
+    const started = Date.now();
+    const all = await Promise.allSettled(Array.from({ length: 6 }, () => c.listActiveCallouts()));
+    const refused = all.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as AuraError);
+    // Slots at 0, 100, 200 ms fit the 250 ms bound; the rest would have waited longer.
+    assert.equal(refused.length, 3);
+    assert.ok(refused.every((e) => e instanceof AuraError && e.retryable && e.code === 'AURA_QUEUE_FULL'), refused.map((e) => e.code).join());
+    assert.equal(calls.length, 3);
+    assert.ok(Date.now() - started < 1_000);
+  });
+
+  it('one attempt\'s worst case is derived from the same numbers: a token exchange, then each call\'s pacer bound and timeout', () => {
+    const c = new AuraClient({ baseUrl: base, clientId: 'id', clientSecret: 'secret', timeoutMs: 1_000, maxRequestsPerSecond: 10, maxQueueWaitMs: 500 });
+    assert.equal(c.callBoundMs, 1_500);
+    assert.equal(c.attemptBoundMs(3), 1_500 + 3 * 1_500);
+    const unpaced = new AuraClient({ baseUrl: base, staticToken: 'dev-token', timeoutMs: 1_000 });
+    assert.equal(unpaced.attemptBoundMs(2), 2 * 1_000, 'no pacer, no token exchange');
+  });
+
+  it('a create whose 2xx answer cannot be read is a retryable "unconfirmed" error (the callout may exist: look it up)', async () => {
+    handler = (_req, _b, res) => json(res, 201, { unexpected: 'shape' });
+    const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token' });
+    const unconfirmed = (e: unknown) => e instanceof AuraError && e.retryable && e.code === 'AURA_CREATE_UNCONFIRMED' && e.status === 201;
+    await assert.rejects(c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: loc }), unconfirmed);
+    await assert.rejects(c.createFixedLocationCallout('site-1', { responseTypeId: 1 }), unconfirmed);
+  });
+});
