@@ -1,9 +1,12 @@
 // What a production install needs from the repository itself: a lock file that `npm ci` accepts on every platform
-// (npm refuses a lock that lacks an optional platform package another platform would install).
+// (npm refuses a lock that lacks an optional platform package another platform would install), and a compiled
+// service (dist/, what `npm start` and the image run) that needs nothing from devDependencies, tsx least of all.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { builtinModules } from 'node:module';
 import { describe, it } from 'node:test';
+import ts from 'typescript';
 import { PROJECT_ROOT } from '../../src/temporal/dev-server.js';
 
 const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as Record<string, any>;
@@ -37,5 +40,62 @@ describe('package-lock.json', () => {
     for (const field of ['dependencies', 'devDependencies', 'optionalDependencies']) {
       assert.deepEqual(root[field] ?? {}, pkg[field] ?? {}, field);
     }
+  });
+});
+
+/** The modules a source file loads at run time: static imports and re-exports that are not type-only, and import(). */
+function runtimeImports(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const out: string[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier)) out.push(node.moduleSpecifier.text);
+    else if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) out.push(node.moduleSpecifier.text);
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) out.push(node.arguments[0].text);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return out;
+}
+
+/** Every package reached from the entry points through the project's own modules, with the first file naming it. */
+function packagesReachedFrom(entries: string[]): Map<string, string> {
+  const packages = new Map<string, string>();
+  const seen = new Set<string>();
+  const queue = entries.map((e) => join(PROJECT_ROOT, e));
+  while (queue.length) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const spec of runtimeImports(file)) {
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+        assert.ok(existsSync(target), `${relative(PROJECT_ROOT, file)} imports ${spec}, which has no source`);
+        queue.push(target);
+        continue;
+      }
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+      if (spec.startsWith('node:') || builtinModules.includes(name)) continue;
+      if (!packages.has(name)) packages.set(name, relative(PROJECT_ROOT, file));
+    }
+  }
+  return packages;
+}
+
+describe('the production install (npm ci --omit=dev)', () => {
+  // dist/main.js (npm start, the image's CMD), the simulator's and the CLI's entry points (the image and the bin), and
+  // the workflows, which a worker without a prebuilt bundle bundles at start.
+  const entries = ['src/main.ts', 'src/simulator/main.ts', 'src/cli/main.ts', 'src/workflows/index.ts', 'src/workflows/metrics-interceptor.ts'];
+
+  it('the compiled service, simulator and CLI load only packages from dependencies', () => {
+    const reached = packagesReachedFrom(entries);
+    const outside = [...reached].filter(([name]) => !(name in (pkg.dependencies ?? {}))).map(([name, file]) => `${name} (imported by ${file})`);
+    assert.deepEqual(outside, []);
+    assert.ok(reached.has('@temporalio/worker') && reached.has('express'), 'the walk reaches the service\'s packages');
+  });
+
+  it('tsx is a devDependency (only scripts, tests and `npm run dev` run TypeScript)', () => {
+    assert.ok(!('tsx' in (pkg.dependencies ?? {})), 'tsx is not in dependencies');
+    assert.ok('tsx' in (pkg.devDependencies ?? {}), 'tsx is in devDependencies');
+    assert.ok(!packagesReachedFrom(entries).has('tsx'));
   });
 });
