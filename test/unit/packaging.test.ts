@@ -2,7 +2,9 @@
 // (npm refuses a lock that lacks an optional platform package another platform would install), and a compiled
 // service (dist/, what `npm start` and the image run) that needs nothing from devDependencies, tsx least of all.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { builtinModules } from 'node:module';
 import { describe, it } from 'node:test';
@@ -97,5 +99,53 @@ describe('the production install (npm ci --omit=dev)', () => {
     assert.ok(!('tsx' in (pkg.dependencies ?? {})), 'tsx is not in dependencies');
     assert.ok('tsx' in (pkg.devDependencies ?? {}), 'tsx is in devDependencies');
     assert.ok(!packagesReachedFrom(entries).has('tsx'));
+  });
+});
+
+describe('installing (scripts/ensure-deps.mjs, .ci/run)', () => {
+  /** Runs ensure-deps.mjs in a scratch project whose `npm` only records its arguments. */
+  function ensureDeps(setup: (dir: string) => void = () => {}): { calls: string[][]; status: number | null; stderr: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'ensure-deps-'));
+    try {
+      mkdirSync(join(dir, 'scripts'));
+      mkdirSync(join(dir, 'bin'));
+      copyFileSync(join(PROJECT_ROOT, 'scripts/ensure-deps.mjs'), join(dir, 'scripts/ensure-deps.mjs'));
+      writeFileSync(join(dir, 'package-lock.json'), '{}');
+      const log = join(dir, 'npm-calls');
+      writeFileSync(join(dir, 'bin/npm'), `#!/bin/sh\necho "$@" >> '${log}'\n`);
+      chmodSync(join(dir, 'bin/npm'), 0o755);
+      setup(dir);
+      const r = spawnSync(process.execPath, [join(dir, 'scripts/ensure-deps.mjs')], { env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` }, encoding: 'utf8' });
+      const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(' ')) : [];
+      return { calls, status: r.status, stderr: r.stderr };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('ensure-deps installs a fresh clone with `npm ci`', () => {
+    const r = ensureDeps();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.calls.length, 1, JSON.stringify(r.calls));
+    assert.equal(r.calls[0]![0], 'ci');
+  });
+
+  it('ensure-deps never reinstalls through a node_modules that is a link to a shared install', () => {
+    const shared = mkdtempSync(join(tmpdir(), 'shared-node-modules-'));
+    try {
+      const r = ensureDeps((dir) => symlinkSync(shared, join(dir, 'node_modules')));
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(r.calls, []);
+      assert.match(r.stderr, /link/);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('.ci/run installs with `npm ci` before `npm test`', () => {
+    const run = readFileSync(join(PROJECT_ROOT, '.ci/run'), 'utf8');
+    const ci = run.search(/^npm ci\b/m);
+    assert.ok(ci >= 0, '.ci/run runs npm ci');
+    assert.ok(ci < run.search(/^npm test\b/m), 'before npm test');
   });
 });
