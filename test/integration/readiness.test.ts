@@ -187,7 +187,7 @@ describe('API readiness in-process (the role rule of appFromEnv, registered chec
       responseTypes: { SECURITY: 1 },
       auraBaseUrl: 'http://127.0.0.1:9/panic-api',
       requireWorker: false,
-    } as AppOptions;
+    };
     let dbUp = false;
     const withDb: AppOptions = {
       ...base,
@@ -199,7 +199,7 @@ describe('API readiness in-process (the role rule of appFromEnv, registered chec
           },
         },
       ],
-    } as AppOptions;
+    };
     const url = await listen(createApp(withDb));
     const down = await getJson(`${url}/readyz`);
     assert.equal(down.status, 503, JSON.stringify(down.body));
