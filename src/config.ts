@@ -98,6 +98,8 @@ export const EnvSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** On SIGTERM, how long in-flight activities may run before the worker cancels them. */
   SHUTDOWN_GRACE_MS: int(0).default(30_000),
+  /** On SIGTERM, how long /readyz answers 503 (shutting_down) while the API still serves, before it stops accepting. */
+  SHUTDOWN_READINESS_DELAY_MS: int(0).default(5_000),
 
   // Customer onboarding and webhook registration
   /** Let live callouts through for known customers without an active subscription (legacy grace, by arrangement). */
