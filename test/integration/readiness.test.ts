@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type Server } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -142,6 +142,24 @@ describe('API readiness by role', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.status, 'ready');
     assert.equal(r.body.warnings, undefined, JSON.stringify(r.body));
+  });
+});
+
+describe('a Temporal profile file selects the server (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE)', () => {
+  it('an API process with no TEMPORAL_ADDRESS connects to the address of the profile and becomes ready', async () => {
+    const file = join(dataDir, 'temporal.toml');
+    writeFileSync(file, `[profile.default]\naddress = "127.0.0.1:1"\n\n[profile.test]\naddress = "${env.address}"\nnamespace = "default"\n`);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const proc = startProcess({ SERVICE_ROLE: 'api', API_PORT: String(port), TEMPORAL_TASK_QUEUE: `profile-${randomUUID()}`, TEMPORAL_ADDRESS: '', TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'test' });
+    try {
+      await answering(proc, `${url}/healthz`);
+      const r = await getJson(`${url}/readyz`);
+      assert.equal(r.body.checks?.temporal, 'ok', JSON.stringify(r.body));
+      assert.match(proc.output(), new RegExp(`"address":"${env.address.replace(/[.]/g, '\\.')}"`), 'the process logs the address of the profile');
+    } finally {
+      proc.child.kill('SIGKILL');
+    }
   });
 });
 
