@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, loadEnv } from '../../src/config.js';
+import { connectionOptionsOf } from '../../src/temporal/connection.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'envconfig-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,6 +26,15 @@ namespace = "callouts-staging"
 address = "callouts.abc12.tmprl.cloud:7233"
 namespace = "callouts.abc12"
 api_key = "cloud-api-key"
+
+[profile.mtls]
+address = "temporal.internal:7233"
+[profile.mtls.tls]
+server_name = "temporal.internal"
+client_cert_data = "CERT"
+client_key_data = "KEY"
+[profile.mtls.grpc_meta]
+x-tenant = "callouts"
 `,
 );
 
@@ -78,5 +88,32 @@ describe('Temporal connection settings from environment configuration profiles',
     writeFileSync(join(xdg, 'temporalio', 'temporal.toml'), '[profile.default]\naddress = "should-not-be-read:1"\n');
     assert.equal(loadEnv({ XDG_CONFIG_HOME: xdg }).TEMPORAL_ADDRESS, '127.0.0.1:7233');
     assert.equal(loadEnv({ XDG_CONFIG_HOME: xdg, TEMPORAL_ADDRESS: 'temporal:7233' }).TEMPORAL_ADDRESS, 'temporal:7233');
+  });
+});
+
+describe('connection options (address, TLS, API key, gRPC metadata)', () => {
+  it('variables alone: as before (no TLS; TEMPORAL_TLS; an API key implies TLS; mTLS from files)', () => {
+    assert.deepEqual(connectionOptionsOf(loadEnv({})), { address: '127.0.0.1:7233' });
+    const tls = connectionOptionsOf(loadEnv({ TEMPORAL_TLS: 'yes' })).tls;
+    assert.ok(tls && typeof tls === 'object', 'TEMPORAL_TLS=yes turns TLS on');
+    assert.deepEqual(connectionOptionsOf(loadEnv({ TEMPORAL_API_KEY: 'k' })), { address: '127.0.0.1:7233', apiKey: 'k', tls: true });
+    writeFileSync(join(dir, 'client.pem'), 'CRT');
+    writeFileSync(join(dir, 'client.key'), 'KEY');
+    const mtls = connectionOptionsOf(
+      loadEnv({ TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'client.pem'), TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'client.key'), TEMPORAL_TLS_SERVER_NAME: 'srv' }),
+    ).tls as any;
+    assert.equal(Buffer.from(mtls.clientCertPair.crt).toString(), 'CRT');
+    assert.equal(Buffer.from(mtls.clientCertPair.key).toString(), 'KEY');
+    assert.equal(mtls.serverNameOverride, 'srv');
+  });
+
+  it("a profile's API key, TLS and gRPC metadata reach the connection", () => {
+    const cloud = connectionOptionsOf(loadEnv({ TEMPORAL_CONFIG_FILE: configFile, TEMPORAL_PROFILE: 'cloud' }));
+    assert.deepEqual(cloud, { address: 'callouts.abc12.tmprl.cloud:7233', apiKey: 'cloud-api-key', tls: true });
+    const mtls = connectionOptionsOf(loadEnv({ TEMPORAL_CONFIG_FILE: configFile, TEMPORAL_PROFILE: 'mtls' })) as any;
+    assert.equal(mtls.address, 'temporal.internal:7233');
+    assert.equal(mtls.tls.serverNameOverride, 'temporal.internal');
+    assert.equal(Buffer.from(mtls.tls.clientCertPair.crt).toString(), 'CERT');
+    assert.deepEqual(mtls.metadata, { 'x-tenant': 'callouts' });
   });
 });
