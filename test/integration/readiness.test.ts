@@ -231,6 +231,36 @@ describe('API readiness in-process (the role rule of appFromEnv, registered chec
   });
 });
 
+describe('probe logging', () => {
+  it('load-balancer probes log at debug when answered and at warn when not ready, not at info and error', async () => {
+    const lines: any[] = [];
+    const log = createLogger({ level: 'debug', destination: { write: (l: string) => void lines.push(JSON.parse(l)) } as never });
+    const app = createApp({
+      client: env.client,
+      taskQueue: `log-${randomUUID()}`,
+      namespace: 'default',
+      log,
+      webhookToken: TOKEN,
+      responseTypes: { SECURITY: 1 },
+      auraBaseUrl: 'http://127.0.0.1:9/panic-api',
+    });
+    const server = await new Promise<Server>((r) => {
+      const s = app.listen(0, '127.0.0.1', () => r(s));
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      assert.equal((await fetch(`${url}/readyz`)).status, 503); // no worker polls this task queue
+      await new Promise((r) => setTimeout(r, 100));
+      const levelOf = (path: string) => lines.find((l) => l.req?.url === path && l.res)?.level;
+      assert.equal(levelOf('/healthz'), 20, 'a 200 probe at debug');
+      assert.equal(levelOf('/readyz'), 40, 'a 503 probe at warn');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
+
 describe("the worker process's health (SERVICE_ROLE=worker)", () => {
   const taskQueue = `wh-${randomUUID()}`;
   let worker: Proc;
