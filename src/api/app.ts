@@ -77,7 +77,17 @@ export function createApp(opts: AppOptions): Express {
           return { incidentId: m[1]! }; // malformed percent-encoding: the raw segment (the route answers 400/404)
         }
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // Load-balancer probes come every few seconds: debug when answered, warn when not ready (or shutting down).
+      customLogLevel: (req, res, err) =>
+        /^\/(healthz|readyz)(\?|$)/.test(req.url ?? '')
+          ? res.statusCode >= 400
+            ? 'warn'
+            : 'debug'
+          : err || res.statusCode >= 500
+            ? 'error'
+            : res.statusCode >= 400
+              ? 'warn'
+              : 'info',
     }),
   );
 
