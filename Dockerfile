@@ -1,21 +1,21 @@
 # The API, worker and simulator image. Multi-stage and Debian-based: the Temporal core bridge (a native module) does
 # not run on Alpine's musl.
-#   build:   all dependencies, `npm run build` (TypeScript → dist/, prebuilt workflow bundle dist/workflow-bundle.js),
+#   build:   all dependencies exactly as locked (`npm ci`), `npm run build` (TypeScript → dist/, prebuilt workflow bundle dist/workflow-bundle.js),
 #            then the dev dependencies pruned
-#   runtime: node_modules + dist only, as the unprivileged `node` user
-FROM node:20-bookworm-slim AS build
+#   runtime: node_modules (production dependencies only: no tsx, no TypeScript) + dist, as the unprivileged `node` user
+# Node 24 LTS (package.json's engines stay >= 20.19: the service and its tests also run on Node 20).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# `npm install` honours the lock (npm 11's `ci` refuses optional platform packages missing from a lock written on
-# another platform).
-RUN npm install --no-audit --no-fund
+# Exactly the lock: it holds every platform's optional packages, so `npm ci` accepts it on any platform.
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
 COPY data ./data
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./

@@ -83,7 +83,11 @@ let ok = false;
 try {
   const worker = run.startChild('worker', [join(PROJECT_ROOT, 'src/worker/main.ts')], env);
   run.startChild('api', [join(PROJECT_ROOT, 'src/api/main.ts')], env);
-  await until('the API to be ready (worker polling)', async () => (await fetch(`${apiUrl}/readyz`).catch(() => null))?.status === 200, 120_000);
+  // An API replica (SERVICE_ROLE=api) is ready without a worker; wait until its readiness sees the worker polling.
+  await until('the API to be ready (worker polling)', async () => {
+    const r = await fetch(`${apiUrl}/readyz`).catch(() => null);
+    return r?.status === 200 && ((await r.json()) as { checks?: Record<string, string> }).checks?.worker === 'ok';
+  }, 120_000);
   say(`stack up: Temporal ${temporal.address}, simulator ${sim.url}, API ${apiUrl}, worker pid ${worker.pid}; worker RSS ${rssMb(worker.pid).toFixed(0)} MB`);
 
   const reg = await post(sim.panicApiUrl, '/v2/notifiers/webhooks', {

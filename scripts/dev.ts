@@ -13,7 +13,8 @@ import { connectClient, connectWorker } from '../src/temporal/connection.js';
 import { ensureTemporalCli, PROJECT_ROOT, startDevServer, type RunningDevServer } from '../src/temporal/dev-server.js';
 
 const say = (m: string) => console.log(`[dev] ${m}`);
-const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS);
+// A server named by TEMPORAL_ADDRESS or by a Temporal profile (TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE) is used as it is.
+const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS || process.env.TEMPORAL_CONFIG_FILE || process.env.TEMPORAL_PROFILE);
 
 let env;
 try {

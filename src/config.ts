@@ -1,6 +1,7 @@
 // Every environment variable the service reads, in one zod schema. A start with bad configuration fails at once,
 // naming each invalid or missing variable.
 import { z } from 'zod';
+import { loadTemporalProfile, TemporalProfileError, usesTemporalProfile } from './temporal/envconfig.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -29,7 +30,11 @@ export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  // Temporal (Temporal's own environment conventions)
+  // Temporal (Temporal's own environment conventions, read through @temporalio/envconfig)
+  /** A Temporal client config file (TOML, `[profile.<name>]`); the variables below override its profile. */
+  TEMPORAL_CONFIG_FILE: z.string().optional(),
+  /** The profile of that file (default "default"); alone, the default file ~/.config/temporalio/temporal.toml. */
+  TEMPORAL_PROFILE: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('aura-callouts'),
@@ -100,6 +105,8 @@ export const EnvSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** On SIGTERM, how long in-flight activities may run before the worker cancels them. */
   SHUTDOWN_GRACE_MS: int(0).default(30_000),
+  /** On SIGTERM, how long /readyz answers 503 (shutting_down) while the API still serves, before it stops accepting. */
+  SHUTDOWN_READINESS_DELAY_MS: int(0).default(5_000),
 
   // Customer onboarding and webhook registration
   /** Let live callouts through for known customers without an active subscription (legacy grace, by arrangement). */
@@ -168,8 +175,23 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (Boolean(input.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(input.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
     problems.push('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH: give both or neither');
   }
+  // A Temporal profile (TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE) supplies what the variables leave unset.
+  let profile: ReturnType<typeof loadTemporalProfile> | null = null;
+  if (usesTemporalProfile(input)) {
+    try {
+      profile = loadTemporalProfile({ ...input, HOME: source.HOME, XDG_CONFIG_HOME: source.XDG_CONFIG_HOME, APPDATA: source.APPDATA });
+    } catch (err) {
+      if (!(err instanceof TemporalProfileError)) throw err;
+      problems.push(err.message);
+    }
+  }
   if (!r.success || problems.length) throw new ConfigError(problems);
   const env = r.data;
+  if (profile) {
+    if (profile.address) env.TEMPORAL_ADDRESS = profile.address;
+    if (profile.namespace) env.TEMPORAL_NAMESPACE = profile.namespace;
+    if (profile.apiKey) env.TEMPORAL_API_KEY = profile.apiKey;
+  }
   if (missingCredentials) {
     // Development default: the simulator's documented credentials.
     env.AURA_CLIENT_ID = 'dev-client';

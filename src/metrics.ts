@@ -88,6 +88,24 @@ export function setActiveIncidentsSource(fn: (() => Promise<number>) | null): vo
   activeIncidentsSource = fn;
 }
 
+let workerStatesSource: (() => { taskQueue: string; up: boolean }[]) | null = null;
+
+/** This process's workers, read when /metrics is scraped: 1 while RUNNING and polling, 0 otherwise. */
+export const workerUp = new Gauge({
+  name: 'aura_worker_up',
+  help: "1 while this process's worker of the task queue is RUNNING and its pollers are polling, 0 otherwise (starting, draining, stopped, failed)",
+  labelNames: ['task_queue'] as const,
+  registers: [registry],
+  collect() {
+    if (!workerStatesSource) return;
+    for (const w of workerStatesSource()) this.set({ task_queue: w.taskQueue }, w.up ? 1 : 0);
+  },
+});
+
+export function setWorkerStatesSource(fn: (() => { taskQueue: string; up: boolean }[]) | null): void {
+  workerStatesSource = fn;
+}
+
 // ---- recorders (the call sites' vocabulary) ---------------------------------------------------------------------
 
 export function recordWebhookDelivery(event: string, outcome: string): void {

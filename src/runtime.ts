@@ -12,6 +12,7 @@ import { payloadKeysOf } from './temporal/connection.js';
 import { createCalloutWorkers, type CalloutWorkers } from './worker/worker.js';
 import type { FixedLocationSettings } from './activities/fixed-locations.js';
 import type { FixedLocationApiOptions } from './api/fixed-locations.js';
+import type { NamedReadinessCheck, Readiness } from './api/readiness.js';
 import { PlatformLocationStore } from './fixed-locations/store.js';
 import { ensureFixedLocationSchedule } from './fixed-locations/schedule.js';
 
@@ -89,8 +90,20 @@ export async function workersFromEnv(env: Env, connection: NativeConnection, cli
   return workers;
 }
 
-export function appFromEnv(env: Env, client: Client, log: Logger, fixedLocations?: FixedLocationApiOptions): Express {
+export interface AppFromEnvOptions {
+  /** The role this process runs (default SERVICE_ROLE): `api` reports a missing worker as a warning, not a 503. */
+  role?: Env['SERVICE_ROLE'];
+  /** The checks /readyz runs (the process flips it to shutting_down on SIGTERM). */
+  readiness?: Readiness;
+  /** More named readiness checks (a database, …). */
+  readinessChecks?: NamedReadinessCheck[];
+}
+
+export function appFromEnv(env: Env, client: Client, log: Logger, fixedLocations?: FixedLocationApiOptions, opts: AppFromEnvOptions = {}): Express {
   return createApp({
+    requireWorker: (opts.role ?? env.SERVICE_ROLE) !== 'api',
+    ...(opts.readiness ? { readiness: opts.readiness } : {}),
+    ...(opts.readinessChecks ? { readinessChecks: opts.readinessChecks } : {}),
     client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     namespace: env.TEMPORAL_NAMESPACE,

@@ -1,15 +1,19 @@
 // The production process: the API, the worker, or both (SERVICE_ROLE), from validated configuration.
-// SIGTERM / SIGINT: the API stops taking requests (in-flight ones finish), the worker stops polling and lets
-// in-flight activities finish (up to SHUTDOWN_GRACE_MS), then connections close and the process exits 0.
+// SIGTERM / SIGINT: readiness answers 503 `shutting_down` at once (the API's /readyz and the worker's); a process that
+// serves the API keeps serving for SHUTDOWN_READINESS_DELAY_MS so a load balancer takes it out of rotation; then the
+// API stops taking requests (in-flight ones finish), the worker stops polling and lets in-flight activities finish
+// (up to SHUTDOWN_GRACE_MS), connections close and the process exits 0.
 import { existsSync } from 'node:fs';
 import { freePort } from './temporal/dev-server.js';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
 import { ConfigError, loadEnv, type Env } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { METRICS_CONTENT_TYPE, metricsText, setCoreMetricsUrl } from './metrics.js';
+import { setCoreMetricsUrl, setWorkerStatesSource } from './metrics.js';
+import { Readiness } from './api/readiness.js';
+import { createWorkerHealthServer, WorkerHealth } from './worker/health.js';
 import { registerReceiver, webhookRegistrationFromEnv } from './aura/webhook-registration.js';
 import { appFromEnv, auraClientFromEnv, fixedLocationApiFromEnv, workersFromEnv } from './runtime.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
@@ -52,6 +56,10 @@ export interface RunningService {
   stop(): Promise<void>;
   apiUrl: string | null;
   metricsUrl: string | null;
+  /** The worker's own /healthz, /readyz and /metrics (WORKER_METRICS_PORT), when this process runs the worker. */
+  workerHealthUrl: string | null;
+  /** The API's readiness checks: register more (a database) with readiness.addCheck(name, fn). */
+  readiness: Readiness;
 }
 
 export async function startService(env: Env, role: Role, log: Logger): Promise<RunningService> {
@@ -64,6 +72,8 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
   let apiServer: Server | null = null;
   let metricsServer: Server | null = null;
   let workersDone: Promise<void> = Promise.resolve();
+  let workerHealth: WorkerHealth | null = null;
+  const readiness = new Readiness();
   let shutdownWorkers = () => {};
 
   if (runsWorker) {
@@ -75,39 +85,24 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
     workersDone = workers.run();
     shutdownWorkers = () => workers.shutdown();
     closers.push(() => connection.close());
-    if (role === 'worker') {
-      // The worker alone serves its own /metrics (with the API, the API's /metrics serves the same registry).
-      metricsServer = createServer((req, res) => {
-        if (req.url === '/metrics') {
-          metricsText().then(
-            (text) => {
-              res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
-              res.end(text);
-            },
-            () => res.writeHead(500).end(),
-          );
-        } else if (req.url === '/healthz') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end('{"status":"ok"}');
-        } else {
-          res.writeHead(404).end();
-        }
+    workerHealth = new WorkerHealth(workers.onQueues);
+    const health = workerHealth;
+    setWorkerStatesSource(() => health.states());
+    // The worker serves its own /healthz, /readyz and /metrics (with the API, the API's /metrics serves the same
+    // registry too). A busy port must not take the worker down: it is logged and the worker runs without them.
+    const server = createWorkerHealthServer(health);
+    const listening = await new Promise<boolean>((r) => {
+      server.once('error', (err) => {
+        log.error({ err: (err as Error).message, port: env.WORKER_METRICS_PORT }, 'worker /metrics, /healthz and /readyz not served');
+        r(false);
       });
-      // Metrics must not take the worker down: a busy port is logged and the worker runs without its /metrics.
-      const server = metricsServer;
-      const listening = await new Promise<boolean>((r) => {
-        server.once('error', (err) => {
-          log.error({ err: (err as Error).message, port: env.WORKER_METRICS_PORT }, 'worker /metrics not served');
-          r(false);
-        });
-        server.listen(env.WORKER_METRICS_PORT, env.WORKER_METRICS_HOST, () => r(true));
-      });
-      if (!listening) metricsServer = null;
-    }
+      server.listen(env.WORKER_METRICS_PORT, env.WORKER_METRICS_HOST, () => r(true));
+    });
+    if (listening) metricsServer = server;
   }
 
   if (runsApi) {
-    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, log));
+    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, log), { role, readiness });
     apiServer = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
       s.on('error', reject);
@@ -126,12 +121,21 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
     return `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
   };
   const apiUrl = addr(apiServer);
-  const metricsUrl = metricsServer ? `${addr(metricsServer)}/metrics` : apiUrl ? `${apiUrl}/metrics` : null;
-  log.info({ role, apiUrl, metricsUrl, taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS }, 'aura-callouts running');
+  const workerHealthUrl = addr(metricsServer);
+  const metricsUrl = apiUrl ? `${apiUrl}/metrics` : workerHealthUrl ? `${workerHealthUrl}/metrics` : null;
+  log.info({ role, apiUrl, metricsUrl, workerHealthUrl, taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS }, 'aura-callouts running');
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
+      // Readiness first: the load balancer (and the worker's health check) sees 503 shutting_down while the API
+      // still serves; only then does the server stop accepting.
+      readiness.beginShutdown();
+      workerHealth?.beginShutdown();
+      if (apiServer && env.SHUTDOWN_READINESS_DELAY_MS > 0) {
+        log.info({ delayMs: env.SHUTDOWN_READINESS_DELAY_MS }, 'shutting down: /readyz answers 503 while the load balancer takes this replica out');
+        await new Promise((r) => setTimeout(r, env.SHUTDOWN_READINESS_DELAY_MS));
+      }
       log.info('shutting down: no new requests; in-flight requests and activities finish');
       const apiClosed = apiServer
         ? new Promise<void>((r) => {
@@ -159,7 +163,7 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
       )
     : new Promise<void>((r) => void (apiServer ? apiServer.on('close', () => r()) : r()));
 
-  return { stopped, stop, apiUrl, metricsUrl };
+  return { stopped, stop, apiUrl, metricsUrl, workerHealthUrl, readiness };
 }
 
 /** The entry points (`npm start`, `npm run api`, `npm run worker`): start, stop on SIGTERM/SIGINT, exit. */

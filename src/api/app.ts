@@ -12,6 +12,7 @@ import { createCodecRouter } from './codec.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { createIncidentService } from './incidents.js';
 import { createOpsRouter } from './ops.js';
+import { Readiness, type NamedReadinessCheck } from './readiness.js';
 import { createWebhookRouter } from './webhooks.js';
 import { createOnboardingRouter, createOnboardingService, type OnboardingServiceOptions } from './onboarding.js';
 import { createFixedLocationRouter, type FixedLocationApiOptions } from './fixed-locations.js';
@@ -44,6 +45,12 @@ export interface AppOptions {
   customerRouteWaitMs?: number;
   /** Platform locations, Fixed Location reconciliation and alarm dispatch. */
   fixedLocations?: FixedLocationApiOptions;
+  /** The checks /readyz runs (the process keeps it to flip readiness on SIGTERM); a new one when absent. */
+  readiness?: Readiness;
+  /** More named checks for /readyz (a database, …), besides temporal, worker and aura. */
+  readinessChecks?: NamedReadinessCheck[];
+  /** A worker polling the task queue is required for readiness (SERVICE_ROLE=all, the default) or a warning (api). */
+  requireWorker?: boolean;
 }
 
 export function createApp(opts: AppOptions): Express {
@@ -70,7 +77,17 @@ export function createApp(opts: AppOptions): Express {
           return { incidentId: m[1]! }; // malformed percent-encoding: the raw segment (the route answers 400/404)
         }
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // Load-balancer probes come every few seconds: debug when answered, warn when not ready (or shutting down).
+      customLogLevel: (req, res, err) =>
+        /^\/(healthz|readyz)(\?|$)/.test(req.url ?? '')
+          ? res.statusCode >= 400
+            ? 'warn'
+            : 'debug'
+          : err || res.statusCode >= 500
+            ? 'error'
+            : res.statusCode >= 400
+              ? 'warn'
+              : 'info',
     }),
   );
 
@@ -81,6 +98,7 @@ export function createApp(opts: AppOptions): Express {
     temporalUiUrl: opts.temporalUiUrl ?? null,
   });
 
+  const readiness = opts.readiness ?? new Readiness();
   app.use(
     createOpsRouter({
       client: opts.client,
@@ -88,8 +106,11 @@ export function createApp(opts: AppOptions): Express {
       taskQueue: opts.taskQueue,
       auraBaseUrl: opts.auraBaseUrl,
       publicBaseUrl: opts.publicBaseUrl,
+      readiness,
+      ...(opts.requireWorker !== undefined ? { requireWorker: opts.requireWorker } : {}),
     }),
   );
+  for (const c of opts.readinessChecks ?? []) readiness.addCheck(c.name, c.check, c);
 
   if (opts.payloadKeys && (opts.codecAuthToken || opts.codecOpenWithoutToken)) {
     const origins = [opts.temporalUiUrl, 'http://localhost:8233', 'http://127.0.0.1:8233'].filter((o): o is string => Boolean(o)).map((o) => new URL(o).origin);

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { ACTIVE_PHASES } from '../domain/status.js';
 import { METRICS_CONTENT_TYPE, metricsText, setActiveIncidentsSource } from '../metrics.js';
 import { renderDocsPage } from './docs-page.js';
+import { Readiness } from './readiness.js';
 import { buildOpenApiDocument, documentRoute, jsonResponse } from './openapi.js';
 
 export interface OpsRouterOptions {
@@ -14,6 +15,10 @@ export interface OpsRouterOptions {
   auraBaseUrl?: string | undefined;
   /** Base URL the document names as its server (PUBLIC_BASE_URL). */
   publicBaseUrl?: string | undefined;
+  /** The checks /readyz runs; temporal, worker and aura are added here. A new one when absent. */
+  readiness?: Readiness;
+  /** Whether a worker polling the task queue is required (role all, the default) or a warning (role api). */
+  requireWorker?: boolean;
 }
 
 const tags = ['Operations'];
@@ -27,18 +32,41 @@ documentRoute({
   responses: { 200: jsonResponse('Up', z.object({ status: z.literal('ok') }), { status: 'ok' }) },
 });
 
+const ReadyChecks = z
+  .record(z.string(), z.enum(['ok', 'fail', 'warn']))
+  .describe('Each named check: `ok`; `fail` (a required check failed: 503); `warn` (an advisory check failed: still 200)');
+
 documentRoute({
   method: 'get',
   path: '/readyz',
   operationId: 'ready',
-  summary: 'Temporal reachable, a worker polling, AURA base URL configured',
+  summary: 'Ready for traffic: Temporal reachable, a worker polling (role all), AURA base URL configured',
+  description: [
+    'For a load balancer. Readiness is a list of named checks, run at once on every call (each within 3 s): `temporal` (the',
+    'frontend answers for the namespace and task queue), `worker` (a worker polls the task queue), `aura` (the AURA base URL',
+    'is configured), and every check another module registers (a `database` once one is configured). A failing required',
+    'check answers 503 naming it in `problems`.',
+    '',
+    '`SERVICE_ROLE=all` (and `npm run dev`): a worker polling is required, as the contract says. `SERVICE_ROLE=api`: the',
+    'receiver and the reads work without workers, so a missing worker is reported in `warnings` (`checks.worker` is',
+    '`warn`) and the replica stays ready (200); the worker process has its own `/readyz` on `WORKER_METRICS_PORT`.',
+    '',
+    'On SIGTERM the replica answers 503 with `status: "shutting_down"` at once, keeps serving for',
+    '`SHUTDOWN_READINESS_DELAY_MS` (default 5 s) so the load balancer takes it out of rotation, then stops accepting',
+    'connections, lets in-flight requests finish, and exits.',
+  ].join('\n'),
   tags,
   responses: {
-    200: jsonResponse('Ready', z.object({ status: z.literal('ready') }), { status: 'ready' }),
-    503: jsonResponse('Not ready: each problem named', z.object({ status: z.literal('not_ready'), problems: z.array(z.string()) }), {
-      status: 'not_ready',
-      problems: ['no worker is polling task queue "aura-callouts"'],
-    }),
+    200: jsonResponse(
+      'Ready (possibly with warnings from advisory checks)',
+      z.object({ status: z.literal('ready'), checks: ReadyChecks, warnings: z.array(z.string()).optional() }),
+      { status: 'ready', checks: { temporal: 'ok', worker: 'warn', aura: 'ok' }, warnings: ['no worker is polling task queue "aura-callouts"'] },
+    ),
+    503: jsonResponse(
+      'Not ready, or shutting down: each problem named',
+      z.object({ status: z.enum(['not_ready', 'shutting_down']), checks: ReadyChecks, problems: z.array(z.string()), warnings: z.array(z.string()).optional() }),
+      { status: 'not_ready', checks: { temporal: 'ok', worker: 'fail', aura: 'ok' }, problems: ['no worker is polling task queue "aura-callouts"'] },
+    ),
   },
 });
 
@@ -85,21 +113,39 @@ export function createOpsRouter(opts: OpsRouterOptions): Router {
 
   router.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
 
-  router.get('/readyz', async (_req, res) => {
-    const problems: string[] = [];
+  const readiness = opts.readiness ?? new Readiness();
+  // One DescribeTaskQueue per /readyz answers both the temporal and the worker check.
+  let describing: ReturnType<typeof describeTaskQueue> | null = null;
+  const describeTaskQueue = () =>
+    opts.client.workflowService.describeTaskQueue({ namespace: opts.namespace, taskQueue: { name: opts.taskQueue, kind: 1 }, taskQueueType: 1 });
+  const describe = () => (describing ??= describeTaskQueue().finally(() => (describing = null)));
+  readiness.addCheck('temporal', async () => {
     try {
-      const tq = await opts.client.workflowService.describeTaskQueue({
-        namespace: opts.namespace,
-        taskQueue: { name: opts.taskQueue, kind: 1 },
-        taskQueueType: 1,
-      });
-      if (!tq.pollers || tq.pollers.length === 0) problems.push(`no worker is polling task queue "${opts.taskQueue}"`);
+      await describe();
     } catch (err) {
-      problems.push(`Temporal is not reachable (${(err as Error).message})`);
+      throw new Error(`Temporal is not reachable (${(err as Error).message})`);
     }
-    if (!opts.auraBaseUrl) problems.push('AURA base URL is not configured');
-    if (problems.length) res.status(503).json({ status: 'not_ready', problems });
-    else res.json({ status: 'ready' });
+  });
+  readiness.addCheck(
+    'worker',
+    async () => {
+      let tq: Awaited<ReturnType<typeof describeTaskQueue>>;
+      try {
+        tq = await describe();
+      } catch {
+        throw new Error(`no worker can be seen polling task queue "${opts.taskQueue}" (Temporal is not reachable)`);
+      }
+      if (!tq.pollers || tq.pollers.length === 0) throw new Error(`no worker is polling task queue "${opts.taskQueue}"`);
+    },
+    { required: opts.requireWorker ?? true },
+  );
+  readiness.addCheck('aura', () => {
+    if (!opts.auraBaseUrl) throw new Error('AURA base URL is not configured');
+  });
+
+  router.get('/readyz', async (_req, res) => {
+    const report = await readiness.report();
+    res.status(report.status === 'ready' ? 200 : 503).json(report);
   });
 
   router.get('/metrics', async (_req, res) => {

@@ -64,6 +64,8 @@ export interface CalloutWorkerOptions {
 export interface CalloutWorkers {
   main: Worker;
   aura: Worker;
+  /** Each worker with the task queue it polls (for health and the aura_worker_up gauge). */
+  onQueues: { taskQueue: string; worker: Worker; pollsWorkflows: boolean }[];
   run(): Promise<void>;
   shutdown(): void;
 }
@@ -133,6 +135,11 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
   return {
     main,
     aura,
+    onQueues: [
+      { taskQueue: opts.taskQueue, worker: main, pollsWorkflows: true },
+      // Activities only: its workflow poller shuts down at start.
+      { taskQueue: auraTaskQueue, worker: aura, pollsWorkflows: false },
+    ],
     run: async () => {
       await Promise.all([main.run(), aura.run()]);
     },

@@ -75,6 +75,10 @@ function start(apiPort: number, extra: Record<string, string> = {}): { child: Ch
       POLL_INTERVAL_MS: '500',
       RATING_WINDOW_MS: '1000',
       SHUTDOWN_GRACE_MS: '20000',
+      // No load balancer here: close at once on SIGTERM (test/integration/readiness.test.ts covers the drain period).
+      SHUTDOWN_READINESS_DELAY_MS: '0',
+      // The worker's own health server on a free port (its default 9464 may be taken on a shared machine).
+      WORKER_METRICS_PORT: '0',
       ...extra,
     },
     // Its own process group, so the signal reaches node and not only npm.

@@ -77,4 +77,13 @@ describe('docker-compose.yml', () => {
     assert.match(dockerfile, /npm run build/);
     assert.match(dockerfile, /CMD \["node", "dist\/main\.js"\]/);
   });
+
+  it('the Dockerfile runs on Node 24 LTS and installs exactly the lock (npm ci)', () => {
+    const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]!);
+    for (const f of froms) assert.equal(f, 'node:24-bookworm-slim', `${f}: every stage on node:24-bookworm-slim`);
+    const installs = [...dockerfile.matchAll(/^RUN .*\bnpm (install|i|ci)\b.*$/gm)].map((m) => m[0]);
+    assert.ok(installs.length >= 1, 'the image installs its packages');
+    for (const line of installs) assert.match(line, /\bnpm ci\b/, line);
+  });
 });
