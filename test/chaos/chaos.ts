@@ -163,7 +163,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     let worker = start('src/worker/main.ts');
     start('src/api/main.ts');
     const readyBy = Date.now() + 120_000;
-    while ((await fetch(`${apiUrl}/readyz`).catch(() => null))?.status !== 200) {
+    // The API alone is ready without a worker (SERVICE_ROLE=api): wait for its worker check too.
+    const workerPolling = async () => {
+      const r = await fetch(`${apiUrl}/readyz`).catch(() => null);
+      return r?.status === 200 && ((await r.json().catch(() => null)) as { checks?: Record<string, string> } | null)?.checks?.worker === 'ok';
+    };
+    while (!(await workerPolling())) {
       if (Date.now() > readyBy) throw new Error(`the stack did not become ready; logs in ${dir}`);
       await sleep(300);
     }
