@@ -42,6 +42,7 @@ if (files.some((f) => readFileSync(join(PROJECT_ROOT, f), 'utf8').includes('temp
     const bins = await ensureTemporalServerBinaries((m) => console.error(`[test] ${m}`));
     env.TEMPORAL_SERVER_PATH = bins.server;
     env.TEMPORAL_SQL_TOOL_PATH = bins.sqlTool;
+    if (bins.builtInMs !== undefined) env.TEMPORAL_SERVER_BUILT_IN_MS = String(bins.builtInMs);
     console.error(`[test] temporal-server: ${bins.server} (${Date.now() - started} ms to find or build)`);
   } catch (err) {
     console.error(`[test] ${(err as Error).message}`);

@@ -5,9 +5,10 @@
 // registered by deploy/temporal/init.sh (compose's `temporal-init` step) with the Temporal CLI.
 //
 // Where the server binaries come from, in order: TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH; the per-user cache
-// (~/.cache/aura-callouts/temporal-server-v1.29.1/); `go install` from the Go module proxy into that cache (about
-// 3 minutes on 2 cores, first time only). PostgreSQL: POSTGRES_BIN_DIR; /usr/lib/postgresql/15/bin (Debian's
-// `postgresql`), another version there, or initdb on PATH; `apt-get install postgresql` when running as root.
+// (~/.cache/aura-callouts/temporal-server-v1.29.1/); `go install` from the Go module proxy into that cache (first
+// time only: about 3 minutes on 2 quiet cores, 9-10 minutes on 2 cores shared with other builds).
+// PostgreSQL: POSTGRES_BIN_DIR; /usr/lib/postgresql/15/bin (Debian's `postgresql`), another version there, or initdb
+// on PATH; `apt-get install postgresql` when running as root.
 // initdb and pg_ctl refuse to run as root: as root they run as the `postgres` user, in a folder it owns.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -80,7 +81,7 @@ async function goInstallServer(say: Say): Promise<TemporalServerBinaries | null>
   mkdirSync(dirname(cache), { recursive: true });
   // Built into a fresh folder beside the cache, then renamed into it: a concurrent run never sees half a binary.
   const gobin = mkdtempSync(join(dirname(cache), `.build-temporal-server-${TEMPORAL_SERVER_VERSION}-`));
-  say(`Building temporal-server and temporal-sql-tool ${TEMPORAL_SERVER_VERSION} with go install (first time only; about 3 minutes on 2 cores)...`);
+  say(`Building temporal-server and temporal-sql-tool ${TEMPORAL_SERVER_VERSION} with go install (first time only; about 3 minutes on 2 quiet cores, much longer on a busy machine)...`);
   const started = Date.now();
   const r = await run('go', ['install', `go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`, `go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`], {
     env: { ...process.env, GOBIN: gobin, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
