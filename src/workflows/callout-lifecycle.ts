@@ -294,10 +294,18 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   const rateIt = s.incidents.length > 0 && (!s.wasCancelled() || s.config.rateCancelled) && (!s.test || s.config.rateTest);
   if (rateIt && s.snapshot.rating.state === 'not_open') {
     s.bump({ rating: { state: 'requested', value: null } });
-    await publish();
-    const submitted = await condition(() => s.snapshot.rating.state === 'submitted', s.config.ratingWindowMs);
+    const windowEndsAt = Date.now() + s.config.ratingWindowMs;
+    // The window is also open to late arrivals (an incident attaching, a note that can only be marked failed):
+    // whatever they change is published at once, not at the end of the window.
+    while ((s.snapshot.rating.state as string) !== 'submitted') {
+      s.wake = false;
+      drain();
+      await publish();
+      const left = windowEndsAt - Date.now();
+      if (left <= 0 || !(await condition(() => s.wake || s.snapshot.rating.state === 'submitted', left))) break;
+    }
     await condition(allHandlersFinished);
-    if (!submitted && (s.snapshot.rating.state as string) !== 'submitted') s.bump({ rating: { state: 'expired', value: null } });
+    if ((s.snapshot.rating.state as string) !== 'submitted') s.bump({ rating: { state: 'expired', value: null } });
   }
   await condition(() => allHandlersFinished() && !inFlight);
   drain();

@@ -168,14 +168,18 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       s.auraCalloutId = created.auraCalloutId;
       const handed = s.handOver();
       try {
-        await attachToLifecycle({
+        // A view already came from the lifecycle (a webhook started it while this create's answer waited, say for a
+        // worker): it exists or existed, so a run that has completed is not started again (the callout is closed).
+        const r = await attachToLifecycle({
           auraCalloutId: s.auraCalloutId,
           incidentId: input.incidentId,
           incidentWorkflowId: workflowId,
           observation: created.observation,
           test: req.test === true,
           ...handed,
+          ...(s.callout ? { restart: 'if-failed' as const } : {}),
         });
+        if (r?.attached === false) s.notesUndeliverable(handed.notes, CLOSED_NOTE);
       } catch (err) {
         s.handBack(handed);
         throw err;

@@ -129,8 +129,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     child.once('exit', () => children.delete(child));
     return child;
   };
-  const http = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const http = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 10_000) => {
+    const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
@@ -221,9 +221,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const operate = async (i: number) => {
       const base = `${apiUrl}/v1/callouts/chaos-${i}`;
       // Retried while the answer says "try again" (5xx, no answer, or the callout not yet confirmed by AURA).
+      let last = null as { status: number; body: any } | null;
       const retry = async (fn: () => Promise<{ status: number; body: any } | null>, ok: (s: number) => boolean, tries = 20) => {
         for (let t = 0; t < tries; t++) {
-          const r = await fn().catch(() => null);
+          const r = (last = await fn().catch(() => null));
           if (r && ok(r.status) && r.body?.error?.code !== 'CALLOUT_PENDING') return r;
           await sleep(1000);
         }
@@ -246,12 +247,24 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           report.operations.notes++;
         }
       }
+      // An update waits for AURA's answer, which the capped Panic API queue can hold up: an integrator that gave up
+      // waiting and asks again is told the first one is still on its way (409), and reads the incident for it.
+      const shows = async (pred: (b: any) => boolean) => {
+        const until = Date.now() + 120_000;
+        while (Date.now() < until) {
+          const g = await http('GET', base).catch(() => null);
+          if (g?.status === 200 && pred(g.body)) return true;
+          await sleep(2000);
+        }
+        return false;
+      };
       if (i % 5 === 1) {
-        const r = await retry(() => http('POST', `${base}/cancel`, { reasons: ['FALSE_ALARM'] }), (s) => s === 200 || s === 409 || s === 422);
-        if (r?.status === 200) {
+        const r = await retry(() => http('POST', `${base}/cancel`, { reasons: ['FALSE_ALARM'] }, {}, 60_000), (s) => s === 200 || s === 409 || s === 422);
+        const inFlight = r?.status === 409 && ['CANCEL_IN_PROGRESS', 'ALREADY_CANCELLED'].includes(r.body?.error?.code);
+        if (r?.status === 200 || (inFlight && (await shows((b) => b.notes.some((n: any) => /Cancellation requested/.test(n.text)))))) {
           cancelled.add(i);
           report.operations.cancels++;
-        } else say(`chaos-${i}: cancellation answered ${r ? `${r.status} ${JSON.stringify(r.body)}` : 'nothing'}`);
+        } else say(`chaos-${i}: cancellation not accepted; last answer ${last ? `${last.status} ${JSON.stringify(last.body)}` : 'none'}`);
         return;
       }
       if (i % 4 === 0) {
@@ -263,9 +276,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           if (g?.body?.rating && g.body.rating.state !== 'not_open') return;
           await sleep(2000);
         }
-        const r = await retry(() => http('POST', `${base}/rating`, { rating: 5 }), (s) => s === 200 || s === 409 || s === 422, 10);
-        if (r?.status === 200) report.operations.ratings++;
-        else report.operations.ratingRefusals++;
+        const r = await retry(() => http('POST', `${base}/rating`, { rating: 5 }, {}, 60_000), (s) => s === 200 || s === 409 || s === 422, 10);
+        if (r?.status === 200 || (r?.status === 409 && (await shows((b) => b.rating?.state === 'submitted')))) report.operations.ratings++;
+        else {
+          report.operations.ratingRefusals++;
+          say(`chaos-${i}: rating not accepted; last answer ${last ? `${last.status} ${JSON.stringify(last.body)}` : 'none'}`);
+        }
       }
     };
     const operations: Promise<void>[] = [];
