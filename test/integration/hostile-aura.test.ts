@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { cancelUpdate } from '../../src/workflows/messages.js';
 import { lifecycleWorkflowId } from '../../src/domain/incident.js';
 import { eventually, startStack, startTemporal, type Stack } from '../helpers/stack.js';
 
@@ -166,6 +168,22 @@ describe('updates are once and answer truthfully; a read after a write shows it'
     assert.equal(read.body.phase, 'cancelled');
     assert.ok(read.body.notes.some((n: any) => /Cancellation requested by integration/.test(n.text)), JSON.stringify(read.body.notes));
     assert.equal((await requests(stack, new RegExp(`/v2/callouts/${id}/cancel$`))).length, 1);
+  });
+
+  it('a cancellation delivered in a lifecycle\'s first activation is handled, not rejected for want of a handler', async () => {
+    const customerId = await stack.newCustomer();
+    const { callout } = await stack.aura.createCustomerCallout({ customerId, responseTypeId: 1, location: live });
+    const view = await env.client.workflow.executeUpdateWithStart(cancelUpdate, {
+      args: [{ reasons: ['FALSE_ALARM'] }],
+      startWorkflowOperation: new WithStartWorkflowOperation('calloutLifecycleWorkflow', {
+        workflowId: lifecycleWorkflowId(callout.id),
+        taskQueue: stack.taskQueue,
+        args: [{ auraCalloutId: callout.id }],
+        workflowIdConflictPolicy: 'FAIL',
+      }),
+    });
+    assert.ok(view.notes.some((n) => /Cancellation requested by integration/.test(n.text)), JSON.stringify(view));
+    assert.equal((await requests(stack, new RegExp(`/v2/callouts/${callout.id}/cancel$`))).length, 1);
   });
 
   it('two ratings at once reach AURA once; an AURA refusal is a 4xx with its message; the next GET shows the rating', async () => {
