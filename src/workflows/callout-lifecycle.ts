@@ -35,6 +35,7 @@ import {
   locationSignal,
   outboundNoteSignal,
   ratingUpdate,
+  type CancelRequest,
 } from './messages.js';
 import { calloutLifecycleWorkflowV1 } from './released/callout-lifecycle-v1.js';
 import { searchAttributeWriter } from './write-on-change.js';
@@ -68,41 +69,37 @@ function auraMessageOf(f: ApplicationFailure | undefined): string | undefined {
   return (f?.details?.[0] as { auraMessage?: string | null } | undefined)?.auraMessage ?? undefined;
 }
 
+function checkCancel(s: LifecycleState, req: CancelRequest): void {
+  if (s.closed()) throw ApplicationFailure.nonRetryable('The callout is closed.', 'CALLOUT_CLOSED');
+  if (s.cancelling) throw ApplicationFailure.nonRetryable('A cancellation is already on its way to AURA.', 'CANCEL_IN_PROGRESS');
+  if (s.cancelled) throw ApplicationFailure.nonRetryable('The callout has already been cancelled.', 'ALREADY_CANCELLED');
+  if (req.safeCode !== undefined && req.reasons !== undefined) throw ApplicationFailure.nonRetryable('Give safeCode or reasons, not both.', 'VALIDATION_FAILED');
+}
+
+function checkRating(s: LifecycleState): void {
+  if (s.snapshot.rating.state !== 'requested' || s.rating) {
+    const state = s.rating ? 'being submitted' : s.snapshot.rating.state;
+    throw ApplicationFailure.nonRetryable(`The rating is not open (it is ${state}).`, 'RATING_NOT_OPEN');
+  }
+}
+
 export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<CalloutSnapshot> {
   // A run without the marker was started by v1 (its carry is v1's too): it finishes there.
   if (!patched(LIFECYCLE_V2)) return calloutLifecycleWorkflowV1(input as Parameters<typeof calloutLifecycleWorkflowV1>[0]);
-  const config: WorkflowConfig = input.carried?.config ?? (await getWorkflowConfig());
-  const s = new LifecycleState(input.auraCalloutId, config, Date.now(), input.carried);
-  const auraCalloutId = s.auraCalloutId;
-  const aura = proxyActivities<Acts>({
-    taskQueue: s.config.auraTaskQueue,
-    // Above one call's worst case (token exchange 15 s + pacer bound 5 s + request 10 s): the activity aborts its own
-    // call at this deadline, so a timed-out attempt never sends late.
-    startToCloseTimeout: '45s',
-    // A failed poll is not fatal: the next poll (or a webhook) brings the state.
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
-  });
-  // What a person asked for (a note, a cancellation, a rating) is retried for longer.
-  const auraPersistent = proxyActivities<Acts>({
-    taskQueue: s.config.auraTaskQueue,
-    startToCloseTimeout: '45s',
-    scheduleToCloseTimeout: '10m',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
-  });
-  const writeSearchAttributes = searchAttributeWriter();
-  const nowIso = () => new Date().toISOString();
-
-  setHandler(getCalloutQuery, () => s.view());
-  // Signal handlers only record; the main loop applies, in order of arrival.
-  setHandler(calloutObservedSignal, (obs) => s.observe(obs));
-  setHandler(attachIncidentSignal, (a) => s.attach(a));
-  setHandler(locationSignal, (loc) => s.location(loc));
-  setHandler(outboundNoteSignal, (n) => s.queueNote(n));
-
+  const auraCalloutId = input.auraCalloutId;
+  // Updates are registered before the first await: one delivered in a run's first activation would otherwise be
+  // rejected when the activation ends ("No registered handler"). They wait for the state the config makes.
+  let ready: { s: LifecycleState; auraPersistent: ReturnType<typeof proxyActivities<Acts>> } | undefined;
+  const whenReady = async () => {
+    await condition(() => ready !== undefined);
+    return ready!;
+  };
   setHandler(
     cancelUpdate,
     async (req) => {
-      // Taken before the first await: a second cancellation arriving meanwhile is refused by the validator.
+      const { s, auraPersistent } = ready ?? (await whenReady());
+      checkCancel(s, req);
+      // Taken before the first await on AURA: a second cancellation arriving meanwhile is refused (409).
       s.cancelling = true;
       const reasons = req.reasons ?? [];
       try {
@@ -116,17 +113,14 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
       }
       s.cancelling = false;
       s.cancelled = true;
-      s.drain(nowIso());
+      s.drain(new Date().toISOString());
       const who = req.safeCode !== undefined ? 'customer (safe code)' : 'integration';
-      s.addNote({ at: nowIso(), text: `Cancellation requested by ${who}${reasons.length ? `: ${reasons.join(', ')}` : ''}`, direction: 'outbound' });
+      s.addNote({ at: new Date().toISOString(), text: `Cancellation requested by ${who}${reasons.length ? `: ${reasons.join(', ')}` : ''}`, direction: 'outbound' });
       return s.view();
     },
     {
       validator: (req) => {
-        if (s.closed()) throw ApplicationFailure.nonRetryable('The callout is closed.', 'CALLOUT_CLOSED');
-        if (s.cancelling) throw ApplicationFailure.nonRetryable('A cancellation is already on its way to AURA.', 'CANCEL_IN_PROGRESS');
-        if (s.cancelled) throw ApplicationFailure.nonRetryable('The callout has already been cancelled.', 'ALREADY_CANCELLED');
-        if (req.safeCode !== undefined && req.reasons !== undefined) throw ApplicationFailure.nonRetryable('Give safeCode or reasons, not both.', 'VALIDATION_FAILED');
+        if (ready) checkCancel(ready.s, req);
       },
     },
   );
@@ -134,6 +128,8 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   setHandler(
     ratingUpdate,
     async (req) => {
+      const { s, auraPersistent } = ready ?? (await whenReady());
+      checkRating(s);
       s.rating = true;
       try {
         await auraPersistent.submitRating({ auraCalloutId, rating: req.rating, comment: req.comment });
@@ -149,13 +145,38 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     },
     {
       validator: (_req) => {
-        if (s.snapshot.rating.state !== 'requested' || s.rating) {
-          const state = s.rating ? 'being submitted' : s.snapshot.rating.state;
-          throw ApplicationFailure.nonRetryable(`The rating is not open (it is ${state}).`, 'RATING_NOT_OPEN');
-        }
+        if (ready) checkRating(ready.s);
       },
     },
   );
+
+  const config: WorkflowConfig = input.carried?.config ?? (await getWorkflowConfig());
+  const s = new LifecycleState(auraCalloutId, config, Date.now(), input.carried);
+  const aura = proxyActivities<Acts>({
+    taskQueue: s.config.auraTaskQueue,
+    // Above one call's worst case (token exchange 15 s + pacer bound 5 s + request 10 s): the activity aborts its own
+    // call at this deadline, so a timed-out attempt never sends late.
+    startToCloseTimeout: '45s',
+    // A failed poll is not fatal: the next poll (or a webhook) brings the state.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+  });
+  // What a person asked for (a note, a cancellation, a rating) is retried for longer.
+  const auraPersistent = proxyActivities<Acts>({
+    taskQueue: s.config.auraTaskQueue,
+    startToCloseTimeout: '45s',
+    scheduleToCloseTimeout: '10m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  });
+  ready = { s, auraPersistent };
+  const writeSearchAttributes = searchAttributeWriter();
+  const nowIso = () => new Date().toISOString();
+
+  setHandler(getCalloutQuery, () => s.view());
+  // Signal handlers only record; the main loop applies, in order of arrival.
+  setHandler(calloutObservedSignal, (obs) => s.observe(obs));
+  setHandler(attachIncidentSignal, (a) => s.attach(a));
+  setHandler(locationSignal, (loc) => s.location(loc));
+  setHandler(outboundNoteSignal, (n) => s.queueNote(n));
 
   function drain(): void {
     for (const t of s.drain(nowIso()).transitions) log.info('callout status changed', { auraCalloutId, status: t.status, source: t.source });

@@ -31,6 +31,7 @@ import {
   getIncidentQuery,
   locationSignal,
   outboundNoteSignal,
+  type CalloutView,
   type IncidentView,
   type LiveLocation,
   type OutboundNote,
@@ -82,6 +83,13 @@ const CLOSED_NOTE = 'The callout closed before the note could be sent.';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentView> {
   if (!patched(INCIDENT_V2)) return incidentWorkflowV1(input as Parameters<typeof incidentWorkflowV1>[0]);
+  // Registered before the first await (an update delivered in the first activation would otherwise be rejected):
+  // a cancellation's or rating's answer, handed over by the API, is in the memo before the API answers 200.
+  let takeAnswer: ((v: CalloutView) => IncidentView) | undefined;
+  setHandler(applyCalloutViewUpdate, async (v) => {
+    if (!takeAnswer) await condition(() => takeAnswer !== undefined);
+    return takeAnswer!(v);
+  });
   const config: WorkflowConfig = input.carried?.config ?? (await getWorkflowConfig());
   const s = new IncidentState(input.incidentId, input.createdAt, config, input.request, Date.now(), input.carried);
   const livenessMs = s.config.lifecycleLivenessMs ?? DEFAULT_LIFECYCLE_LIVENESS_MS;
@@ -113,11 +121,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
   setHandler(calloutUpdatedSignal, (v) => void s.takeView(v, Date.now()));
   setHandler(locationSignal, (loc) => s.location(loc));
   setHandler(outboundNoteSignal, (n) => s.note(n));
-  // A cancellation's or rating's answer, handed over by the API: in the memo before the API answers 200.
-  setHandler(applyCalloutViewUpdate, (v) => {
+  takeAnswer = (v) => {
     if (s.takeView(v, Date.now())) writeMemo();
     return view();
-  });
+  };
 
   // Platform events go out one at a time, in order, each retried until accepted, beside the main loop: a platform
   // outage never holds up the incident, its reads or its continue-as-new (the outbox is carried; ids are stable).
