@@ -359,7 +359,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           report.problems.push(`chaos-${i}: the note "${text}" was accepted but is not on the incident`);
         }
       }
-      if (cancelled.has(i) && !(inc.timeline as { status: string }[]).some((t) => t.status === 'Responder Cancelled')) {
+      // A cancellation of a response AURA had already reported complete changes nothing: the two share a rank and
+      // the first reported wins (src/domain/status.ts).
+      const ended = (inc.timeline as { status: string }[]).some((t) => t.status === 'Responder Cancelled' || t.status === 'Responder Completed');
+      if (cancelled.has(i) && !ended) {
         report.problems.push(`chaos-${i}: cancelled with a 200 but its timeline has no Responder Cancelled`);
       }
       report.closed++;
