@@ -215,6 +215,9 @@ export async function waitForNamespace(address: string, namespace: string, child
  */
 export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'] as const;
 
+/** Dynamic config of every dev server the project starts: the priority-enabled matcher (src/workflows/priority.ts). */
+export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, unknown> = { 'matching.useNewMatcher': true };
+
 /** Start `temporal server start-dev` with a SQLite file and this project's search attributes registered. */
 export async function startDevServer(opts: DevServerOptions): Promise<RunningDevServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -240,7 +243,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
   else args.push('--ui-port', String(uiPort));
   if (uiPort !== null && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  for (const [k, v] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig })) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
 
   const { openSync } = await import('node:fs');
   const out = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';

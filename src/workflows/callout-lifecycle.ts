@@ -38,6 +38,7 @@ import {
   type CancelRequest,
 } from './messages.js';
 import { calloutLifecycleWorkflowV1 } from './released/callout-lifecycle-v1.js';
+import { PRIORITY } from './priority.js';
 import { searchAttributeWriter } from './write-on-change.js';
 
 export type { LifecycleCarry } from './lifecycle-state.js';
@@ -159,6 +160,8 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     startToCloseTimeout: '45s',
     // A failed poll is not fatal: the next poll (or a webhook) brings the state.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+    // Polls share the capped Panic API queue with creates and cancellations: they go last (src/workflows/priority.ts).
+    priority: { priorityKey: PRIORITY.poll },
   });
   // What a person asked for (a note, a cancellation, a rating) is retried for longer.
   const auraPersistent = proxyActivities<Acts>({
@@ -166,6 +169,7 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     startToCloseTimeout: '45s',
     scheduleToCloseTimeout: '10m',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+    priority: { priorityKey: PRIORITY.person },
   });
   ready = { s, auraPersistent };
   const writeSearchAttributes = searchAttributeWriter();

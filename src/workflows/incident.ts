@@ -37,6 +37,7 @@ import {
   type OutboundNote,
 } from './messages.js';
 import { incidentWorkflowV1 } from './released/incident-v1.js';
+import { PRIORITY } from './priority.js';
 import { memoWriter, searchAttributeWriter } from './write-on-change.js';
 
 export type { IncidentCarry } from './incident-state.js';
@@ -108,6 +109,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     // never a request AURA refused (those fail at once, marked non-retryable by the activity).
     scheduleToCloseTimeout: '15m',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
+    // A new emergency goes ahead of everything else waiting for the Panic API cap (src/workflows/priority.ts).
+    priority: { priorityKey: PRIORITY.create },
   });
   const workflowId = workflowInfo().workflowId;
   const view = () => s.view(workflowId);

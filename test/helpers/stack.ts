@@ -62,7 +62,14 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
       ui: false,
       log: { format: 'pretty', level: 'error' },
       // Tests poll every few hundred ms; the server's default 1 s timer slack would blur that.
-      extraArgs: ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="20ms"'],
+      // The priority-enabled matcher, as every server of the project runs (TEMPORAL_NEW_MATCHER=false: FIFO, for the
+      // priority benchmark's comparison).
+      extraArgs: [
+        '--dynamic-config-value',
+        'history.timerProcessorMaxTimeShift="20ms"',
+        '--dynamic-config-value',
+        `matching.useNewMatcher=${process.env.TEMPORAL_NEW_MATCHER === 'false' ? 'false' : 'true'}`,
+      ],
     },
   });
 }

@@ -129,7 +129,8 @@ describe('notes both ways', () => {
     assert.equal(r.status, 202);
     await stack.sim_('POST', `/__sim/callouts/${id}/events`, { message: 'Responder 5 minutes out', author: 'controller' });
     await stack.sim_('POST', `/__sim/callouts/${id}/events`, { message: 'Gate is locked, please advise', author: 'responder', webhook: false });
-    const inc = await until(stack, 'notes-1', (b) => b.notes.filter((n: any) => n.direction === 'inbound').length >= 2 && b.notes.length >= 4);
+    // Outbound notes show at once as pending and lose the mark once AURA has them: wait for both to be sent.
+    const inc = await until(stack, 'notes-1', (b) => b.notes.filter((n: any) => n.direction === 'inbound').length >= 2 && b.notes.length >= 4 && b.notes.every((n: any) => !n.delivery));
     // Let several more polls (and their event reads) pass: nothing is added twice.
     await new Promise((res) => setTimeout(res, 1_500));
     const later = (await stack.api('GET', '/v1/callouts/notes-1')).body;
