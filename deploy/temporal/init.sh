@@ -14,6 +14,14 @@ done
 if ! temporal operator namespace describe --address "$ADDR" --namespace "$NS" >/dev/null 2>&1; then
   temporal operator namespace create --address "$ADDR" --namespace "$NS" --retention "${TEMPORAL_RETENTION:-720h}"
 fi
+# A new namespace is served once the frontend's namespace cache has refreshed (up to ~10 s): until then the
+# search-attribute calls answer "Namespace ... is not found".
+i=0
+until temporal operator search-attribute list --address "$ADDR" --namespace "$NS" >/dev/null 2>&1; do
+  i=$((i + 1))
+  if [ "$i" -gt 60 ]; then echo "namespace ${NS} is not served"; exit 1; fi
+  sleep 1
+done
 for attr in IncidentId=Keyword AuraCalloutId=Int CalloutStatus=Keyword CalloutPhase=Keyword; do
   name="${attr%%=*}"
   type="${attr##*=}"

@@ -161,11 +161,12 @@ export interface RunningDevServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-async function waitForPort(host: string, port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Wait until `host:port` accepts TCP connections, failing early if `child` exits. */
+export async function waitForPort(host: string, port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const { Socket } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`the Temporal server exited with code ${child.exitCode}`);
     const ok = await new Promise<boolean>((r) => {
       const s = new Socket();
       s.once('connect', () => {
@@ -178,16 +179,16 @@ async function waitForPort(host: string, port: number, child: ChildProcess, time
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`temporal dev server did not open ${host}:${port} within ${timeoutMs} ms`);
+  throw new Error(`the Temporal server did not open ${host}:${port} within ${timeoutMs} ms`);
 }
 
 /** The gRPC port opens before the namespace is served; wait for the namespace (and its search attributes). */
-async function waitForNamespace(address: string, namespace: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+export async function waitForNamespace(address: string, namespace: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const { Connection } = await import('@temporalio/client');
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`the Temporal server exited with code ${child.exitCode}`);
     try {
       const conn = await Connection.connect({ address, connectTimeout: 2_000 });
       try {
