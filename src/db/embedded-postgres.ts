@@ -295,7 +295,8 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
     const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (r.rowCount === 0) {
       await c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`).catch((err: { code?: string }) => {
-        if (err.code !== '42P04') throw err; // created meanwhile by another process
+        // Created meanwhile by another process (duplicate_database, or the catalog's unique index in a close race).
+        if (err.code !== '42P04' && err.code !== '23505') throw err;
       });
     }
   } finally {
@@ -324,9 +325,18 @@ export async function openEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promi
       /* not initialised yet */
     }
     const running = creds ? runningServer(pgdata) : null;
-    if (running && creds && (await canConnect(urlOf(creds, running.port, 'postgres')))) {
-      writeFileSync(registration, '');
-      return { server: running, creds, started: false };
+    if (running && creds) {
+      // Running: reuse it. Starting or stopping (its last user just left): wait until it serves or is gone.
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        if (await canConnect(urlOf(creds, running.port, 'postgres'))) {
+          await ensureDatabase(urlOf(creds, running.port, 'postgres'), EMBEDDED_DATABASE);
+          writeFileSync(registration, '');
+          return { server: running, creds, started: false };
+        }
+        if (!alive(running.pid)) break;
+        await sleep(100);
+      }
     }
     if (!creds || !existsSync(join(pgdata, 'PG_VERSION'))) creds = await initdb(bin, dataDir, pgdata, as, log);
     const server = await startServer(bin, dataDir, pgdata, as, timeoutMs, creds);
@@ -334,17 +344,25 @@ export async function openEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promi
       creds = { ...creds, port: server.port };
       writeFileSync(join(dataDir, 'postgres.json'), JSON.stringify(creds), { mode: 0o600 });
     }
+    await ensureDatabase(urlOf(creds, server.port, 'postgres'), EMBEDDED_DATABASE);
     writeFileSync(registration, '');
     log(`embedded PostgreSQL started on 127.0.0.1:${server.port} (cluster ${pgdata}, log ${join(dataDir, 'postgres.log')})`);
     return { server, creds, started: true };
   });
 
   const adminUrl = urlOf(creds, server.port, 'postgres');
-  await ensureDatabase(adminUrl, EMBEDDED_DATABASE);
   let released = false;
   const onExit = () => {
-    // A process that exits without release() (an uncaught error, process.exit) still stops counting as a user.
+    // A process that exits without release() (process.exit, an uncaught error) stops counting as a user, and, as
+    // the last one, stops the server (a fast shutdown it does not wait for: exit handlers cannot wait).
     rmSync(registration, { force: true });
+    try {
+      const others = readdirSync(clients).filter((f) => Number(f) !== process.pid && alive(Number(f)));
+      const running = runningServer(pgdata);
+      if (others.length === 0 && running) process.kill(running.pid, 'SIGINT');
+    } catch {
+      /* exiting anyway */
+    }
   };
   process.once('exit', onExit);
   return {
