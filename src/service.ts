@@ -11,7 +11,7 @@ import { ConfigError, loadEnv, type Env } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { METRICS_CONTENT_TYPE, metricsText, setCoreMetricsUrl } from './metrics.js';
 import { registerReceiver, webhookRegistrationFromEnv } from './aura/webhook-registration.js';
-import { appFromEnv, auraClientFromEnv, fixedLocationApiFromEnv, workersFromEnv } from './runtime.js';
+import { adapterDatabaseFromEnv, appFromEnv, auraClientFromEnv, fixedLocationApiFromEnv, workersFromEnv } from './runtime.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
 
 export type Role = Env['SERVICE_ROLE'];
@@ -61,6 +61,10 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
 
   const client = await connectClient(env);
   const closers: (() => Promise<void>)[] = [];
+  // The adapter's database (DATABASE_URL, or the embedded server on DATA_DIR, started or reused): one pool for
+  // whatever this process runs, closed after the API and the worker have stopped.
+  const adapterDb = await adapterDatabaseFromEnv(env, log, `aura-callouts-${role}`);
+  closers.push(() => adapterDb.close());
   let apiServer: Server | null = null;
   let metricsServer: Server | null = null;
   let workersDone: Promise<void> = Promise.resolve();
@@ -71,7 +75,7 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
     const bundlePath = env.WORKFLOW_BUNDLE_PATH ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
     const bundle: WorkflowBundleOption | undefined = bundlePath ? { codePath: bundlePath } : undefined;
     log.info({ workflowBundle: bundlePath ?? '(bundled at start)' }, 'starting worker');
-    const workers = await workersFromEnv(env, connection, client, bundle, log);
+    const workers = await workersFromEnv(env, connection, client, bundle, log, adapterDb.store);
     workersDone = workers.run();
     shutdownWorkers = () => workers.shutdown();
     closers.push(() => connection.close());
@@ -107,7 +111,7 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
   }
 
   if (runsApi) {
-    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, log));
+    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, adapterDb.store, log));
     apiServer = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
       s.on('error', reject);

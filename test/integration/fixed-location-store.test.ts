@@ -1,0 +1,246 @@
+// The adapter's repository (src/fixed-locations/store.ts) and migrations, the same tests against both backends: the
+// embedded default (src/db/embedded-postgres.ts) and a real PostgreSQL server (the machine's own, in a throwaway
+// cluster; skipped, saying why, where there is none). Then what only the embedded default does: one server for the
+// processes of a DATA_DIR, started by the first and stopped by the last.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { createPool, migrate, openDatabase } from '../../src/db/database.js';
+import { openEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { MIGRATIONS } from '../../src/db/migrations.js';
+import type { PlatformLocation, SyncReport } from '../../src/domain/fixed-locations.js';
+import { FixedLocationStore, ScratchMissing } from '../../src/fixed-locations/store.js';
+import { PROJECT_ROOT } from '../../src/temporal/dev-server.js';
+import { createTestDatabase, realPostgres, testServer, testStore, type TestServer } from '../helpers/database.js';
+
+const run = promisify(execFile);
+const p = (id: string, over: Partial<PlatformLocation> = {}): PlatformLocation => ({ platformLocationId: id, name: `Site ${id}`, address: `${id} Main Road`, latitude: -26.1, longitude: 28.05, ...over });
+const report = (runId: string, platform = 0): SyncReport => ({
+  runId,
+  startedAt: '2026-11-23T10:00:00.000Z',
+  finishedAt: '2026-11-23T10:00:12.000Z',
+  mode: 'api',
+  counts: { platform, aura: 0, matched: 0, created: 0, updated: 0, deleted: 0, missing: 0, duplicates: 0 },
+  issues: [],
+  status: 'completed',
+});
+const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+const child = (args: string[]) => run(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/store-client.ts'), ...args], { cwd: PROJECT_ROOT, maxBuffer: 1 << 20 });
+
+const real = await realPostgres();
+const backends: { name: string; server: () => Promise<TestServer>; skip: string | false }[] = [
+  { name: 'embedded PostgreSQL (the default)', server: testServer, skip: false },
+  { name: 'real PostgreSQL server', server: async () => ('server' in real ? real.server : Promise.reject(new Error(real.unavailable))), skip: 'unavailable' in real ? real.unavailable : false },
+];
+
+for (const backend of backends) {
+  describe(`the adapter's store on ${backend.name}`, { skip: backend.skip }, () => {
+    const opened: ReturnType<typeof testStore>[] = [];
+    /** A store on a database of its own. */
+    const open = () => {
+      const s = testStore(backend.server);
+      opened.push(s);
+      return s;
+    };
+    const fresh = () => open().store;
+    after(async () => {
+      for (const s of opened) await s.close();
+    });
+
+    it('upserts in one statement, answering created once; reads, pages in insertion order, deletes', async () => {
+      const s = fresh();
+      const first = await s.put(p('A', { contactNotes: 'Keyholder', gateInstructions: null }));
+      assert.equal(first.created, true);
+      assert.equal(first.location.contactNotes, 'Keyholder');
+      assert.match(first.location.updatedAt!, /^\d{4}-\d\d-\d\dT/);
+      const again = await s.put(p('A', { name: 'A2', latitude: -26.123456789012 }));
+      assert.equal(again.created, false);
+      assert.equal(again.location.latitude, -26.123456789012, 'coordinates round-trip exactly');
+      await s.put(p('C'));
+      await s.put(p('B'));
+      assert.deepEqual((await s.list()).map((l) => l.platformLocationId), ['A', 'C', 'B'], 'an update keeps its place');
+      assert.deepEqual(await s.page(2, 1), { total: 3, items: [await s.get('C'), await s.get('B')] });
+      assert.equal((await s.get('A'))!.name, 'A2');
+      assert.equal(await s.get('nope'), null);
+      assert.equal(await s.delete('C'), true);
+      assert.equal(await s.delete('C'), false);
+      assert.equal(await s.count(), 2);
+    });
+
+    it('loads the portfolio file when new or changed, in one transaction, and keeps API changes while it is unchanged', async () => {
+      const s = fresh();
+      const dir = tmp('portfolio-');
+      try {
+        const file = join(dir, 'portfolio.csv');
+        writeFileSync(file, 'platformLocationId,name,address,latitude,longitude,contactNotes,gateInstructions\nP-1,Shop,"1 Main Road, Sandton",-26.1,28.05,,Gate 1\nP-2,Depot,2 Main Road,-26.2,28.06,Keyholder,\n');
+        assert.deepEqual(await s.loadFileIfChanged(file), { loaded: true, count: 2 });
+        const p1 = (await s.get('P-1'))!;
+        assert.equal(p1.address, '1 Main Road, Sandton');
+        assert.equal(p1.latitude, -26.1);
+        assert.equal(p1.contactNotes, null);
+        assert.equal(p1.updatedAt, undefined, 'a location from the file has no updatedAt, as before');
+        await s.delete('P-2');
+        // Another process (another pool) sees the same thing: nothing is cached.
+        const other = new FixedLocationStore(s.db);
+        assert.deepEqual(await other.loadFileIfChanged(file), { loaded: false, count: 1 });
+        writeFileSync(file, JSON.stringify([{ platformLocationId: 'J-1', name: 'J', address: 'x', latitude: 1, longitude: 2 }]));
+        assert.deepEqual(await other.loadFileIfChanged(file), { loaded: true, count: 1 });
+        writeFileSync(file, 'platformLocationId,name,address,latitude,longitude\nP-1,Shop,addr,200,28\n');
+        await assert.rejects(() => other.loadFileIfChanged(file), /record 1: latitude/);
+        // A load that fails inside the database (here a NOT NULL) leaves the previous portfolio whole.
+        await assert.rejects(() => s.replaceAll([p('X'), { ...p('Y'), name: null as unknown as string }]));
+        assert.deepEqual((await s.list()).map((l) => l.platformLocationId), ['J-1']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('a write by one process is read by another at once (no cache to go stale)', async () => {
+      const { store: s, database } = open();
+      await s.put(p('A'));
+      const url = await database.url();
+      const pool = createPool(url, { max: 2 });
+      try {
+        const other = new FixedLocationStore(pool);
+        await other.put(p('A', { name: 'from the other process' }));
+        await other.writeIndex({ runId: 'r1', updatedAt: 'now', refs: { A: [7] } });
+        assert.equal((await s.get('A'))!.name, 'from the other process');
+        assert.deepEqual(await s.getWithAuraIds('A').then((r) => r?.auraFixedLocationIds), [7]);
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it('the index: replaced whole, read by reference on the alarm path (one query with the location)', async () => {
+      const s = fresh();
+      assert.equal(await s.readIndex(), null);
+      await s.put(p('A'));
+      await s.put(p('B'));
+      await s.writeIndex({ updatedAt: 'now', runId: 'r1', refs: { A: [1] } });
+      assert.deepEqual((await s.readIndex())!.refs, { A: [1] });
+      await s.writeIndex({ updatedAt: 'now', runId: 'r2', refs: { A: [1], B: [3, 2], ORPHAN: [9] } });
+      assert.deepEqual(await s.readIndex(), { updatedAt: 'now', runId: 'r2', refs: { A: [1], B: [2, 3], ORPHAN: [9] } });
+      assert.deepEqual(await s.getWithAuraIds('B'), { location: await s.get('B'), auraFixedLocationIds: [2, 3] });
+      assert.deepEqual(await s.auraIdsFor('ORPHAN'), [9]);
+      assert.equal(await s.getWithAuraIds('ORPHAN'), null, 'an alarm needs the platform location');
+      // The alarm path reads by primary key (an index scan, not a scan of the table).
+      const plan = await s.db.query(`EXPLAIN SELECT aura_fixed_location_id FROM fixed_location_index WHERE external_reference_id = 'B'`);
+      assert.match(plan.rows.map((r: any) => r['QUERY PLAN']).join('\n'), /Index|Bitmap/);
+    });
+
+    it("a run's end is one transaction: report, index and the removal of its scratch; a retry finds its report", async () => {
+      const s = fresh();
+      await s.writeScratch('run-1', 'plan.json', { big: 'x'.repeat(100_000), n: 1 });
+      await s.writeScratch('run-1', 'plan.json', { n: 2 });
+      await s.writeScratch('run-2', 'batch-0.json', [1, 2]);
+      assert.deepEqual(await s.readScratch('run-1', 'plan.json'), { n: 2 });
+      await assert.rejects(() => s.readScratch('run-1', 'nope.json'), ScratchMissing);
+      assert.equal(await s.readScratchIfAny('run-1', 'nope.json'), undefined);
+      assert.equal(await s.readReport(), null);
+      await s.finishRun('run-1', report('run-1', 5), { updatedAt: 'now', runId: 'run-1', refs: { A: [1] } });
+      assert.equal(await s.readScratchIfAny('run-1', 'plan.json'), undefined);
+      assert.deepEqual(await s.readScratch('run-2', 'batch-0.json'), [1, 2], "another run's scratch stays");
+      assert.deepEqual(await s.readReport(), report('run-1', 5));
+      await s.finishRun('run-2', report('run-2'));
+      assert.equal((await s.readReport())!.runId, 'run-2', 'the latest is the one written last');
+      assert.deepEqual((await s.readIndex())!.refs, { A: [1] }, 'a run without an index keeps the previous one');
+      assert.equal((await s.reportOf('run-1'))!.counts.platform, 5);
+      // A failure inside the transaction changes nothing.
+      await assert.rejects(() => s.finishRun('run-3', { ...report('run-3'), runId: null as unknown as string }, { updatedAt: 'now', runId: 'run-3', refs: { Z: [5] } }));
+      assert.deepEqual((await s.readIndex())!.refs, { A: [1] });
+      assert.equal((await s.readReport())!.runId, 'run-2');
+    });
+
+    it('two processes write at once (upserts and transactions), and every write is there', async () => {
+      const { store: s, database } = open();
+      const url = await database.url();
+      const outs = await Promise.all([child(['writer', url, 'API', '120']), child(['writer', url, 'WORKER', '120'])]);
+      for (const o of outs) {
+        const r = JSON.parse(o.stdout.trim().split('\n').at(-1)!);
+        assert.deepEqual(r, { puts: 120, runs: 12, errors: [] });
+      }
+      assert.equal(await s.count(), 240);
+      const reports = await s.db.query('SELECT count(*)::int AS n FROM sync_reports');
+      assert.equal(reports.rows[0].n, 24);
+      // The index is whichever run ended last, whole: never a mix of two.
+      const index = (await s.readIndex())!;
+      assert.equal(Object.keys(index.refs).length, 1);
+      assert.equal((await s.readScratchIfAny(index.runId, 'plan.json')), undefined);
+    });
+
+    it('a DATABASE_URL naming a database the server lacks: the first start creates it, then migrates it', async () => {
+      const server = await backend.server();
+      const u = new URL(server.adminUrl);
+      u.pathname = `/test_${process.pid}_created_${Date.now()}`;
+      const [a, b] = await Promise.all([0, 1].map(() => openDatabase({ databaseUrl: u.toString(), dataDir: '/nonexistent', max: 2 })));
+      try {
+        await new FixedLocationStore(a!.pool).put(p('A'));
+        assert.equal((await new FixedLocationStore(b!.pool).get('A'))!.name, 'Site A');
+      } finally {
+        await a!.close();
+        await b!.close();
+        const c = new pg.Client({ connectionString: server.adminUrl });
+        await c.connect();
+        await c.query(`DROP DATABASE ${c.escapeIdentifier(u.pathname.slice(1))} WITH (FORCE)`);
+        await c.end();
+      }
+    });
+
+    it('migrations: applied once by processes starting together, under the lock; a newer schema is refused', async () => {
+      const db = await createTestDatabase(await backend.server());
+      const pools = Array.from({ length: 4 }, () => createPool(db.url, { max: 2 }));
+      try {
+        const applied = await Promise.all(pools.map((pool) => migrate(pool)));
+        assert.deepEqual(applied.flat(), MIGRATIONS.map((m) => m.version), 'each version applied by exactly one');
+        const rows = await pools[0]!.query('SELECT version FROM schema_migrations ORDER BY version');
+        assert.deepEqual(rows.rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
+        assert.deepEqual(await migrate(pools[1]!), []);
+        await pools[0]!.query(`INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')`);
+        await assert.rejects(() => migrate(pools[2]!), /version 999, newer than this release knows/);
+      } finally {
+        for (const pool of pools) await pool.end();
+        await db.drop();
+      }
+    });
+  });
+}
+
+describe('the embedded default: one server per DATA_DIR', () => {
+  it('API and worker processes starting at once share one server (one starts it, one reuses it); the last one out stops it', async () => {
+    const dataDir = tmp('embedded-shared-');
+    try {
+      const [a, b] = await Promise.all([child(['open', dataDir, '1500']), child(['open', dataDir, '200'])]);
+      const [ra, rb] = [a, b].map((o) => o.stdout.trim().split('\n').map((l) => JSON.parse(l)));
+      assert.equal(ra![0].pid, rb![0].pid, 'one server');
+      assert.deepEqual([ra![0].started, rb![0].started].sort(), [false, true]);
+      for (const r of [ra!, rb!]) assert.deepEqual(r[1].errors, []);
+      assert.equal(existsSync(join(dataDir, 'postgres', 'postmaster.pid')), false, 'stopped by the last one');
+      assert.deepEqual(readdirSync(join(dataDir, 'postgres.clients')), []);
+      if (process.getuid?.() === 0) {
+        const ps = await run('ps', ['-o', 'user=', '-p', String(ra![0].pid)]).catch(() => ({ stdout: '' }));
+        assert.notEqual(ps.stdout.trim(), 'root');
+      }
+      // A later process starts it again on the same cluster (and port), and finds every write of the first two.
+      const again = await child(['open', dataDir, '0']);
+      const [info] = again.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(info.started, true);
+      assert.equal(info.url, ra![0].url);
+      const s = await openEmbeddedPostgres({ dataDir });
+      const c = new pg.Client({ connectionString: s.url });
+      try {
+        await c.connect();
+        assert.equal((await c.query('SELECT count(*)::int AS n FROM platform_locations')).rows[0].n, 120);
+        await c.end();
+      } finally {
+        await s.release();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
