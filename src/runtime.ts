@@ -13,6 +13,7 @@ import { createCalloutWorkers, type CalloutWorkers } from './worker/worker.js';
 import type { FixedLocationSettings } from './activities/fixed-locations.js';
 import type { FixedLocationApiOptions } from './api/fixed-locations.js';
 import { FixedLocationStore } from './fixed-locations/store.js';
+import { importFileStore } from './fixed-locations/legacy-import.js';
 import { openDatabase } from './db/database.js';
 import { ensureFixedLocationSchedule } from './fixed-locations/schedule.js';
 
@@ -47,7 +48,8 @@ export interface AdapterDatabase {
 
 /**
  * The adapter's database, for the API, the worker or both: DATABASE_URL, else the embedded server on DATA_DIR
- * (started, or reused when another process of this DATA_DIR runs it), migrated.
+ * (started, or reused when another process of this DATA_DIR runs it). Migrated, and a DATA_DIR of the old file
+ * store imported once.
  */
 export async function adapterDatabaseFromEnv(env: Env, log?: Logger, applicationName = 'aura-callouts'): Promise<AdapterDatabase> {
   const db = await openDatabase({
@@ -57,6 +59,13 @@ export async function adapterDatabaseFromEnv(env: Env, log?: Logger, application
     ...(log ? { log: (msg: string) => log.info(msg) } : {}),
   });
   const store = new FixedLocationStore(db.pool);
+  try {
+    const imported = await importFileStore(store, env.DATA_DIR);
+    if (imported.imported || imported.renamed.length) log?.info({ dataDir: env.DATA_DIR, ...imported }, 'file store imported into the database');
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   return { store, url: db.url, close: () => db.close() };
 }
 

@@ -1,19 +1,20 @@
 // The adapter's repository (src/fixed-locations/store.ts) and migrations, the same tests against both backends: the
 // embedded default (src/db/embedded-postgres.ts) and a real PostgreSQL server (the machine's own, in a throwaway
 // cluster; skipped, saying why, where there is none). Then what only the embedded default does: one server for the
-// processes of a DATA_DIR, started by the first and stopped by the last.
+// processes of a DATA_DIR, started by the first and stopped by the last; and the import of a file-store DATA_DIR.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { createPool, migrate, openDatabase } from '../../src/db/database.js';
 import { openEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { MIGRATIONS } from '../../src/db/migrations.js';
 import type { PlatformLocation, SyncReport } from '../../src/domain/fixed-locations.js';
+import { importFileStore, replayLog } from '../../src/fixed-locations/legacy-import.js';
 import { FixedLocationStore, ScratchMissing } from '../../src/fixed-locations/store.js';
 import { PROJECT_ROOT } from '../../src/temporal/dev-server.js';
 import { createTestDatabase, realPostgres, testServer, testStore, type TestServer } from '../helpers/database.js';
@@ -241,6 +242,115 @@ describe('the embedded default: one server per DATA_DIR', () => {
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a DATA_DIR of the file store is imported once, then renamed', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await testServer();
+  });
+
+  const fileStoreDir = () => {
+    const dir = tmp('file-store-');
+    const puts = [
+      { op: 'meta', sourceSha256: 'abc123' },
+      { op: 'put', loc: p('A', { updatedAt: '2026-11-01T10:00:00.000Z' }) },
+      { op: 'put', loc: p('B') },
+      { op: 'put', loc: p('A', { name: 'A renamed', updatedAt: '2026-11-02T10:00:00.000Z' }) },
+      { op: 'put', loc: p('C') },
+      { op: 'del', id: 'C' },
+    ];
+    writeFileSync(join(dir, 'platform-locations.ndjson'), puts.map((r) => JSON.stringify(r)).join('\n') + '\n{"op":"put","loc":{"platformLoc');
+    writeFileSync(join(dir, 'fixed-location-index.json'), JSON.stringify({ updatedAt: '2026-11-02T11:00:00.000Z', runId: 'old-run', refs: { A: [11], B: [12, 13] } }));
+    writeFileSync(join(dir, 'fixed-location-sync-latest.json'), JSON.stringify(report('old-run', 2)));
+    mkdirSync(join(dir, 'sync', 'running-run'), { recursive: true });
+    writeFileSync(join(dir, 'sync', 'running-run', 'batch-0.json'), JSON.stringify([{ t: 'c', loc: p('B') }]));
+    return dir;
+  };
+
+  it('replays the log as the file store did (a torn last line skipped)', () => {
+    const r = replayLog('{"op":"put","loc":{"platformLocationId":"A"}}\n{"op":"del","id":"A"}\n{"op":"put","loc":{"platformLocationId":"B"}}\n{"op":"put","lo');
+    assert.deepEqual(r.locations.map((l) => l.platformLocationId), ['B']);
+    assert.equal(r.skipped, 1);
+  });
+
+  it('imports locations, index, latest report and a running reconciliation\'s scratch; renames the files; a second start imports nothing', async () => {
+    const dir = fileStoreDir();
+    const { store, close } = testStore(async () => server);
+    try {
+      const r = await importFileStore(store, dir);
+      assert.equal(r.imported, true);
+      assert.deepEqual({ locations: r.locations, index: r.index, report: r.report, scratch: r.scratch, skippedLines: r.skippedLines }, { locations: 2, index: true, report: true, scratch: 1, skippedLines: 1 });
+      assert.deepEqual((await store.list()).map((l) => [l.platformLocationId, l.name]), [['A', 'A renamed'], ['B', 'Site B']]);
+      assert.equal((await store.get('A'))!.updatedAt, '2026-11-02T10:00:00.000Z');
+      assert.deepEqual(await store.getWithAuraIds('B').then((x) => x?.auraFixedLocationIds), [12, 13]);
+      assert.equal((await store.readReport())!.runId, 'old-run');
+      assert.deepEqual(await store.readScratch('running-run', 'batch-0.json'), [{ t: 'c', loc: p('B') }]);
+      assert.deepEqual(await store.state('portfolio_source'), { sha256: 'abc123' });
+      const left = readdirSync(dir).sort();
+      assert.equal(left.length, 4);
+      assert.ok(left.every((f) => /\.imported-\d{8}T\d{6}$/.test(f)), left.join(', '));
+      // The next start: nothing left to import.
+      await store.put(p('B', { name: 'changed after the upgrade' }));
+      assert.equal((await importFileStore(store, dir)).imported, false);
+      assert.equal((await store.get('B'))!.name, 'changed after the upgrade');
+    } finally {
+      await close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a crash between the import and the renames: the next start only renames (the import is fingerprinted)', async () => {
+    const dir = fileStoreDir();
+    const copy = tmp('file-store-copy-');
+    cpSync(dir, copy, { recursive: true, preserveTimestamps: true });
+    const { store, close } = testStore(async () => server);
+    try {
+      assert.equal((await importFileStore(store, dir)).imported, true);
+      await store.put(p('A', { name: 'changed after the import' }));
+      // As if the first import had committed and crashed before renaming: the same files are still there.
+      rmSync(dir, { recursive: true, force: true });
+      cpSync(copy, dir, { recursive: true, preserveTimestamps: true });
+      const again = await importFileStore(store, dir);
+      assert.equal(again.imported, false);
+      assert.equal(again.renamed.length, 4);
+      assert.equal((await store.get('A'))!.name, 'changed after the import');
+    } finally {
+      await close();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('the service opens the database, imports DATA_DIR, and loads the shipped sample portfolio once', async () => {
+    const { loadEnv } = await import('../../src/config.js');
+    const { adapterDatabaseFromEnv, fixedLocationApiFromEnv, fixedLocationSettingsFromEnv } = await import('../../src/runtime.js');
+    const dir = fileStoreDir();
+    const db = await createTestDatabase(server);
+    try {
+      const env = loadEnv({ DATABASE_URL: db.url, DATA_DIR: dir, PLATFORM_LOCATIONS_FILE: join(PROJECT_ROOT, 'data', 'platform-locations.sample.csv'), FIXED_LOCATION_SYNC_MODE: 'csv' });
+      const first = await adapterDatabaseFromEnv(env);
+      assert.equal(await first.store.count(), 2, 'imported from the file store');
+      const api = await fixedLocationApiFromEnv(env, first.store);
+      assert.equal(await api.store.count(), 300, 'the sample differs from the imported source: loaded');
+      await first.close();
+      const second = await adapterDatabaseFromEnv(env);
+      await fixedLocationApiFromEnv(env, second.store);
+      assert.equal(await second.store.count(), 300);
+      await second.store.delete('PRM-000001');
+      await fixedLocationApiFromEnv(env, second.store);
+      assert.equal(await second.store.count(), 299, 'unchanged file: the API change is kept');
+      const s = fixedLocationSettingsFromEnv(env, second.store);
+      assert.equal(s.mode, 'csv');
+      assert.equal(s.store, second.store);
+      assert.equal(s.callbackSecret, api.callbackSecret);
+      await second.close();
+      assert.throws(() => loadEnv({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+    } finally {
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
