@@ -4,8 +4,9 @@
 // One server per DATA_DIR, shared by every process that uses that DATA_DIR: the first one starts it, the others
 // reuse it (found through PostgreSQL's own DATA_DIR/postgres/postmaster.pid), and the last one to release it stops
 // it. DATA_DIR/postgres.lock serialises start and stop; DATA_DIR/postgres.clients/<pid> counts the users. The
-// server runs in its own process group, so a Ctrl-C meant for one user does not stop it under the others; a user
-// killed outright leaves it running for the next one to reuse.
+// server runs in its own process group, so a Ctrl-C meant for one user does not stop it under the others. When every
+// user was killed outright (SIGKILL), a watchdog started with the server stops it after WATCHDOG_GRACE_MS, unless a
+// new user came to reuse it meanwhile.
 //
 // PostgreSQL refuses to run as root. As root (CI and this project's machines run as root), initdb and the server
 // run as the `postgres` user when there is one, else as `nobody`, and DATA_DIR/postgres is owned by that user;
@@ -304,6 +305,38 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   }
 }
 
+/** With no live user for this long, the watchdog stops the server. */
+export const WATCHDOG_GRACE_MS = 15_000;
+
+// The watchdog, as plain JavaScript for `node -e` (no file to find from source or from dist/): once a second, are any
+// of the registered users alive? When none has been for the grace period (each was killed outright: release() and
+// exit handlers stop the server themselves), it takes the start/stop lock, checks again, and stops the server.
+const WATCHDOG = `
+const fs = require('node:fs'), path = require('node:path');
+const [dataDir, pid, grace] = process.argv.slice(1);
+const clients = path.join(dataDir, 'postgres.clients'), lock = path.join(dataDir, 'postgres.lock');
+const alive = (p) => { try { process.kill(p, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+const users = () => { try { return fs.readdirSync(clients).filter((f) => alive(Number(f))).length; } catch { return 0; } };
+let lonely = null;
+setInterval(() => {
+  if (!alive(Number(pid))) process.exit(0);
+  if (users() > 0) { lonely = null; return; }
+  lonely = lonely ?? Date.now();
+  if (Date.now() - lonely < Number(grace)) return;
+  try { fs.writeFileSync(lock, String(process.pid), { flag: 'wx' }); } catch { return; }
+  if (users() === 0) process.kill(Number(pid), 'SIGINT');
+  const wait = setInterval(() => { if (!alive(Number(pid))) { fs.rmSync(lock, { force: true }); process.exit(0); } }, 100);
+  setTimeout(() => { fs.rmSync(lock, { force: true }); process.exit(0); }, 30000).unref();
+  void wait;
+}, 1000);
+`;
+
+/** A detached watchdog that stops a server whose users were all killed (nothing else would). */
+function startWatchdog(dataDir: string, pid: number): void {
+  const w = spawn(process.execPath, ['-e', WATCHDOG, dataDir, String(pid), String(WATCHDOG_GRACE_MS)], { detached: true, stdio: 'ignore' });
+  w.unref();
+}
+
 /** Start, or reuse, the embedded server on DATA_DIR, and register this process as one of its users. */
 export async function openEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = opts.log ?? (() => undefined);
@@ -346,6 +379,7 @@ export async function openEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promi
     }
     await ensureDatabase(urlOf(creds, server.port, 'postgres'), EMBEDDED_DATABASE);
     writeFileSync(registration, '');
+    startWatchdog(dataDir, server.pid);
     log(`embedded PostgreSQL started on 127.0.0.1:${server.port} (cluster ${pgdata}, log ${join(dataDir, 'postgres.log')})`);
     return { server, creds, started: true };
   });

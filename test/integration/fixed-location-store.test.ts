@@ -3,7 +3,7 @@
 // cluster; skipped, saying why, where there is none). Then what only the embedded default does: one server for the
 // processes of a DATA_DIR, started by the first and stopped by the last; and the import of a file-store DATA_DIR.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { createPool, migrate, openDatabase } from '../../src/db/database.js';
-import { openEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { openEmbeddedPostgres, WATCHDOG_GRACE_MS } from '../../src/db/embedded-postgres.js';
 import { MIGRATIONS } from '../../src/db/migrations.js';
 import type { PlatformLocation, SyncReport } from '../../src/domain/fixed-locations.js';
 import { importFileStore, replayLog } from '../../src/fixed-locations/legacy-import.js';
@@ -31,6 +31,14 @@ const report = (runId: string, platform = 0): SyncReport => ({
   status: 'completed',
 });
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
 const child = (args: string[]) => run(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/store-client.ts'), ...args], { cwd: PROJECT_ROOT, maxBuffer: 1 << 20 });
 
 const real = await realPostgres();
@@ -240,6 +248,24 @@ describe('the embedded default: one server per DATA_DIR', () => {
       } finally {
         await s.release();
       }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the embedded default: a server whose users were all killed', () => {
+  it('is stopped by its watchdog once the grace period has passed with no live user', async () => {
+    const dataDir = tmp('embedded-orphan-');
+    try {
+      const proc = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/store-client.ts'), 'open', dataDir, '600000'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      const first = await new Promise<string>((r) => proc.stdout.once('data', (d) => r(String(d))));
+      const { pid } = JSON.parse(first.split('\n')[0]!);
+      proc.kill('SIGKILL');
+      const killedAt = Date.now();
+      while (alive(pid) && Date.now() - killedAt < WATCHDOG_GRACE_MS + 20_000) await new Promise((r) => setTimeout(r, 250));
+      assert.equal(alive(pid), false, 'the server was stopped');
+      assert.ok(Date.now() - killedAt >= WATCHDOG_GRACE_MS - 1_000, 'not before the grace period');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
