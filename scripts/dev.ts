@@ -7,7 +7,7 @@ import { AuraClient } from '../src/aura/client.js';
 import { DEFAULT_WEBHOOK_EVENTS, receiverAuthHeaders, registerReceiver } from '../src/aura/webhook-registration.js';
 import { ConfigError, loadEnv } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { appFromEnv, fixedLocationApiFromEnv, workersFromEnv } from '../src/runtime.js';
+import { adapterDatabaseFromEnv, appFromEnv, fixedLocationApiFromEnv, workersFromEnv } from '../src/runtime.js';
 import { startSimulator } from '../src/simulator/app.js';
 import { connectClient, connectWorker } from '../src/temporal/connection.js';
 import { ensureTemporalCli, PROJECT_ROOT, startDevServer, type RunningDevServer } from '../src/temporal/dev-server.js';
@@ -82,11 +82,18 @@ try {
   if (!process.env.AURA_BASE_URL) env.AURA_BASE_URL = sim.panicApiUrl;
 
   const log = createLogger({ level: env.LOG_LEVEL });
+  // The adapter's database: DATABASE_URL, else the embedded PostgreSQL server in DATA_DIR/postgres, started here
+  // once (or reused) for the API and the worker of this process; its URL is printed for other processes.
+  const adapterDb = await adapterDatabaseFromEnv(env, log, 'aura-callouts-dev');
+  stops.push(() => adapterDb.close());
+  if (!env.DATABASE_URL) {
+    say(`embedded PostgreSQL: ${adapterDb.url.replace(/:[^:@/]+@/, ':***@')} (cluster in ${join(env.DATA_DIR, 'postgres')}, password in ${join(env.DATA_DIR, 'postgres.json')})`);
+  }
   // Platform locations first, so that the reconciliation the Schedule runs at once sees the sample portfolio.
-  const fixedLocations = await fixedLocationApiFromEnv(env, log);
+  const fixedLocations = await fixedLocationApiFromEnv(env, adapterDb.store, log);
   const client = await connectClient(env);
   const connection = await connectWorker(env);
-  const workers = await workersFromEnv(env, connection, client);
+  const workers = await workersFromEnv(env, connection, client, undefined, undefined, adapterDb.store);
   const running = workers.run();
   stops.push(async () => {
     workers.shutdown();

@@ -127,7 +127,13 @@ export const EnvSchema = z.object({
   SIM_PORT: int().default(4010),
 
   // Monitoring-platform adapter: platform locations, Fixed Location reconciliation, alarm dispatch
-  /** Durable state of the adapter (platform locations, the Fixed Location index, reports). Shared by API and worker. */
+  /**
+   * The adapter's own data (platform locations, the Fixed Location index, sync reports, a reconciliation's
+   * intermediate state) in PostgreSQL, shared by every API and worker process. Unset: the embedded server, its
+   * cluster in DATA_DIR/postgres (started by the first process that needs it, reused by the others).
+   */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
+  /** Home of the embedded database (without DATABASE_URL), and of a file-store DATA_DIR imported at start. */
   DATA_DIR: z.string().default('.data'),
   /** Portfolio loaded at start (CSV or JSON) when new or changed since the last load. */
   PLATFORM_LOCATIONS_FILE: z.string().optional(),

@@ -13,7 +13,9 @@ import { createCalloutWorkers, type CalloutWorkers } from './worker/worker.js';
 import type { FixedLocationSettings } from './activities/fixed-locations.js';
 import type { FixedLocationApiOptions } from './api/fixed-locations.js';
 import type { NamedReadinessCheck, Readiness } from './api/readiness.js';
-import { PlatformLocationStore } from './fixed-locations/store.js';
+import { FixedLocationStore } from './fixed-locations/store.js';
+import { importFileStore } from './fixed-locations/legacy-import.js';
+import { openDatabase } from './db/database.js';
 import { ensureFixedLocationSchedule } from './fixed-locations/schedule.js';
 
 /** The key of the CSV-import callback URL's HMAC (API and worker derive the same one). */
@@ -21,9 +23,9 @@ function callbackSecretOf(env: Env): string {
   return env.FIXED_LOCATION_CALLBACK_SECRET ?? `fixed-location-callback:${env.WEBHOOK_TOKEN}`;
 }
 
-export function fixedLocationSettingsFromEnv(env: Env): FixedLocationSettings {
+export function fixedLocationSettingsFromEnv(env: Env, store?: FixedLocationStore): FixedLocationSettings {
   return {
-    dataDir: env.DATA_DIR,
+    store,
     mode: env.FIXED_LOCATION_SYNC_MODE,
     pageSize: env.FIXED_LOCATION_PAGE_SIZE,
     batchSize: env.FIXED_LOCATION_BATCH_SIZE,
@@ -38,14 +40,43 @@ export function fixedLocationSettingsFromEnv(env: Env): FixedLocationSettings {
   };
 }
 
-/** The API's side: open the platform-location store and load PLATFORM_LOCATIONS_FILE when it is new or changed. */
-export async function fixedLocationApiFromEnv(env: Env, log?: Logger): Promise<FixedLocationApiOptions> {
-  const store = await PlatformLocationStore.open(env.DATA_DIR);
+export interface AdapterDatabase {
+  store: FixedLocationStore;
+  /** The server in use (DATABASE_URL, or the embedded server's): what a process started from this one is handed. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The adapter's database, for the API, the worker or both: DATABASE_URL, else the embedded server on DATA_DIR
+ * (started, or reused when another process of this DATA_DIR runs it). Migrated, and a DATA_DIR of the old file
+ * store imported once.
+ */
+export async function adapterDatabaseFromEnv(env: Env, log?: Logger, applicationName = 'aura-callouts'): Promise<AdapterDatabase> {
+  const db = await openDatabase({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    applicationName,
+    ...(log ? { log: (msg: string) => log.info(msg) } : {}),
+  });
+  const store = new FixedLocationStore(db.pool);
+  try {
+    const imported = await importFileStore(store, env.DATA_DIR);
+    if (imported.imported || imported.renamed.length) log?.info({ dataDir: env.DATA_DIR, ...imported }, 'file store imported into the database');
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return { store, url: db.url, close: () => db.close() };
+}
+
+/** The API's side: load PLATFORM_LOCATIONS_FILE when it is new or changed. */
+export async function fixedLocationApiFromEnv(env: Env, store: FixedLocationStore, log?: Logger): Promise<FixedLocationApiOptions> {
   if (env.PLATFORM_LOCATIONS_FILE) {
     const r = await store.loadFileIfChanged(env.PLATFORM_LOCATIONS_FILE);
     log?.info({ file: env.PLATFORM_LOCATIONS_FILE, loaded: r.loaded, count: r.count }, r.loaded ? 'platform locations loaded from file' : 'platform locations: file unchanged, store kept');
   }
-  return { store, dataDir: env.DATA_DIR, callbackSecret: callbackSecretOf(env) };
+  return { store, callbackSecret: callbackSecretOf(env) };
 }
 
 export function auraClientFromEnv(env: Env): AuraClient {
@@ -61,7 +92,14 @@ export function auraClientFromEnv(env: Env): AuraClient {
   });
 }
 
-export async function workersFromEnv(env: Env, connection: NativeConnection, client: Client, workflowBundle?: WorkflowBundleOption, log?: Logger): Promise<CalloutWorkers> {
+export async function workersFromEnv(
+  env: Env,
+  connection: NativeConnection,
+  client: Client,
+  workflowBundle?: WorkflowBundleOption,
+  log?: Logger,
+  store?: FixedLocationStore,
+): Promise<CalloutWorkers> {
   const workers = await createCalloutWorkers({
     connection,
     client,
@@ -84,7 +122,7 @@ export async function workersFromEnv(env: Env, connection: NativeConnection, cli
     ...(workflowBundle ? { workflowBundle } : {}),
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     dataConverter: dataConverterFor(payloadKeysOf(env)),
-    fixedLocations: fixedLocationSettingsFromEnv(env),
+    fixedLocations: fixedLocationSettingsFromEnv(env, store),
   });
   await ensureFixedLocationSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, intervalMs: env.FIXED_LOCATION_SYNC_INTERVAL_MS });
   return workers;

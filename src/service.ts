@@ -15,7 +15,7 @@ import { setCoreMetricsUrl, setWorkerStatesSource } from './metrics.js';
 import { Readiness } from './api/readiness.js';
 import { createWorkerHealthServer, WorkerHealth } from './worker/health.js';
 import { registerReceiver, webhookRegistrationFromEnv } from './aura/webhook-registration.js';
-import { appFromEnv, auraClientFromEnv, fixedLocationApiFromEnv, workersFromEnv } from './runtime.js';
+import { adapterDatabaseFromEnv, appFromEnv, auraClientFromEnv, fixedLocationApiFromEnv, workersFromEnv } from './runtime.js';
 import { connectClient, connectWorker } from './temporal/connection.js';
 
 export type Role = Env['SERVICE_ROLE'];
@@ -69,6 +69,10 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
 
   const client = await connectClient(env);
   const closers: (() => Promise<void>)[] = [];
+  // The adapter's database (DATABASE_URL, or the embedded server on DATA_DIR, started or reused): one pool for
+  // whatever this process runs, closed after the API and the worker have stopped.
+  const adapterDb = await adapterDatabaseFromEnv(env, log, `aura-callouts-${role}`);
+  closers.push(() => adapterDb.close());
   let apiServer: Server | null = null;
   let metricsServer: Server | null = null;
   let workersDone: Promise<void> = Promise.resolve();
@@ -81,7 +85,7 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
     const bundlePath = env.WORKFLOW_BUNDLE_PATH ?? (existsSync(DEFAULT_BUNDLE_PATH) ? DEFAULT_BUNDLE_PATH : undefined);
     const bundle: WorkflowBundleOption | undefined = bundlePath ? { codePath: bundlePath } : undefined;
     log.info({ workflowBundle: bundlePath ?? '(bundled at start)' }, 'starting worker');
-    const workers = await workersFromEnv(env, connection, client, bundle, log);
+    const workers = await workersFromEnv(env, connection, client, bundle, log, adapterDb.store);
     workersDone = workers.run();
     shutdownWorkers = () => workers.shutdown();
     closers.push(() => connection.close());
@@ -102,7 +106,7 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
   }
 
   if (runsApi) {
-    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, log), { role, readiness });
+    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, adapterDb.store, log), { role, readiness });
     apiServer = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
       s.on('error', reject);

@@ -1,6 +1,7 @@
 // Activities of the Fixed Location reconciliation and of alarm dispatch. Big lists (AURA's Fixed Locations, the
-// portfolio, the create/update batches and their results) live in the run's scratch directory under DATA_DIR; the
-// workflow only ever sees counts and batch numbers, so its history stays small whatever the portfolio's size.
+// portfolio, the create/update batches and their results) live in the run's scratch in the adapter's database
+// (src/fixed-locations/store.ts), which every worker reaches; the workflow only ever sees counts and batch numbers,
+// so its history stays small whatever the portfolio's size.
 import { createHmac } from 'node:crypto';
 import { Pacer } from '../aura/pacer.js';
 import { Context } from '@temporalio/activity';
@@ -27,7 +28,7 @@ import {
   type SyncReport,
   type UnreferencedFixedLocation,
 } from '../domain/fixed-locations.js';
-import { FixedLocationFiles, PlatformLocationStore } from '../fixed-locations/store.js';
+import type { FixedLocationStore } from '../fixed-locations/store.js';
 import type { CalloutCreated } from '../aura/schemas.js';
 import { KeyedSerializer, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
 import { toFailure, type CreateCalloutActivityResult } from './index.js';
@@ -35,7 +36,8 @@ import { toFailure, type CreateCalloutActivityResult } from './index.js';
 export type FixedLocationSyncMode = 'rest' | 'csv';
 
 export interface FixedLocationSettings {
-  dataDir: string;
+  /** The adapter's database (platform locations, index, reports, the runs' scratch). */
+  store?: FixedLocationStore | undefined;
   mode: FixedLocationSyncMode;
   /** Page size when listing AURA's Fixed Locations. */
   pageSize: number;
@@ -60,7 +62,6 @@ export interface FixedLocationSettings {
 }
 
 export const defaultFixedLocationSettings = (over: Partial<FixedLocationSettings> = {}): FixedLocationSettings => ({
-  dataDir: '.data',
   mode: 'rest',
   pageSize: 500,
   batchSize: 500,
@@ -107,7 +108,7 @@ export interface SyncFailure {
 /** The batch's own listing (before re-creating) could not be trusted: the failure type the workflow reports. */
 export const LISTING_FAILED = 'LISTING_FAILED';
 
-/** The listing as kept in the run's scratch directory (the referenced locations are in aura-before.json). */
+/** The listing as kept in the run's scratch (the referenced locations are in aura-before.json). */
 interface StoredListing {
   summary: ListingSummary;
   unreferenced: UnreferencedFixedLocation[];
@@ -208,18 +209,16 @@ export interface FixedLocationActivityDeps {
 
 export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
   const { aura, settings } = deps;
-  const files = new FixedLocationFiles(settings.dataDir);
+  const files = (): FixedLocationStore => {
+    if (!settings.store) throw ApplicationFailure.nonRetryable('the Fixed Location activities were started without the adapter\'s database', 'CONFIGURATION');
+    return settings.store;
+  };
   // Bulk work must not crowd out alarms at AURA: the reconciliation paces its own requests.
   const pace = pacer(settings.maxRequestsPerSecond);
   const listAll = () => listAllFixedLocations(aura, settings.pageSize, pace);
-  const portfolio = async () => (await PlatformLocationStore.open(settings.dataDir)).list();
+  const portfolio = () => files().list();
   // Alarm dispatch looks, then creates: one location at a time in this worker, so two alarms cannot both miss.
   const perLocation = new KeyedSerializer();
-
-  async function writeIndexAndReport(runId: string, index: FixedLocationIndex, report: SyncReport): Promise<void> {
-    await files.writeIndex({ updatedAt: report.finishedAt ?? new Date().toISOString(), runId, refs: index });
-    await files.writeReport(report);
-  }
 
   return {
     async getFixedLocationSyncConfig(): Promise<FixedLocationSyncConfig> {
@@ -228,16 +227,16 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
 
     /**
      * List AURA (all pages), read the portfolio, and plan: in rest mode the create/update batches; in csv mode the
-     * upload file and the deletion check. Everything is written to the run's scratch directory.
+     * upload file and the deletion check. Everything is written to the run's scratch.
      */
     async planFixedLocationSync(input: { runKey: string; mode: FixedLocationSyncMode; overrideDeleteLimit?: boolean }): Promise<PlanSummary> {
       try {
         const listing = await listAll();
         const platform = await portfolio();
         const stored: StoredListing = { summary: listing.summary, unreferenced: listing.unreferenced, problem: listing.problem ?? null };
-        await files.writeScratch(input.runKey, 'listing.json', stored);
-        await files.writeScratch(input.runKey, 'aura-before.json', listing.locations);
-        await files.writeScratch(input.runKey, 'platform.json', platform);
+        await files().writeScratch(input.runKey, 'listing.json', stored);
+        await files().writeScratch(input.runKey, 'aura-before.json', listing.locations);
+        await files().writeScratch(input.runKey, 'platform.json', platform);
         const aura = listing.locations.length + listing.unreferenced.length;
         const none = { batches: 0, platform: platform.length, aura, creates: 0, updates: 0 };
         // Fail closed: a list that cannot be trusted looks like sites missing on one side, so nothing is written.
@@ -253,9 +252,9 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
         const ops: BatchOp[] = [...plan.creates.map((loc) => ({ t: 'c' as const, loc })), ...plan.updates.map((u) => ({ t: 'u' as const, id: u.auraFixedLocationId, loc: u.location }))];
         let batches = 0;
         for (let i = 0; i < ops.length; i += settings.batchSize) {
-          await files.writeScratch(input.runKey, `batch-${batches++}.json`, ops.slice(i, i + settings.batchSize));
+          await files().writeScratch(input.runKey, `batch-${batches++}.json`, ops.slice(i, i + settings.batchSize));
         }
-        await files.writeScratch(input.runKey, 'plan.json', { issues: plan.issues, counts: plan.counts, index: plan.index });
+        await files().writeScratch(input.runKey, 'plan.json', { issues: plan.issues, counts: plan.counts, index: plan.index });
         return { batches, platform: plan.counts.platform, aura, creates: plan.creates.length, updates: plan.updates.length };
       } catch (err) {
         throw toFailure(err);
@@ -267,7 +266,7 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
      * so a retried batch first lists AURA again and skips every create whose reference now exists.
      */
     async applyFixedLocationBatch(input: { runKey: string; batch: number }): Promise<BatchSummary> {
-      let ops = await files.readScratch<BatchOp[]>(input.runKey, `batch-${input.batch}.json`);
+      let ops = await files().readScratch<BatchOp[]>(input.runKey, `batch-${input.batch}.json`);
       const result: BatchResult = { created: [], updated: [], failed: [] };
       if (attempt() > 1) {
         const listing = await listAll();
@@ -302,7 +301,7 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
         }
         if (++done % 50 === 0) heartbeat({ done });
       });
-      await files.writeScratch(input.runKey, `result-${input.batch}.json`, result);
+      await files().writeScratch(input.runKey, `result-${input.batch}.json`, result);
       return { created: result.created.length, updated: result.updated.length, failed: result.failed.length };
     },
 
@@ -311,7 +310,7 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
       if (!settings.callbackBaseUrl) {
         throw ApplicationFailure.nonRetryable('FIXED_LOCATION_CALLBACK_BASE_URL (or PUBLIC_BASE_URL) must be set in csv mode: AURA POSTs the import result there', 'CONFIGURATION');
       }
-      const platform = await files.readScratch<PlatformLocation[]>(input.runKey, 'platform.json');
+      const platform = await files().readScratch<PlatformLocation[]>(input.runKey, 'platform.json');
       const callbackUrl = settings.callbackBaseUrl.replace(/\/+$/, '') + callbackPath(input.workflowId, input.runId, settings.callbackSecret);
       try {
         const r = await aura.uploadFixedLocationsCsv({ csv: fixedLocationsCsv(platform), callbackUrl, source: 'aura-callouts' });
@@ -336,13 +335,13 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
     }): Promise<{ counts: SyncCounts; issues: number; status: NonNullable<SyncReport['status']> }> {
       try {
         // A retry after the report was written (and the scratch removed) answers from the report.
-        const done = await files.readReport();
-        if (done?.runId === input.runId && done.finishedAt) {
+        const done = await files().reportOf(input.runId);
+        if (done?.finishedAt) {
           return { counts: done.counts, issues: done.issues.length + (done.issuesTruncated ?? 0), status: done.status ?? 'completed' };
         }
         const finishedAt = new Date().toISOString();
         const mode = input.mode === 'csv' ? 'csv-import' : 'api';
-        const optional = async <T>(name: string): Promise<T | undefined> => files.readScratch<T>(input.runKey, name).catch(() => undefined);
+        const optional = async <T>(name: string): Promise<T | undefined> => files().readScratchIfAny<T>(input.runKey, name);
         const listing = await optional<StoredListing>('listing.json');
         const unreferenced = listing?.unreferenced ?? [];
         let counts: SyncCounts;
@@ -369,8 +368,8 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
           counts = failedCounts(platform.length, before.length + unreferenced.length, input.failed);
           issues = input.failed.listing ? [listingFailedIssue(listing?.problem ?? input.failed.message, 'The run wrote nothing more to AURA and kept the previous index')] : [];
         } else {
-          const before = await files.readScratch<AuraFixedLocation[]>(input.runKey, 'aura-before.json');
-          const platform = await files.readScratch<PlatformLocation[]>(input.runKey, 'platform.json');
+          const before = await files().readScratch<AuraFixedLocation[]>(input.runKey, 'aura-before.json');
+          const platform = await files().readScratch<PlatformLocation[]>(input.runKey, 'platform.json');
           const aura = before.length + unreferenced.length;
           if (input.mode === 'csv' && input.refused) {
             const plan = planReconciliation(platform, before);
@@ -399,18 +398,15 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
               if (!input.importResult?.received) message = 'AURA did not call back in time; the outcome was read by listing its Fixed Locations';
             }
           } else {
-            const plan = await files.readScratch<{ issues: SyncIssue[]; counts: ReturnType<typeof planReconciliation>['counts']; index: FixedLocationIndex }>(input.runKey, 'plan.json');
+            const plan = await files().readScratch<{ issues: SyncIssue[]; counts: ReturnType<typeof planReconciliation>['counts']; index: FixedLocationIndex }>(input.runKey, 'plan.json');
             const created = new Map<string, number>();
             const updated = new Set<number>();
             const failedCreate = new Map<string, string>();
             const failedUpdate = new Map<number, string>();
             for (let b = 0; ; b++) {
-              let r: BatchResult;
-              try {
-                r = await files.readScratch<BatchResult>(input.runKey, `result-${b}.json`);
-              } catch {
-                break;
-              }
+              // The batches' results up to the first one missing; a database error fails the activity (retried).
+              const r = await files().readScratchIfAny<BatchResult>(input.runKey, `result-${b}.json`);
+              if (!r) break;
               for (const c of r.created) created.set(c.ref, c.id);
               for (const id of r.updated) updated.add(id);
               for (const f of r.failed) (f.op === 'create' ? failedCreate.set(f.ref, f.message) : failedUpdate.set(f.id!, f.message));
@@ -457,9 +453,7 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
           ...(input.mode === 'csv' && !input.refused && !input.failed ? { importResult: input.importResult ?? { received: false } } : {}),
           ...(listing ? { listing: listing.summary } : {}),
         };
-        if (index) await writeIndexAndReport(input.runId, index, report);
-        else await files.writeReport(report);
-        await files.removeScratch(input.runKey);
+        await files().finishRun(input.runKey, report, index ? { updatedAt: finishedAt, runId: input.runId, refs: index } : undefined);
         return { counts, issues: issues.length, status };
       } catch (err) {
         throw toFailure(err);

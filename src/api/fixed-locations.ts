@@ -5,7 +5,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { alarmContextMessage, SYNC_ISSUE_KINDS, type SyncIssueKind } from '../domain/fixed-locations.js';
-import { FixedLocationFiles, PlatformLocationBody, PlatformLocationIdSchema, type PlatformLocationStore } from '../fixed-locations/store.js';
+import { PlatformLocationBody, PlatformLocationIdSchema, type FixedLocationStore } from '../fixed-locations/store.js';
 import { callbackSignature } from '../activities/fixed-locations.js';
 import { csvImportResultSignal, fixedLocationSyncWorkflowId, getSyncProgressQuery } from '../workflows/fixed-location-messages.js';
 import type { FixedLocationSyncInput } from '../workflows/fixed-location-sync.js';
@@ -145,8 +145,8 @@ documentRoute({
 });
 
 export interface FixedLocationApiOptions {
-  store: PlatformLocationStore;
-  dataDir: string;
+  /** The adapter's database: every read goes to it (no cache another process's write could make stale). */
+  store: FixedLocationStore;
   /** Key of the HMAC in the CSV import callback URL (the worker signs with the same key). */
   callbackSecret: string;
 }
@@ -155,7 +155,6 @@ export function createFixedLocationRouter(
   opts: FixedLocationApiOptions & { client: Client; taskQueue: string; responseTypes: Record<string, number>; incidents: IncidentService },
 ): Router {
   const { store, client, incidents } = opts;
-  const files = new FixedLocationFiles(opts.dataDir);
   const router = express.Router();
   const json = express.json({ limit: '1mb', type: () => true });
   const syncWorkflowId = fixedLocationSyncWorkflowId(opts.taskQueue);
@@ -170,8 +169,8 @@ export function createFixedLocationRouter(
       throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [{ path: 'platformLocationId', message: 'differs from the id in the path' }]);
     }
     const body = parseOrThrow(PlatformLocationBody, rest);
-    const { created } = await store.put({ platformLocationId, ...body });
-    res.status(200).json({ ...store.get(platformLocationId), created });
+    const { created, location } = await store.put({ platformLocationId, ...body });
+    res.status(200).json({ ...location, created });
   });
 
   router.delete('/v1/platform-locations/:platformLocationId', async (req, res) => {
@@ -180,17 +179,15 @@ export function createFixedLocationRouter(
     res.status(204).end();
   });
 
-  router.get('/v1/platform-locations/:platformLocationId', (req, res) => {
-    const loc = store.get(idOf(req));
-    if (!loc) throw new ApiError(404, 'PLATFORM_LOCATION_NOT_FOUND', `No platform location "${req.params.platformLocationId}".`);
-    const ids = files.readIndex()?.refs[loc.platformLocationId] ?? [];
-    res.json({ ...loc, auraFixedLocationIds: ids });
+  router.get('/v1/platform-locations/:platformLocationId', async (req, res) => {
+    const found = await store.getWithAuraIds(idOf(req));
+    if (!found) throw new ApiError(404, 'PLATFORM_LOCATION_NOT_FOUND', `No platform location "${req.params.platformLocationId}".`);
+    res.json({ ...found.location, auraFixedLocationIds: found.auraFixedLocationIds });
   });
 
-  router.get('/v1/platform-locations', (req, res) => {
+  router.get('/v1/platform-locations', async (req, res) => {
     const q = parseOrThrow(PlatformLocationListQuery, req.query, 'query');
-    const all = store.list();
-    res.json({ total: all.length, items: all.slice(q.offset, q.offset + q.limit) });
+    res.json(await store.page(q.limit, q.offset));
   });
 
   router.post('/v1/fixed-locations/sync', json, async (req, res) => {
@@ -212,7 +209,7 @@ export function createFixedLocationRouter(
   });
 
   router.get('/v1/fixed-locations/sync/latest', async (_req, res) => {
-    const report = await files.readReport();
+    const report = await store.readReport();
     if (!report) throw new ApiError(404, 'NO_SYNC_YET', 'No Fixed Location reconciliation has finished yet: POST /v1/fixed-locations/sync runs one now.');
     res.json(report);
   });
@@ -248,7 +245,9 @@ export function createFixedLocationRouter(
         throw err;
       }
     };
-    const location = store.get(body.platformLocationId);
+    // One query by primary key: the location and its AURA Fixed Location ids.
+    const found = await store.getWithAuraIds(body.platformLocationId);
+    const location = found?.location;
     if (!location) {
       const incident = await existing(
         new ApiError(
@@ -260,7 +259,7 @@ export function createFixedLocationRouter(
       );
       return void res.status(200).json(incident);
     }
-    const ids = files.readIndex()?.refs[location.platformLocationId] ?? [];
+    const ids = found.auraFixedLocationIds;
     if (ids.length !== 1) {
       const err =
         ids.length === 0

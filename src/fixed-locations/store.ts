@@ -1,19 +1,20 @@
-// Durable, file-backed state of the Fixed Location adapter under DATA_DIR (default `.data/`):
-//   platform-locations.ndjson       the platform's premises: an append-only log of put/delete records, each appended
-//                                   with fdatasync before the API answers, compacted (write temp file, fsync,
-//                                   rename) when the log grows past twice the live records. Written by the API only.
-//   fixed-location-index.json       externalReferenceId → AURA Fixed Location ids, written atomically by the
-//                                   reconciliation; read by the API per alarm (re-read only when the file changes).
-//   fixed-location-sync-latest.json the latest reconciliation report (contract §4), written atomically.
-//   sync/<run>/                     scratch pages of one reconciliation run (AURA's list, batches, results), removed
-//                                   when the run finishes: large lists never enter workflow history.
-// The API and the worker must share DATA_DIR (same host, or a shared volume in docker-compose).
+// The Fixed Location adapter's data, in PostgreSQL (DATABASE_URL, or the embedded server on DATA_DIR: see
+// src/db/database.ts), shared by every API and worker process, on any host:
+//   platform_locations    the platform's premises (PUT/DELETE /v1/platform-locations/:id, the portfolio file)
+//   fixed_location_index  externalReferenceId → AURA Fixed Location ids, replaced by each reconciliation
+//   sync_reports          reconciliation reports (contract §4); the latest is the one written last
+//   sync_scratch          a run's intermediate state (AURA's list, portfolio, batches, results) between activities
+//   adapter_state         the portfolio file last loaded, the index's run, imports of a file-store DATA_DIR
+// Nothing is cached in a process: every read asks the database (the alarm path by primary key), so a write by
+// any process is seen by all. An upsert is one statement; a portfolio load, and a run's index + report, one
+// transaction each.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { open, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
-import { dirname, extname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import type pg from 'pg';
 import { z } from 'zod';
+import { transaction, type Database } from '../db/database.js';
 import type { FixedLocationIndex, PlatformLocation, SyncReport } from '../domain/fixed-locations.js';
 
 export const PlatformLocationIdSchema = z
@@ -77,140 +78,56 @@ export function readPortfolioFile(path: string): { locations: PlatformLocation[]
   return { locations, sha256 };
 }
 
-type LogRecord = { op: 'put'; loc: PlatformLocation } | { op: 'del'; id: string } | { op: 'meta'; sourceSha256: string };
+const COLUMNS = 'platform_location_id, name, address, latitude, longitude, contact_notes, gate_instructions, updated_at';
 
-async function writeAtomic(path: string, data: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
+interface LocationRow {
+  platform_location_id: string;
+  name: string;
+  address: string;
+  latitude: number;
+  longitude: number;
+  contact_notes: string | null;
+  gate_instructions: string | null;
+  updated_at: Date | null;
 }
 
-export class PlatformLocationStore {
-  private readonly map = new Map<string, PlatformLocation>();
-  private sourceSha256: string | null = null;
-  private logRecords = 0;
-  private chain: Promise<unknown> = Promise.resolve();
-
-  private constructor(readonly path: string) {}
-
-  /** Open (or create) the store in `dataDir`, replaying its log. */
-  static async open(dataDir: string): Promise<PlatformLocationStore> {
-    const s = new PlatformLocationStore(join(dataDir, 'platform-locations.ndjson'));
-    mkdirSync(dataDir, { recursive: true });
-    if (existsSync(s.path)) {
-      const text = await readFile(s.path, 'utf8');
-      for (const line of text.split('\n')) {
-        if (!line.trim()) continue;
-        let rec: LogRecord;
-        try {
-          rec = JSON.parse(line) as LogRecord;
-        } catch {
-          continue; // a torn final line from a crash mid-append: everything before it is intact
-        }
-        s.logRecords++;
-        if (rec.op === 'put') s.map.set(rec.loc.platformLocationId, rec.loc);
-        else if (rec.op === 'del') s.map.delete(rec.id);
-        else if (rec.op === 'meta') s.sourceSha256 = rec.sourceSha256;
-      }
-    }
-    return s;
-  }
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get(id: string): PlatformLocation | undefined {
-    return this.map.get(id);
-  }
-
-  values(): IterableIterator<PlatformLocation> {
-    return this.map.values();
-  }
-
-  list(): PlatformLocation[] {
-    return [...this.map.values()];
-  }
-
-  /**
-   * Load the portfolio file when it is new or changed since the last load (by content hash), replacing the store's
-   * content: the file is the platform's export. An unchanged file is not re-applied, so PUT/DELETE changes made
-   * since the last load survive a restart.
-   */
-  async loadFileIfChanged(path: string): Promise<{ loaded: boolean; count: number }> {
-    const { locations, sha256 } = readPortfolioFile(path);
-    if (sha256 === this.sourceSha256) return { loaded: false, count: this.map.size };
-    return this.serial(async () => {
-      this.map.clear();
-      for (const l of locations) this.map.set(l.platformLocationId, l);
-      this.sourceSha256 = sha256;
-      await this.compact();
-      return { loaded: true, count: this.map.size };
-    });
-  }
-
-  /** Upsert; answers whether the location was new. Durable (fdatasync) when the promise resolves. */
-  async put(loc: PlatformLocation): Promise<{ created: boolean }> {
-    return this.serial(async () => {
-      const created = !this.map.has(loc.platformLocationId);
-      const stored = { ...loc, updatedAt: new Date().toISOString() };
-      await this.append({ op: 'put', loc: stored });
-      this.map.set(loc.platformLocationId, stored);
-      return { created };
-    });
-  }
-
-  async delete(id: string): Promise<boolean> {
-    return this.serial(async () => {
-      if (!this.map.has(id)) return false;
-      await this.append({ op: 'del', id });
-      this.map.delete(id);
-      return true;
-    });
-  }
-
-  /** Replace everything (tests and benchmarks). */
-  async replaceAll(locations: PlatformLocation[]): Promise<void> {
-    await this.serial(async () => {
-      this.map.clear();
-      for (const l of locations) this.map.set(l.platformLocationId, l);
-      await this.compact();
-    });
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
-
-  private async append(rec: LogRecord): Promise<void> {
-    const fh = await open(this.path, 'a');
-    try {
-      await fh.write(JSON.stringify(rec) + '\n');
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    this.logRecords++;
-    if (this.logRecords > 2 * this.map.size + 1000) await this.compact();
-  }
-
-  private async compact(): Promise<void> {
-    const lines: string[] = [];
-    if (this.sourceSha256) lines.push(JSON.stringify({ op: 'meta', sourceSha256: this.sourceSha256 }));
-    for (const loc of this.map.values()) lines.push(JSON.stringify({ op: 'put', loc }));
-    await writeAtomic(this.path, lines.join('\n') + (lines.length ? '\n' : ''));
-    this.logRecords = lines.length;
-  }
+function fromRow(r: LocationRow): PlatformLocation {
+  return {
+    platformLocationId: r.platform_location_id,
+    name: r.name,
+    address: r.address,
+    latitude: r.latitude,
+    longitude: r.longitude,
+    contactNotes: r.contact_notes,
+    gateInstructions: r.gate_instructions,
+    ...(r.updated_at ? { updatedAt: r.updated_at.toISOString() } : {}),
+  };
 }
+
+/** Locations as one json parameter: a whole portfolio goes in one statement (json_to_recordset), whatever its size. */
+function locationsJson(locations: PlatformLocation[]): string {
+  return JSON.stringify(
+    locations.map((l) => ({
+      platform_location_id: l.platformLocationId,
+      name: l.name,
+      address: l.address,
+      latitude: l.latitude,
+      longitude: l.longitude,
+      contact_notes: l.contactNotes ?? null,
+      gate_instructions: l.gateInstructions ?? null,
+      updated_at: l.updatedAt ?? null,
+    })),
+  );
+}
+
+const RECORDSET = `json_to_recordset($1::json) AS r(platform_location_id text, name text, address text, latitude float8, longitude float8,
+  contact_notes text, gate_instructions text, updated_at timestamptz)`;
+
+// Keys of transaction advisory locks: two replacements of the whole portfolio (or of the whole index) at once would
+// each delete what they see and insert theirs, leaving both; serialised, the second replaces the first. Readers
+// (the alarm path) take no lock and see the old content or the new.
+const PORTFOLIO_LOCK = '7021760431158412609';
+const INDEX_LOCK = '7021760431158412611';
 
 export interface StoredIndex {
   updatedAt: string;
@@ -218,70 +135,253 @@ export interface StoredIndex {
   refs: FixedLocationIndex;
 }
 
-/** The externalReferenceId → AURA id index, and the latest report: JSON files replaced atomically. */
-export class FixedLocationFiles {
-  private cache: { ino: number; mtimeMs: number; size: number; index: StoredIndex } | null = null;
+/** A scratch value the run has not written (or has removed). */
+export class ScratchMissing extends Error {
+  constructor(runKey: string, name: string) {
+    super(`no ${name} in the scratch of reconciliation ${runKey}`);
+    this.name = 'ScratchMissing';
+  }
+}
 
-  constructor(readonly dataDir: string) {}
+/** How long an abandoned run's scratch (a run terminated before it finished) is kept. */
+const SCRATCH_KEPT_DAYS = 7;
+/** Reports kept (the latest is the one that is read). */
+const REPORTS_KEPT = 100;
 
-  get indexPath(): string {
-    return join(this.dataDir, 'fixed-location-index.json');
+type Queryable = Pick<Database, 'query'>;
+
+async function replaceIndexIn(c: Queryable, index: StoredIndex): Promise<void> {
+  const refs: string[] = [];
+  const ids: string[] = [];
+  for (const [ref, list] of Object.entries(index.refs)) {
+    for (const id of new Set(list)) {
+      refs.push(ref);
+      ids.push(String(id));
+    }
+  }
+  await c.query('SELECT pg_advisory_xact_lock($1)', [INDEX_LOCK]);
+  await c.query('DELETE FROM fixed_location_index');
+  await c.query('INSERT INTO fixed_location_index (external_reference_id, aura_fixed_location_id) SELECT * FROM unnest($1::text[], $2::bigint[])', [refs, ids]);
+  await setStateIn(c, 'fixed_location_index', { runId: index.runId, updatedAt: index.updatedAt });
+}
+
+async function setStateIn(c: Queryable, key: string, value: unknown): Promise<void> {
+  await c.query(
+    `INSERT INTO adapter_state (key, value, updated_at) VALUES ($1, $2::jsonb, now())
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+    [key, JSON.stringify(value)],
+  );
+}
+
+async function insertReportIn(c: Queryable, report: SyncReport): Promise<void> {
+  await c.query(
+    `INSERT INTO sync_reports (run_id, finished_at, report) VALUES ($1, $2, $3::json)
+     ON CONFLICT (run_id) DO UPDATE SET finished_at = EXCLUDED.finished_at, report = EXCLUDED.report`,
+    [report.runId, report.finishedAt, JSON.stringify(report)],
+  );
+  await c.query(`DELETE FROM sync_reports WHERE seq <= (SELECT seq FROM sync_reports ORDER BY seq DESC OFFSET $1 LIMIT 1)`, [REPORTS_KEPT]);
+}
+
+/** The repository of the adapter's data: one per process (it holds the pool, and nothing else). */
+export class FixedLocationStore {
+  constructor(readonly db: Database) {}
+
+  // ---- platform locations ---------------------------------------------------------------------------------------
+
+  async get(id: string): Promise<PlatformLocation | null> {
+    const r = await this.db.query<LocationRow>(`SELECT ${COLUMNS} FROM platform_locations WHERE platform_location_id = $1`, [id]);
+    return r.rows[0] ? fromRow(r.rows[0]) : null;
   }
 
-  get reportPath(): string {
-    return join(this.dataDir, 'fixed-location-sync-latest.json');
+  /** The alarm path: the location and its AURA Fixed Location ids, in one query by primary key. */
+  async getWithAuraIds(id: string): Promise<{ location: PlatformLocation; auraFixedLocationIds: number[] } | null> {
+    const r = await this.db.query<LocationRow & { aura_ids: string[] }>(
+      `SELECT ${COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')},
+         ARRAY(SELECT i.aura_fixed_location_id::text FROM fixed_location_index i
+               WHERE i.external_reference_id = p.platform_location_id ORDER BY i.aura_fixed_location_id) AS aura_ids
+       FROM platform_locations p WHERE p.platform_location_id = $1`,
+      [id],
+    );
+    const row = r.rows[0];
+    return row ? { location: fromRow(row), auraFixedLocationIds: row.aura_ids.map(Number) } : null;
   }
 
-  scratchDir(runKey: string): string {
-    return join(this.dataDir, 'sync', runKey.replace(/[^A-Za-z0-9._-]/g, '_'));
+  /** Upsert (one statement); answers whether the location was new, and the location as stored. */
+  async put(loc: PlatformLocation): Promise<{ created: boolean; location: PlatformLocation }> {
+    const r = await this.db.query<LocationRow & { created: boolean }>(
+      `INSERT INTO platform_locations (platform_location_id, name, address, latitude, longitude, contact_notes, gate_instructions, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+       ON CONFLICT (platform_location_id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
+         latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, contact_notes = EXCLUDED.contact_notes,
+         gate_instructions = EXCLUDED.gate_instructions, updated_at = EXCLUDED.updated_at
+       RETURNING ${COLUMNS}, (xmax = 0) AS created`,
+      [loc.platformLocationId, loc.name, loc.address, loc.latitude, loc.longitude, loc.contactNotes ?? null, loc.gateInstructions ?? null],
+    );
+    const row = r.rows[0]!;
+    return { created: row.created, location: fromRow(row) };
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const r = await this.db.query('DELETE FROM platform_locations WHERE platform_location_id = $1', [id]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async count(): Promise<number> {
+    return Number((await this.db.query<{ n: string }>('SELECT count(*) AS n FROM platform_locations')).rows[0]!.n);
+  }
+
+  /** A page, in the order the locations were added. */
+  async page(limit: number, offset: number): Promise<{ total: number; items: PlatformLocation[] }> {
+    const [total, rows] = await Promise.all([
+      this.count(),
+      this.db.query<LocationRow>(`SELECT ${COLUMNS} FROM platform_locations ORDER BY seq LIMIT $1 OFFSET $2`, [limit, offset]),
+    ]);
+    return { total, items: rows.rows.map(fromRow) };
+  }
+
+  /** The whole portfolio (the reconciliation plans from it), in the order the locations were added. */
+  async list(): Promise<PlatformLocation[]> {
+    return (await this.db.query<LocationRow>(`SELECT ${COLUMNS} FROM platform_locations ORDER BY seq`)).rows.map(fromRow);
+  }
+
+  /** Replace every location (one transaction: readers see the old portfolio or the new one, never a mix). */
+  async replaceAll(locations: PlatformLocation[], sourceSha256?: string): Promise<void> {
+    await transaction(this.db, async (c) => {
+      await this.replaceAllIn(c, locations);
+      if (sourceSha256) await setStateIn(c, 'portfolio_source', { sha256: sourceSha256 });
+    });
+  }
+
+  private async replaceAllIn(c: pg.PoolClient, locations: PlatformLocation[]): Promise<void> {
+    await c.query('SELECT pg_advisory_xact_lock($1)', [PORTFOLIO_LOCK]);
+    // DELETE rather than TRUNCATE: alarms keep reading the previous portfolio until the load commits.
+    await c.query('DELETE FROM platform_locations');
+    await c.query(`INSERT INTO platform_locations (${COLUMNS}) SELECT ${COLUMNS} FROM ${RECORDSET}`, [locationsJson(locations)]);
+  }
+
+  /**
+   * Load the portfolio file when it is new or changed since the last load (by content hash), replacing the store's
+   * content: the file is the platform's export. An unchanged file is not re-applied, so PUT/DELETE changes made
+   * since the last load survive a restart. One transaction, under a lock: processes starting at once load it once.
+   */
+  async loadFileIfChanged(path: string): Promise<{ loaded: boolean; count: number }> {
+    const { locations, sha256 } = readPortfolioFile(path);
+    return transaction(this.db, async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [PORTFOLIO_LOCK]);
+      const last = await c.query<{ value: { sha256?: string } }>(`SELECT value FROM adapter_state WHERE key = 'portfolio_source'`);
+      if (last.rows[0]?.value.sha256 === sha256) {
+        return { loaded: false, count: Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM platform_locations')).rows[0]!.n) };
+      }
+      await this.replaceAllIn(c, locations);
+      await setStateIn(c, 'portfolio_source', { sha256, file: path });
+      return { loaded: true, count: locations.length };
+    });
+  }
+
+  /**
+   * Upsert locations carried over from elsewhere (an imported file store), keeping a row of the database that is
+   * newer than the incoming one. One statement.
+   */
+  async mergeLocations(locations: PlatformLocation[], c: Queryable = this.db): Promise<number> {
+    const r = await c.query(
+      `INSERT INTO platform_locations (${COLUMNS}) SELECT ${COLUMNS} FROM ${RECORDSET}
+       ON CONFLICT (platform_location_id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
+         latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, contact_notes = EXCLUDED.contact_notes,
+         gate_instructions = EXCLUDED.gate_instructions, updated_at = EXCLUDED.updated_at
+       WHERE platform_locations.updated_at IS NULL OR platform_locations.updated_at < EXCLUDED.updated_at`,
+      [locationsJson(locations)],
+    );
+    return r.rowCount ?? 0;
+  }
+
+  // ---- the index --------------------------------------------------------------------------------------------------
+
+  async auraIdsFor(externalReferenceId: string): Promise<number[]> {
+    const r = await this.db.query<{ id: string }>(
+      'SELECT aura_fixed_location_id::text AS id FROM fixed_location_index WHERE external_reference_id = $1 ORDER BY aura_fixed_location_id',
+      [externalReferenceId],
+    );
+    return r.rows.map((x) => Number(x.id));
+  }
+
+  /** The whole index as last written (null before the first reconciliation). */
+  async readIndex(): Promise<StoredIndex | null> {
+    const state = await this.state<{ runId: string; updatedAt: string }>('fixed_location_index');
+    if (!state) return null;
+    const r = await this.db.query<{ ref: string; id: string }>(
+      'SELECT external_reference_id AS ref, aura_fixed_location_id::text AS id FROM fixed_location_index ORDER BY 1, 2',
+    );
+    const refs: FixedLocationIndex = {};
+    for (const row of r.rows) (refs[row.ref] ??= []).push(Number(row.id));
+    return { ...state, refs };
   }
 
   async writeIndex(index: StoredIndex): Promise<void> {
-    await writeAtomic(this.indexPath, JSON.stringify(index));
+    await transaction(this.db, (c) => replaceIndexIn(c, index));
   }
 
-  /** The index as last written; re-read only when the file changed (one stat per call; a rename gives a new inode). */
-  readIndex(): StoredIndex | null {
-    let st;
-    try {
-      st = statSync(this.indexPath);
-    } catch {
-      return null;
-    }
-    if (!this.cache || this.cache.ino !== st.ino || this.cache.mtimeMs !== st.mtimeMs || this.cache.size !== st.size) {
-      this.cache = { ino: st.ino, mtimeMs: st.mtimeMs, size: st.size, index: JSON.parse(readFileSync(this.indexPath, 'utf8')) as StoredIndex };
-    }
-    return this.cache.index;
-  }
+  // ---- reports ----------------------------------------------------------------------------------------------------
 
   async writeReport(report: SyncReport): Promise<void> {
-    await writeAtomic(this.reportPath, JSON.stringify(report));
+    await transaction(this.db, (c) => insertReportIn(c, report));
   }
 
+  /** The report written last (null before the first). */
   async readReport(): Promise<SyncReport | null> {
-    try {
-      return JSON.parse(await readFile(this.reportPath, 'utf8')) as SyncReport;
-    } catch {
-      return null;
-    }
+    const r = await this.db.query<{ report: SyncReport }>('SELECT report FROM sync_reports ORDER BY seq DESC LIMIT 1');
+    return r.rows[0]?.report ?? null;
   }
+
+  async reportOf(runId: string): Promise<SyncReport | null> {
+    const r = await this.db.query<{ report: SyncReport }>('SELECT report FROM sync_reports WHERE run_id = $1', [runId]);
+    return r.rows[0]?.report ?? null;
+  }
+
+  /**
+   * The end of a run, in one transaction: its report, the index when the run produced one, and its scratch removed
+   * (with any scratch older than a week, left by runs that never finished).
+   */
+  async finishRun(runKey: string, report: SyncReport, index?: StoredIndex): Promise<void> {
+    await transaction(this.db, async (c) => {
+      if (index) await replaceIndexIn(c, index);
+      await insertReportIn(c, report);
+      await c.query(`DELETE FROM sync_scratch WHERE run_key = $1 OR written_at < now() - make_interval(days => $2)`, [runKey, SCRATCH_KEPT_DAYS]);
+    });
+  }
+
+  // ---- a run's scratch ---------------------------------------------------------------------------------------------
 
   async writeScratch(runKey: string, name: string, data: unknown): Promise<void> {
-    await writeAtomic(join(this.scratchDir(runKey), name), JSON.stringify(data));
+    await this.db.query(
+      `INSERT INTO sync_scratch (run_key, name, data) VALUES ($1, $2, $3::json)
+       ON CONFLICT (run_key, name) DO UPDATE SET data = EXCLUDED.data, written_at = now()`,
+      [runKey, name, JSON.stringify(data)],
+    );
   }
 
+  /** A value the run wrote; ScratchMissing when it did not. */
   async readScratch<T>(runKey: string, name: string): Promise<T> {
-    return JSON.parse(await readFile(join(this.scratchDir(runKey), name), 'utf8')) as T;
+    const r = await this.db.query<{ data: T }>('SELECT data FROM sync_scratch WHERE run_key = $1 AND name = $2', [runKey, name]);
+    if (!r.rows[0]) throw new ScratchMissing(runKey, name);
+    return r.rows[0].data;
   }
 
-  async writeScratchText(runKey: string, name: string, text: string): Promise<string> {
-    const p = join(this.scratchDir(runKey), name);
-    await mkdir(dirname(p), { recursive: true });
-    await writeFile(p, text);
-    return p;
+  async readScratchIfAny<T>(runKey: string, name: string): Promise<T | undefined> {
+    const r = await this.db.query<{ data: T }>('SELECT data FROM sync_scratch WHERE run_key = $1 AND name = $2', [runKey, name]);
+    return r.rows[0]?.data;
   }
 
   async removeScratch(runKey: string): Promise<void> {
-    await rm(this.scratchDir(runKey), { recursive: true, force: true });
+    await this.db.query('DELETE FROM sync_scratch WHERE run_key = $1', [runKey]);
+  }
+
+  // ---- named state --------------------------------------------------------------------------------------------------
+
+  async state<T>(key: string): Promise<T | null> {
+    const r = await this.db.query<{ value: T }>('SELECT value FROM adapter_state WHERE key = $1', [key]);
+    return r.rows[0]?.value ?? null;
   }
 }
+
+/** For the import of a file-store DATA_DIR (src/fixed-locations/legacy-import.ts): the same writes, in its transaction. */
+export const storeWritesIn = { replaceIndexIn, setStateIn, insertReportIn };

@@ -15,11 +15,9 @@ import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes.
 import { dataConverterFor, payloadKeysFrom } from '../../src/temporal/codec.js';
 import { ensureTemporalCli } from '../../src/temporal/dev-server.js';
 import { createCalloutWorkers, workflowInterceptorModules, workflowsPath, type CalloutWorkers } from '../../src/worker/worker.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FixedLocationSettings } from '../../src/activities/fixed-locations.js';
-import { PlatformLocationStore } from '../../src/fixed-locations/store.js';
+import type { FixedLocationStore } from '../../src/fixed-locations/store.js';
+import { testStore } from './database.js';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token';
 export const CODEC_TOKEN = 'test-codec-token-0123456789';
@@ -97,7 +95,7 @@ export interface StackOptions {
   /** Onboarding settings and the subscription intake rule (see src/api/onboarding.ts). */
   onboarding?: AppOptions['onboarding'];
   customerRouteWaitMs?: number;
-  /** Fixed Location settings (DATA_DIR is a fresh temporary directory unless given). */
+  /** Fixed Location settings (the store: a fresh database of the test server, unless given). */
   fixedLocations?: Partial<FixedLocationSettings>;
   /** Options of the worker's Panic API client (e.g. its pacer: maxRequestsPerSecond). */
   auraClient?: Partial<AuraClientOptions>;
@@ -116,9 +114,8 @@ export interface Stack {
   apiUrl: string;
   taskQueue: string;
   workers: CalloutWorkers;
-  /** The adapter's DATA_DIR and the API's platform-location store. */
-  dataDir: string;
-  store: PlatformLocationStore;
+  /** The adapter's store (API and worker share it): its own database, created when first used. */
+  store: FixedLocationStore;
   /** fetch against the API, JSON in and out. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   sim_(method: string, path: string, body?: unknown): Promise<any>;
@@ -147,8 +144,8 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     new AuraClient({ baseUrl: sim.panicApiUrl, clientId: 'dev-client', clientSecret: 'dev-secret', timeoutMs: 5_000, onResponse: recordPanicApiCall, ...over });
   const aura = auraClient(opts.auraClient);
   const taskQueue = `test-${randomUUID()}`;
-  const dataDir = opts.fixedLocations?.dataDir ?? mkdtempSync(join(tmpdir(), 'aura-callouts-data-'));
-  const store = await PlatformLocationStore.open(dataDir);
+  const own = opts.fixedLocations?.store ? null : testStore();
+  const store = opts.fixedLocations?.store ?? own!.store;
   const app = createApp({
     client,
     payloadKeys,
@@ -161,7 +158,7 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     auraBaseUrl: sim.panicApiUrl,
     onboarding: { settings: { confirmWaitMs: 1_500, customerLookupWaitMs: 10_000, readBackAttempts: 5 }, ...opts.onboarding },
     ...(opts.customerRouteWaitMs !== undefined ? { customerRouteWaitMs: opts.customerRouteWaitMs } : {}),
-    fixedLocations: { store, dataDir, callbackSecret: FIXED_LOCATION_CALLBACK_SECRET },
+    fixedLocations: { store, callbackSecret: FIXED_LOCATION_CALLBACK_SECRET },
   });
   const server: Server = await new Promise((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
@@ -187,7 +184,7 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     continueAsNewEvents: opts.continueAsNewEvents ?? 5_000,
     auraMaxRequestsPerSecond: opts.auraMaxRequestsPerSecond ?? 200,
     workflowBundle: bundled,
-    fixedLocations: { dataDir, callbackBaseUrl: apiUrl, callbackSecret: FIXED_LOCATION_CALLBACK_SECRET, callbackTimeoutMs: 15_000, ...opts.fixedLocations },
+    fixedLocations: { store, callbackBaseUrl: apiUrl, callbackSecret: FIXED_LOCATION_CALLBACK_SECRET, callbackTimeoutMs: 15_000, ...opts.fixedLocations },
   });
   const workers = await createCalloutWorkers(workerOptions(aura));
   const running = workers.run();
@@ -232,7 +229,6 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     apiUrl,
     taskQueue,
     workers,
-    dataDir,
     store,
     api: (method, path, body, headers) => json(apiUrl, method, path, body, headers),
     sim_: async (method, path, body) => (await json(sim.url, method, path, body)).body,
@@ -271,7 +267,7 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
       workers.shutdown();
       await running.catch(() => undefined);
       await sim.close();
-      if (!opts.fixedLocations?.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      await own?.close();
     },
   };
 }

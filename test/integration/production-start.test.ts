@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -41,6 +42,8 @@ function nodeUnder(pid: number): number {
 
 let env: TestWorkflowEnvironment;
 let sim: RunningSimulator;
+// No DATABASE_URL: the service starts the embedded database in DATA_DIR, as `npm start` does by default.
+const dataDir = mkdtempSync(join(tmpdir(), 'production-start-data-'));
 before(async () => {
   // The build is part of what is tested.
   const build = spawnSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
@@ -53,6 +56,7 @@ before(async () => {
 after(async () => {
   await sim?.close();
   await env?.teardown();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 function start(apiPort: number, extra: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
@@ -79,6 +83,7 @@ function start(apiPort: number, extra: Record<string, string> = {}): { child: Ch
       SHUTDOWN_READINESS_DELAY_MS: '0',
       // The worker's own health server on a free port (its default 9464 may be taken on a shared machine).
       WORKER_METRICS_PORT: '0',
+      DATA_DIR: dataDir,
       ...extra,
     },
     // Its own process group, so the signal reaches node and not only npm.
@@ -184,6 +189,8 @@ describe('npm start (compiled API and worker)', () => {
       assert.ok(!history.events!.some((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes), 'no activity failed or timed out');
       assert.match(proc.output(), /shutting down/);
       assert.match(proc.output(), /"msg":"stopped"/);
+      // The embedded database it started was stopped with it (its last user).
+      assert.equal(existsSync(join(dataDir, 'postgres', 'postmaster.pid')), false, 'the embedded server stopped');
     } finally {
       await fetch(`${sim.url}/__sim/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiLatencyMs: 0 }) });
     }

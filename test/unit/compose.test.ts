@@ -55,6 +55,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it("gives API and worker the adapter's database on the postgresql service (the app creates it; password from PGPASSWORD)", () => {
+    for (const name of ['api', 'worker']) {
+      const env = services[name].environment;
+      assert.match(env.DATABASE_URL, /^postgres:\/\/postgresql:5432\/\$\{ADAPTER_DATABASE:-aura_callouts\}$/, name);
+      assert.equal(env.PGUSER, '${POSTGRES_USER:-temporal}', name);
+      assert.match(env.PGPASSWORD, /^\$\{POSTGRES_PASSWORD:\?/, name);
+      assert.equal(services[name].depends_on?.postgresql?.condition, 'service_healthy', name);
+    }
+  });
+
   it('orders startup with healthchecks and depends_on conditions', () => {
     const cond = (svc: string, dep: string) => services[svc].depends_on?.[dep]?.condition;
     assert.equal(cond('temporal-schema', 'postgresql'), 'service_healthy');

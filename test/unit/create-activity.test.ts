@@ -44,7 +44,7 @@ async function simCall(method: string, path: string, body?: unknown, panic = fal
 function activitiesWith(over: Partial<AuraClientOptions> = {}) {
   const aura = new AuraClient({ baseUrl: sim.panicApiUrl, staticToken: 'dev-token', timeoutMs: 2_000, ...over });
   const deps = { aura, temporal: {} as Client, taskQueue: 't', workflowConfig: {} as never };
-  return { aura, ...createActivities(deps), ...createFixedLocationActivities({ aura, settings: defaultFixedLocationSettings({ dataDir }) }) };
+  return { aura, ...createActivities(deps), ...createFixedLocationActivities({ aura, settings: defaultFixedLocationSettings({}) }) };
 }
 
 /** Run an activity in a mocked context (typed: the mock's own signature does not infer the result). */

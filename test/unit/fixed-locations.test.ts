@@ -1,8 +1,6 @@
-// Fixed Location planning, the CSV-import guard and outcome, the alarm context text, and the durable store.
+// Fixed Location planning, the CSV-import guard and outcome, and the alarm context text (the store, on its
+// databases: test/integration/fixed-location-store.test.ts).
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { AuraClient } from '../../src/aura/client.js';
@@ -19,7 +17,6 @@ import {
   type ListedFixedLocation,
   type PlatformLocation,
 } from '../../src/domain/fixed-locations.js';
-import { FixedLocationFiles, PlatformLocationStore } from '../../src/fixed-locations/store.js';
 
 const p = (id: string, over: Partial<PlatformLocation> = {}): PlatformLocation => ({ platformLocationId: id, name: `Site ${id}`, address: `${id} Main Road`, latitude: -26.1, longitude: 28.05, ...over });
 const a = (id: number, ref: string, over: Partial<AuraFixedLocation> = {}): AuraFixedLocation => ({ id, externalReferenceId: ref, name: `Site ${ref}`, address: `${ref} Main Road`, latitude: -26.1, longitude: 28.05, ...over });
@@ -207,84 +204,5 @@ describe('alarmContextMessage', () => {
       assert.ok(m.includes(s), s);
     }
     assert.ok(!alarmContextMessage({ alarmId: 'B', incidentId: 'alarm-B', alarmType: 'FIRE', location: p('P') }).includes('TEST'));
-  });
-});
-
-describe('PlatformLocationStore', () => {
-  it('survives a reopen, ignores a torn last line, and compacts', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pls-'));
-    try {
-      const s = await PlatformLocationStore.open(dir);
-      assert.equal((await s.put(p('A'))).created, true);
-      assert.equal((await s.put(p('A', { name: 'A2' }))).created, false);
-      await s.put(p('B'));
-      assert.equal(await s.delete('B'), true);
-      assert.equal(await s.delete('B'), false);
-      appendFileSync(s.path, '{"op":"put","loc":{"platformLoc'); // a crash mid-append
-      const r = await PlatformLocationStore.open(dir);
-      assert.deepEqual(r.list().map((x) => [x.platformLocationId, x.name]), [['A', 'A2']]);
-      await r.replaceAll([p('X'), p('Y')]);
-      assert.equal((await PlatformLocationStore.open(dir)).size, 2);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('loads the portfolio file when new or changed, and keeps API changes while it is unchanged', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pls-'));
-    try {
-      const file = join(dir, 'portfolio.csv');
-      writeFileSync(file, 'platformLocationId,name,address,latitude,longitude,contactNotes,gateInstructions\nP-1,Shop,"1 Main Road, Sandton",-26.1,28.05,,Gate 1\nP-2,Depot,2 Main Road,-26.2,28.06,Keyholder,\n');
-      const s = await PlatformLocationStore.open(dir);
-      assert.deepEqual(await s.loadFileIfChanged(file), { loaded: true, count: 2 });
-      assert.equal(s.get('P-1')!.address, '1 Main Road, Sandton');
-      assert.equal(s.get('P-1')!.latitude, -26.1);
-      assert.equal(s.get('P-1')!.contactNotes, null);
-      await s.delete('P-2');
-      const again = await PlatformLocationStore.open(dir);
-      assert.deepEqual(await again.loadFileIfChanged(file), { loaded: false, count: 1 });
-      writeFileSync(file, JSON.stringify([{ platformLocationId: 'J-1', name: 'J', address: 'x', latitude: 1, longitude: 2 }]));
-      assert.deepEqual(await again.loadFileIfChanged(file), { loaded: true, count: 1 });
-      writeFileSync(file, 'platformLocationId,name,address,latitude,longitude\nP-1,Shop,addr,200,28\n');
-      await assert.rejects(() => again.loadFileIfChanged(file), /record 1: latitude/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('the index file is re-read only when it changes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pls-'));
-    try {
-      const f = new FixedLocationFiles(dir);
-      assert.equal(f.readIndex(), null);
-      await f.writeIndex({ updatedAt: 'now', runId: 'r1', refs: { A: [1] } });
-      assert.deepEqual(f.readIndex()!.refs, { A: [1] });
-      await f.writeIndex({ updatedAt: 'now', runId: 'r2', refs: { A: [1], B: [2, 3] } });
-      assert.deepEqual(f.readIndex()!.refs.B, [2, 3]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('configuration of the adapter', () => {
-  it('loads the shipped sample portfolio once into DATA_DIR and derives the worker settings', async () => {
-    const { loadEnv } = await import('../../src/config.js');
-    const { fixedLocationApiFromEnv, fixedLocationSettingsFromEnv } = await import('../../src/runtime.js');
-    const dir = mkdtempSync(join(tmpdir(), 'pls-'));
-    try {
-      const env = loadEnv({ DATA_DIR: dir, PLATFORM_LOCATIONS_FILE: join(import.meta.dirname, '..', '..', 'data', 'platform-locations.sample.csv'), FIXED_LOCATION_SYNC_MODE: 'csv' });
-      const api = await fixedLocationApiFromEnv(env);
-      assert.equal(api.store.size, 300);
-      assert.equal((await fixedLocationApiFromEnv(env)).store.size, 300);
-      const s = fixedLocationSettingsFromEnv(env);
-      assert.equal(s.mode, 'csv');
-      assert.equal(s.maxDeleteShare, 0.1);
-      assert.equal(s.callbackBaseUrl, 'http://127.0.0.1:3000');
-      assert.equal(s.callbackSecret, api.callbackSecret);
-      assert.throws(() => loadEnv({ FIXED_LOCATION_SYNC_MODE: 'both' }), /FIXED_LOCATION_SYNC_MODE/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
