@@ -78,6 +78,14 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
   let workersDone: Promise<void> = Promise.resolve();
   let workerHealth: WorkerHealth | null = null;
   const readiness = new Readiness();
+  // An API replica is ready when Temporal and its database answer (alarms and platform locations read it).
+  readiness.addCheck('database', async () => {
+    try {
+      await adapterDb.store.db.query('SELECT 1');
+    } catch (err) {
+      throw new Error(`the adapter's database does not answer: ${(err as Error).message}`);
+    }
+  });
   let shutdownWorkers = () => {};
 
   if (runsWorker) {

@@ -112,7 +112,7 @@ describe('production topology: Temporal and the adapter on PostgreSQL, two APIs,
       for (const api of [api1, api2]) {
         await eventually(async () => {
           const r = await json(api, 'GET', '/readyz').catch(() => null);
-          return r?.status === 200 && r.body?.checks?.worker === 'ok';
+          return r?.status === 200 && r.body?.checks?.worker === 'ok' && r.body?.checks?.database === 'ok';
         }, 120_000, 500);
       }
       for (const port of [metrics1, metrics2]) {
@@ -144,6 +144,7 @@ describe('production topology: Temporal and the adapter on PostgreSQL, two APIs,
       const pid = Number(identity.split('@')[0]);
       const victim = [w1, w2].find((w) => w.child.pid === pid) ?? w1;
       const survivor = victim === w1 ? w2 : w1;
+      console.error(`[topology] the lifecycle's last task ran on ${identity}: SIGKILL to ${victim.name}${victim.child.pid === pid ? '' : ' (identity not matched: the first worker)'}`);
       victim.child.kill('SIGKILL');
       await new Promise((r) => victim.child.once('exit', r));
 
