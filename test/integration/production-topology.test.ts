@@ -61,7 +61,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startProcess(name: string, role: 'api' | 'worker', extra: Record<string, string>): { child: ChildProcess; log: string } {
+function startProcess(name: string, role: 'api' | 'worker', extra: Record<string, string>): { name: string; child: ChildProcess; log: string } {
   const pg = temporal!.postgres;
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, 'a');
