@@ -148,6 +148,18 @@ export class IncidentState {
     return `${v?.epoch ?? 0}:${v?.version ?? -1}:${this.localNotes.length}`;
   }
 
+  private noteFailedEvent(id: string, auraCalloutId: number | null, n: Note): PlatformEvent {
+    return {
+      id,
+      type: 'incident.note_failed',
+      incidentId: this.incidentId,
+      auraCalloutId,
+      occurredAt: n.at,
+      note: { text: n.text, direction: n.direction, ...(n.author ? { author: n.author } : {}) },
+      ...(n.detail ? { detail: n.detail } : {}),
+    };
+  }
+
   /** Platform events for what changed since the last report (new timeline entries, notes, failed deliveries). */
   platformEvents(): PlatformEvent[] {
     const cv = this.callout;
@@ -165,31 +177,14 @@ export class IncidentState {
       cv.notes.forEach((n, i) => {
         if (n.delivery !== 'failed' || this.reported.failedNotes.includes(i)) return;
         this.reported.failedNotes.push(i);
-        out.push({
-          id: `${this.incidentId}:note:${i}:failed`,
-          type: 'incident.note_failed',
-          incidentId: this.incidentId,
-          auraCalloutId: cv.auraCalloutId,
-          occurredAt: n.at,
-          note: { text: n.text, direction: n.direction, ...(n.author ? { author: n.author } : {}) },
-          ...(n.detail ? { detail: n.detail } : {}),
-        });
+        out.push(this.noteFailedEvent(`${this.incidentId}:note:${i}:failed`, cv.auraCalloutId, n));
       });
       this.reported.timeline = Math.max(this.reported.timeline, cv.timeline.length);
       this.reported.notes = Math.max(this.reported.notes, cv.notes.length);
       this.reported.ratingRequested = ratingRequested;
     }
     for (let j = this.reported.localNotes; j < this.localNotes.length; j++) {
-      const n = this.localNotes[j]!;
-      out.push({
-        id: `${this.incidentId}:local-note:${j}:failed`,
-        type: 'incident.note_failed',
-        incidentId: this.incidentId,
-        auraCalloutId: this.auraCalloutId,
-        occurredAt: n.at,
-        note: { text: n.text, direction: n.direction, ...(n.author ? { author: n.author } : {}) },
-        ...(n.detail ? { detail: n.detail } : {}),
-      });
+      out.push(this.noteFailedEvent(`${this.incidentId}:local-note:${j}:failed`, this.auraCalloutId, this.localNotes[j]!));
     }
     this.reported.localNotes = this.localNotes.length;
     return out;

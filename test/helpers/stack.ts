@@ -272,6 +272,21 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
   };
 }
 
+/** A live position in Johannesburg, as the tests open their incidents with. */
+export const LIVE_POSITION = { latitude: -26.10911, longitude: 28.053037, accuracy: 10 };
+
+/** Open an incident for a new customer at a live position, and wait for its AURA callout id. */
+export async function openIncident(stack: Stack, incidentId: string, extra: Record<string, unknown> = {}): Promise<number> {
+  const r = await stack.api('POST', '/v1/callouts', { incidentId, customerId: await stack.newCustomer(), location: LIVE_POSITION, ...extra });
+  if (r.status !== 202) throw new Error(`POST /v1/callouts answered ${r.status}: ${JSON.stringify(r.body)}`);
+  return eventually(async () => (await stack.api('GET', `/v1/callouts/${incidentId}`)).body.auraCalloutId);
+}
+
+/** The Panic API requests the simulator received with this method and a path matching `re`. */
+export async function simRequests(stack: Stack, re: RegExp, method = 'POST'): Promise<{ method: string; path: string; status: number }[]> {
+  return (await stack.sim_('GET', '/__sim/requests')).filter((r: any) => r.method === method && re.test(r.path));
+}
+
 /** Poll `fn` until it returns a truthy value or the timeout passes. */
 export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, stepMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;

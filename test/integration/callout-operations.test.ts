@@ -6,9 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { signPlatformBody } from '../../src/activities/platform.js';
 import { lifecycleWorkflowId } from '../../src/domain/incident.js';
-import { eventually, startStack, startTemporal, type Stack } from '../helpers/stack.js';
+import { eventually, LIVE_POSITION, openIncident, simRequests, startStack, startTemporal, type Stack } from '../helpers/stack.js';
 
-const live = { latitude: -26.10911, longitude: 28.053037, accuracy: 10 };
+const live = LIVE_POSITION;
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -18,16 +18,11 @@ after(async () => {
   await env?.teardown();
 });
 
-async function open(stack: Stack, incidentId: string, extra: Record<string, unknown> = {}): Promise<number> {
-  const r = await stack.api('POST', '/v1/callouts', { incidentId, customerId: await stack.newCustomer(), location: live, ...extra });
-  assert.equal(r.status, 202);
-  return eventually(async () => (await stack.api('GET', `/v1/callouts/${incidentId}`)).body.auraCalloutId);
-}
 
 const until = (stack: Stack, incidentId: string, pred: (b: any) => boolean) => stack.incidentWhen(incidentId, pred);
 
-const requests = async (stack: Stack, re: RegExp, method = 'POST') =>
-  (await stack.sim_('GET', '/__sim/requests')).filter((r: any) => r.method === method && re.test(r.path));
+const open = openIncident;
+const requests = simRequests;
 
 describe('customer positions', () => {
   let stack: Stack;

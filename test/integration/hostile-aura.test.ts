@@ -9,9 +9,9 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { cancelUpdate } from '../../src/workflows/messages.js';
 import { lifecycleWorkflowId } from '../../src/domain/incident.js';
-import { eventually, startStack, startTemporal, type Stack } from '../helpers/stack.js';
+import { eventually, LIVE_POSITION, openIncident, simRequests, startStack, startTemporal, type Stack } from '../helpers/stack.js';
 
-const live = { latitude: -26.10911, longitude: 28.053037, accuracy: 10 };
+const live = LIVE_POSITION;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let env: TestWorkflowEnvironment;
@@ -22,15 +22,10 @@ after(async () => {
   await env?.teardown();
 });
 
-async function open(stack: Stack, incidentId: string, extra: Record<string, unknown> = {}): Promise<number> {
-  const r = await stack.api('POST', '/v1/callouts', { incidentId, customerId: await stack.newCustomer(), location: live, ...extra });
-  assert.equal(r.status, 202, JSON.stringify(r.body));
-  return eventually(async () => (await stack.api('GET', `/v1/callouts/${incidentId}`)).body.auraCalloutId);
-}
 
 const setStatus = (stack: Stack, id: number, status: string, webhook = false) => stack.sim_('POST', `/__sim/callouts/${id}/status`, { status, webhook });
-const requests = async (stack: Stack, re: RegExp, method = 'POST') =>
-  (await stack.sim_('GET', '/__sim/requests')).filter((r: any) => r.method === method && re.test(r.path));
+const open = openIncident;
+const requests = simRequests;
 
 describe('polling never stops before closed', () => {
   let stack: Stack;
