@@ -25,7 +25,7 @@ import type * as activities from '../activities/index.js';
 import type { CalloutSnapshot } from '../domain/incident.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
 import type { WorkflowConfig } from './config.js';
-import { LifecycleState, type LifecycleCarry, type QueuedNote } from './lifecycle-state.js';
+import { CLOSED_NOTE, LifecycleState, type LifecycleCarry, type QueuedNote } from './lifecycle-state.js';
 import {
   attachIncidentSignal,
   calloutObservedSignal,
@@ -38,6 +38,7 @@ import {
   type CancelRequest,
 } from './messages.js';
 import { calloutLifecycleWorkflowV1 } from './released/callout-lifecycle-v1.js';
+import { lateBound } from './late.js';
 import { PRIORITY } from './priority.js';
 import { searchAttributeWriter } from './write-on-change.js';
 
@@ -56,8 +57,6 @@ type Acts = ReturnType<typeof activities.createActivities>;
 
 /** Consecutive 404 polls after which a lifecycle no incident attached to gives up. */
 const NOT_FOUND_LIMIT = 5;
-
-const CLOSED_NOTE = 'The callout closed before the note could be sent.';
 
 const { getWorkflowConfig } = proxyLocalActivities<Acts>({ startToCloseTimeout: '5s' });
 
@@ -90,15 +89,11 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   const auraCalloutId = input.auraCalloutId;
   // Updates are registered before the first await: one delivered in a run's first activation would otherwise be
   // rejected when the activation ends ("No registered handler"). They wait for the state the config makes.
-  let ready: { s: LifecycleState; auraPersistent: ReturnType<typeof proxyActivities<Acts>> } | undefined;
-  const whenReady = async () => {
-    await condition(() => ready !== undefined);
-    return ready!;
-  };
+  const ready = lateBound<{ s: LifecycleState; auraPersistent: ReturnType<typeof proxyActivities<Acts>> }>();
   setHandler(
     cancelUpdate,
     async (req) => {
-      const { s, auraPersistent } = ready ?? (await whenReady());
+      const { s, auraPersistent } = await ready.get();
       checkCancel(s, req);
       // Taken before the first await on AURA: a second cancellation arriving meanwhile is refused (409).
       s.cancelling = true;
@@ -121,7 +116,8 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     },
     {
       validator: (req) => {
-        if (ready) checkCancel(ready.s, req);
+        const now = ready.peek();
+        if (now) checkCancel(now.s, req);
       },
     },
   );
@@ -129,7 +125,7 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   setHandler(
     ratingUpdate,
     async (req) => {
-      const { s, auraPersistent } = ready ?? (await whenReady());
+      const { s, auraPersistent } = await ready.get();
       checkRating(s);
       s.rating = true;
       try {
@@ -146,7 +142,8 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     },
     {
       validator: (_req) => {
-        if (ready) checkRating(ready.s);
+        const now = ready.peek();
+        if (now) checkRating(now.s);
       },
     },
   );
@@ -171,7 +168,7 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
     priority: { priorityKey: PRIORITY.person },
   });
-  ready = { s, auraPersistent };
+  ready.set({ s, auraPersistent });
   const writeSearchAttributes = searchAttributeWriter();
   const nowIso = () => new Date().toISOString();
 

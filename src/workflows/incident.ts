@@ -25,6 +25,7 @@ import type { PlatformEvent } from '../domain/platform.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey } from '../temporal/search-attributes.js';
 import type { WorkflowConfig } from './config.js';
 import { IncidentState, type IncidentCarry } from './incident-state.js';
+import { CLOSED_NOTE } from './lifecycle-state.js';
 import {
   applyCalloutViewUpdate,
   calloutUpdatedSignal,
@@ -37,6 +38,7 @@ import {
   type OutboundNote,
 } from './messages.js';
 import { incidentWorkflowV1 } from './released/incident-v1.js';
+import { lateBound } from './late.js';
 import { PRIORITY } from './priority.js';
 import { memoWriter, searchAttributeWriter } from './write-on-change.js';
 
@@ -80,17 +82,12 @@ const { postPlatformEvent } = proxyActivities<Acts>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
-const CLOSED_NOTE = 'The callout closed before the note could be sent.';
-
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentView> {
   if (!patched(INCIDENT_V2)) return incidentWorkflowV1(input as Parameters<typeof incidentWorkflowV1>[0]);
   // Registered before the first await (an update delivered in the first activation would otherwise be rejected):
   // a cancellation's or rating's answer, handed over by the API, is in the memo before the API answers 200.
-  let takeAnswer: ((v: CalloutView) => IncidentView) | undefined;
-  setHandler(applyCalloutViewUpdate, async (v) => {
-    if (!takeAnswer) await condition(() => takeAnswer !== undefined);
-    return takeAnswer!(v);
-  });
+  const takeAnswer = lateBound<(v: CalloutView) => IncidentView>();
+  setHandler(applyCalloutViewUpdate, async (v) => (await takeAnswer.get())(v));
   const config: WorkflowConfig = input.carried?.config ?? (await getWorkflowConfig());
   const s = new IncidentState(input.incidentId, input.createdAt, config, input.request, Date.now(), input.carried);
   const livenessMs = s.config.lifecycleLivenessMs ?? DEFAULT_LIFECYCLE_LIVENESS_MS;
@@ -124,10 +121,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
   setHandler(calloutUpdatedSignal, (v) => void s.takeView(v, Date.now()));
   setHandler(locationSignal, (loc) => s.location(loc));
   setHandler(outboundNoteSignal, (n) => s.note(n));
-  takeAnswer = (v) => {
+  takeAnswer.set((v) => {
     if (s.takeView(v, Date.now())) writeMemo();
     return view();
-  };
+  });
 
   // Platform events go out one at a time, in order, each retried until accepted, beside the main loop: a platform
   // outage never holds up the incident, its reads or its continue-as-new (the outbox is carried; ids are stable).

@@ -46,6 +46,9 @@ export interface DrainResult {
   transitions: { status: string; source: string }[];
 }
 
+/** Why a note is marked failed when the callout closed first (lifecycle and incident alike). */
+export const CLOSED_NOTE = 'The callout closed before the note could be sent.';
+
 const noteOf = (n: OutboundNote): Note => ({ at: n.at, text: n.text, direction: 'outbound', ...(n.author ? { author: n.author } : {}) });
 
 export class LifecycleState {
@@ -204,7 +207,7 @@ export class LifecycleState {
     if (this.noteKeys.has(n.key)) return; // a retried signal
     this.noteKeys.add(n.key);
     if (this.closed()) {
-      this.addNote({ ...noteOf(n), delivery: 'failed', detail: 'The callout closed before the note could be sent.' });
+      this.addNote({ ...noteOf(n), delivery: 'failed', detail: CLOSED_NOTE });
       return;
     }
     this.outbox.push(this.addPendingNote(n));

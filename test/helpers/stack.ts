@@ -287,6 +287,22 @@ export async function simRequests(stack: Stack, re: RegExp, method = 'POST'): Pr
   return (await stack.sim_('GET', '/__sim/requests')).filter((r: any) => r.method === method && re.test(r.path));
 }
 
+/** A Panic API call to the stack's simulator with the development token, JSON in and out (any status). */
+export async function panicApi(stack: Stack, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(stack.sim.panicApiUrl + path, {
+    method,
+    headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
+}
+
+/** The simulator's Fixed Locations. */
+export const simFixedLocations = async (stack: Stack): Promise<any[]> => stack.sim_('GET', '/__sim/fixed-locations');
+
+/** A reconciliation report's issues of one kind. */
+export const issuesOf = (report: any, kind: string): any[] => report.issues.filter((i: any) => i.kind === kind);
+
 /** Poll `fn` until it returns a truthy value or the timeout passes. */
 export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, stepMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;

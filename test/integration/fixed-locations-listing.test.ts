@@ -8,7 +8,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { fixedLocationBody, type PlatformLocation } from '../../src/domain/fixed-locations.js';
 import { samplePortfolio } from '../../src/fixed-locations/sample.js';
-import { eventually, startStack, startTemporal, type Stack } from '../helpers/stack.js';
+import { eventually, startStack, startTemporal, issuesOf, panicApi, simFixedLocations, type Stack } from '../helpers/stack.js';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -42,16 +42,8 @@ async function syncToTheEnd(stack: Stack): Promise<{ result: any; report: any }>
   return { result, report: l.body };
 }
 
-const panic = async (stack: Stack, method: string, path: string, body?: unknown) => {
-  const res = await fetch(stack.sim.panicApiUrl + path, {
-    method,
-    headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as any };
-};
-const simLocations = async (stack: Stack): Promise<any[]> => stack.sim_('GET', '/__sim/fixed-locations');
-const issuesOf = (report: any, kind: string): any[] => report.issues.filter((i: any) => i.kind === kind);
+const panic = panicApi;
+const simLocations = simFixedLocations;
 
 /** A fresh simulator (no Fixed Locations, faults or request log) and this portfolio on the platform side. */
 async function fresh(stack: Stack, portfolio: PlatformLocation[]): Promise<void> {

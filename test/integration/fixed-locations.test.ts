@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PlatformLocation } from '../../src/domain/fixed-locations.js';
 import { samplePortfolio } from '../../src/fixed-locations/sample.js';
 import { ensureFixedLocationSchedule } from '../../src/fixed-locations/schedule.js';
-import { eventually, startStack, startTemporal, type Stack } from '../helpers/stack.js';
+import { eventually, startStack, startTemporal, issuesOf, panicApi, simFixedLocations, type Stack } from '../helpers/stack.js';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -40,16 +40,8 @@ async function sync(stack: Stack, body: Record<string, unknown> = {}): Promise<a
   return report;
 }
 
-const simLocations = async (stack: Stack): Promise<any[]> => stack.sim_('GET', '/__sim/fixed-locations');
-const panic = async (stack: Stack, method: string, path: string, body?: unknown) => {
-  const res = await fetch(stack.sim.panicApiUrl + path, {
-    method,
-    headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as any };
-};
-const issuesOf = (report: any, kind: string) => report.issues.filter((i: any) => i.kind === kind);
+const simLocations = simFixedLocations;
+const panic = panicApi;
 
 describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
   let stack: Stack;
