@@ -10,7 +10,7 @@ import { lifecycleWorkflowId } from '../src/domain/incident.js';
 import { ensureTemporalCli, PROJECT_ROOT } from '../src/temporal/dev-server.js';
 import { eventually, startStack, startTemporal, type Stack } from '../test/helpers/stack.js';
 
-export const CURRENT_RELEASE = 'v2';
+export const CURRENT_RELEASE = 'v3';
 const out = join(PROJECT_ROOT, 'test', 'fixtures', 'histories', process.env.HISTORIES_RELEASE ?? CURRENT_RELEASE);
 mkdirSync(out, { recursive: true });
 const live = { latitude: -26.10911, longitude: 28.053037 };

@@ -1,21 +1,26 @@
 // Activities: the only place workflows touch the outside world. Built by a factory from their dependencies
 // (samples-typescript style) so tests and the worker wire real clients in.
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import type { AuraClient, CallOptions } from '../aura/client.js';
-import { AuraError, AuraRateLimitError } from '../aura/errors.js';
+import { AuraError, AuraNotFoundError, AuraRateLimitError } from '../aura/errors.js';
 import type { CalloutCreated } from '../aura/schemas.js';
 import { contentKey, observationFromCreate, observationFromRead } from '../aura/mapping.js';
 import type { CalloutEventWire } from '../aura/schemas.js';
 import type { CalloutObservation } from '../domain/incident.js';
-import { lifecycleWorkflowId } from '../domain/incident.js';
+import { readFingerprint } from '../domain/callout.js';
+import { CALLOUT_MEMO, lifecycleWorkflowId } from '../domain/incident.js';
 import type { PlatformEvent } from '../domain/platform.js';
 import type { WorkflowConfig } from '../workflows/config.js';
-import { attachIncidentSignal, type AttachIncident, type LiveLocation } from '../workflows/messages.js';
+import { attachIncidentSignal, type AttachIncident, type CalloutView, type LiveLocation } from '../workflows/messages.js';
 import { CREATE_ATTEMPT_MARGIN_MS, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
 import { createOnboardingActivities } from './onboarding.js';
 import { postPlatformEvent } from './platform.js';
+
+/** Failure types of watchCallout's attempts that are waits, not errors (metrics count them apart). */
+export const WATCH_WAIT = 'CalloutWatchWait';
+export const WATCH_UNCHANGED = 'CalloutUnchanged';
 
 export interface ActivityDeps {
   aura: AuraClient;
@@ -103,6 +108,43 @@ export function createActivities(deps: ActivityDeps) {
     ...createOnboardingActivities({ aura, temporal, taskQueue: deps.taskQueue, guarded }),
     async getWorkflowConfig(): Promise<WorkflowConfig> {
       return deps.workflowConfig;
+    },
+
+    /**
+     * What a fresh lifecycle run chain starts from (v3): the config, and the view of the newest run of this callout
+     * that died (terminated, failed, timed out), so that a restart by a webhook keeps the timeline and notes. A
+     * visibility read that fails only means no base: the run starts from AURA's answers.
+     */
+    async lifecycleStart(input: { auraCalloutId: number }): Promise<{ config: WorkflowConfig; previous: CalloutView | null }> {
+      let previous: CalloutView | null = null;
+      try {
+        const query = `WorkflowId = '${lifecycleWorkflowId(input.auraCalloutId)}' AND ExecutionStatus IN ('Terminated', 'Failed', 'TimedOut')`;
+        for await (const wf of temporal.workflow.list({ query, pageSize: 1 })) {
+          previous = (wf.memo?.[CALLOUT_MEMO] as CalloutView | undefined) ?? null;
+          break;
+        }
+      } catch {
+        previous = null;
+      }
+      return { config: deps.workflowConfig, previous };
+    },
+
+    /**
+     * Whether the callout's lifecycle is running with this incident attached (v3 liveness, read from its memo): an
+     * incident that is told only final views checks this instead of waiting for views.
+     */
+    async lifecycleFollows(input: { auraCalloutId: number; incidentId: string }): Promise<'attached' | 'detached' | 'completed' | 'gone'> {
+      try {
+        const d = await temporal.workflow.getHandle(lifecycleWorkflowId(input.auraCalloutId)).describe();
+        if (d.status.name === 'COMPLETED') return 'completed';
+        if (d.status.name !== 'RUNNING') return 'gone';
+        const view = d.memo?.[CALLOUT_MEMO] as CalloutView | undefined;
+        // A run that has not written its memo yet (just started) is given the benefit of the doubt.
+        return !view || view.incidents.includes(input.incidentId) ? 'attached' : 'detached';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return 'gone';
+        throw err;
+      }
     },
 
     /**
@@ -201,6 +243,59 @@ export function createActivities(deps: ActivityDeps) {
         const r = await aura.updateLocationAndReturn(input.auraCalloutId, input.location, activityCall());
         if (r.callout) return observationFromRead(r.callout, 'poll');
         return { key: contentKey(['location', input.auraCalloutId]), source: 'poll', status: r.closed ? 'closed' : null };
+      });
+    },
+
+    /**
+     * Polls the callout every `intervalMs` until a read differs from `lastRead` (or brings events not in `knownEventIds`,
+     * read every `eventsEveryPolls` reads), and returns that read (v3). The waiting is Temporal's retry: a read that
+     * shows nothing new fails as CalloutUnchanged with the interval as its next retry delay, and failed attempts
+     * are not recorded in history, so a quiet callout costs its lifecycle no events between changes. With
+     * `firstDelayMs` the first attempt only waits. A callout AURA does not know is returned as `notFound`.
+     */
+    async watchCallout(input: {
+      auraCalloutId: number;
+      lastRead: string | null;
+      intervalMs: number;
+      /** The first attempt only waits this long (the next read falls due then), when above 0. */
+      firstDelayMs: number;
+      eventsEveryPolls: number;
+      knownEventIds: number[];
+    }): Promise<{ observation: CalloutObservation | null; events: InboundEvent[] | null; notFound: boolean; reads: number }> {
+      const attempt = Context.current().info.attempt;
+      const again = (type: string, message: string, delay = input.intervalMs) => ApplicationFailure.create({ type, message, nextRetryDelay: delay });
+      const waits = input.firstDelayMs > 0;
+      if (waits && attempt === 1) throw again(WATCH_WAIT, 'Waiting until the next read is due.', input.firstDelayMs);
+      const reads = waits ? attempt - 1 : attempt;
+      const call = activityCall();
+      let observation: CalloutObservation;
+      try {
+        observation = observationFromRead(await aura.getCallout(input.auraCalloutId, call), 'poll');
+      } catch (err) {
+        if (err instanceof AuraNotFoundError) return { observation: null, events: null, notFound: true, reads };
+        const f = toFailure(err);
+        // A failed read is tried again at the interval (or when AURA's Retry-After says), like the next poll.
+        if (f instanceof ApplicationFailure && !f.nonRetryable && f.nextRetryDelay == null) throw again(f.type ?? 'AuraError', f.message);
+        throw f;
+      }
+      let events: InboundEvent[] | null = null;
+      if (input.eventsEveryPolls > 0 && reads % input.eventsEveryPolls === 0) {
+        const known = new Set(input.knownEventIds);
+        events = await aura.listCalloutEvents(input.auraCalloutId, call).then((es) => es.map(inboundEvent), () => null);
+        if (events && !events.some((e) => !known.has(e.id))) events = null;
+      }
+      if (events === null && readFingerprint(observation) === input.lastRead) throw again(WATCH_UNCHANGED, 'No change since the last read.');
+      return { observation, events, notFound: false, reads };
+    },
+
+    /** A poll that also reads the callout's events (every few polls): one activity, one round of history. */
+    async pollCalloutWithEvents(input: { auraCalloutId: number }): Promise<{ observation: CalloutObservation; events: InboundEvent[] | null }> {
+      return guarded(async () => {
+        const call = activityCall();
+        const observation = observationFromRead(await aura.getCallout(input.auraCalloutId, call), 'poll');
+        // The events route failing does not lose the poll: the workflow reads them again later.
+        const events = await aura.listCalloutEvents(input.auraCalloutId, call).then((es) => es.map(inboundEvent), () => null);
+        return { observation, events };
       });
     },
 

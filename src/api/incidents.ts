@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ActivityFailure, ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Incident } from '../domain/incident.js';
-import { INCIDENT_MEMO, incidentWorkflowId, lifecycleWorkflowId, temporalUiLink } from '../domain/incident.js';
+import { CALLOUT_MEMO, INCIDENT_MEMO, INCIDENT_SOURCE_MEMO, composeIncident, incidentWorkflowId, isNewerView, lifecycleWorkflowId, temporalUiLink, type IncidentSource } from '../domain/incident.js';
 import { ACTIVE_PHASES } from '../domain/status.js';
 import { CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
 import type { IncidentInput, IncidentRequest } from '../workflows/incident.js';
@@ -64,8 +64,25 @@ export function createIncidentService(opts: IncidentServiceOptions) {
     const desc = await handle.describe();
     if (desc.status.name === 'COMPLETED') return (await handle.result()) as IncidentView;
     const memo = desc.memo?.[INCIDENT_MEMO] as IncidentView | undefined;
-    if (memo) return memo;
+    if (memo) return withCallout(memo, desc.memo?.[INCIDENT_SOURCE_MEMO] as IncidentSource | undefined);
     return handle.query(getIncidentQuery);
+  }
+
+  /**
+   * An incident told only the final views of its callout (v3) holds the callout as it was at the attach: the
+   * callout part comes from the lifecycle's memo (one more describe) when that view is newer than the one held.
+   */
+  async function withCallout(memo: IncidentView, source: IncidentSource | undefined): Promise<IncidentView> {
+    if (!source || memo.auraCalloutId === null || memo.failure) return memo;
+    let callout: CalloutView | undefined;
+    try {
+      callout = (await client.workflow.getHandle(lifecycleWorkflowId(memo.auraCalloutId)).describe()).memo?.[CALLOUT_MEMO] as CalloutView | undefined;
+    } catch (err) {
+      if (isWorkflowGone(err)) return memo;
+      throw err;
+    }
+    if (!callout || !isNewerView(source, callout)) return memo;
+    return composeIncident({ ...memo, localNotes: source.localNotes }, callout);
   }
 
   async function get(incidentId: string): Promise<Incident> {
@@ -131,13 +148,15 @@ export function createIncidentService(opts: IncidentServiceOptions) {
       for await (const wf of client.workflow.list({ query, pageSize: Math.min(limit, 500) })) {
         ids.push(wf.workflowId);
         const memo = wf.memo?.[INCIDENT_MEMO] as IncidentView | undefined;
-        if (memo) listed.set(wf.workflowId, memo);
+        if (memo && !wf.memo?.[INCIDENT_SOURCE_MEMO]) listed.set(wf.workflowId, memo);
+        else if (memo && memo.terminal) listed.set(wf.workflowId, memo);
         if (ids.length >= limit) break;
       }
     } catch (err) {
       throw temporalUnavailable(err);
     }
-    // Only a run without the memo (started before it existed) is read one by one.
+    // Only a run without the memo (started before it existed), or one that reads its callout from the lifecycle's
+    // memo, is read one by one.
     const out: (Incident | null)[] = new Array(ids.length).fill(null);
     let next = 0;
     const worker = async () => {

@@ -41,3 +41,11 @@ export function applyObservation(snap: CalloutSnapshot, obs: CalloutObservation,
   if (changed) next = { ...next, version: snap.version + 1 };
   return { snapshot: next, changed, transitioned };
 }
+
+/**
+ * What a read of the callout says that could change the lifecycle's view (status, responder, ETA, tracking link):
+ * two reads with the same fingerprint are the same to it. The watch activity polls until this changes.
+ */
+export function readFingerprint(o: Pick<CalloutObservation, 'status' | 'responder' | 'eta' | 'trackingUrl'>): string {
+  return JSON.stringify([o.status, o.responder ?? null, o.eta ?? null, o.trackingUrl ?? null]);
+}

@@ -106,6 +106,55 @@ export function isNewerView(current: Pick<CalloutSnapshot, 'epoch' | 'version'> 
 /** Memo key under which an incident workflow keeps its current view for reads. */
 export const INCIDENT_MEMO = 'incident';
 
+/** Memo key under which a lifecycle (from v3) keeps its view of the callout, written on every change. */
+export const CALLOUT_MEMO = 'callout';
+
+/**
+ * Memo key of an incident (from v3) whose lifecycle tells it only the final view: a read takes the callout part
+ * from the lifecycle's memo when that is newer than the view the incident holds (epoch and version here), and
+ * adds the notes only the incident holds. Written beside INCIDENT_MEMO.
+ */
+export const INCIDENT_SOURCE_MEMO = 'calloutSource';
+
+export interface IncidentSource {
+  epoch: number;
+  version: number;
+  localNotes: Note[];
+}
+
+export type IncidentRead = Omit<Incident, 'links'>;
+
+/** What an incident holds of its own, beside the view of its callout. */
+export interface IncidentOwn {
+  incidentId: string;
+  workflowId: string;
+  auraCalloutId: number | null;
+  createdAt: string;
+  failure?: IncidentFailure | undefined;
+  localNotes: Note[];
+}
+
+/** The incident as read: its own parts and the callout's view (the incident workflow's memo and a v3 read alike). */
+export function composeIncident(own: IncidentOwn, callout: (CalloutSnapshot & { incidents: string[] }) | null): IncidentRead {
+  return {
+    incidentId: own.incidentId,
+    workflowId: own.workflowId,
+    auraCalloutId: own.auraCalloutId,
+    status: callout?.status ?? null,
+    phase: own.failure ? 'failed' : (callout?.phase ?? 'requested'),
+    terminal: own.failure !== undefined || callout?.status === 'closed',
+    trackingUrl: callout?.trackingUrl ?? null,
+    responder: callout?.responder ?? null,
+    eta: callout?.eta ?? null,
+    timeline: callout?.timeline ?? [],
+    notes: [...(callout?.notes ?? []), ...own.localNotes],
+    rating: callout?.rating ?? { state: 'not_open', value: null },
+    createdAt: own.createdAt,
+    ...(own.failure ? { failure: own.failure } : {}),
+    ...(callout && callout.incidents.length > 0 && callout.incidents[0] !== own.incidentId ? { joined: true } : {}),
+  };
+}
+
 export function incidentWorkflowId(incidentId: string): string {
   return `incident-${incidentId}`;
 }

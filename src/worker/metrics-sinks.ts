@@ -1,6 +1,8 @@
 // The worker's side of metrics: the `metrics` sink the workflow interceptor calls, and an activity interceptor that
 // counts polls (both run outside the workflow sandbox, so they may use prom-client).
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
+import { WATCH_UNCHANGED, WATCH_WAIT } from '../activities/index.js';
 import { polls, recordIncidentTransitions } from '../metrics.js';
 import type { MetricsSinks } from '../workflows/metrics-interceptor.js';
 
@@ -16,7 +18,7 @@ export function metricsSinks(): InjectedSinks<MetricsSinks> {
   };
 }
 
-const POLL_ACTIVITIES: Record<string, string> = { pollCallout: 'poll', sendLocation: 'location' };
+const POLL_ACTIVITIES: Record<string, string> = { pollCallout: 'poll', pollCalloutWithEvents: 'poll', watchCallout: 'poll', sendLocation: 'location' };
 
 export const pollMetricsInterceptor: ActivityInterceptorsFactory = (ctx) => {
   const kind = POLL_ACTIVITIES[ctx.info.activityType];
@@ -29,7 +31,10 @@ export const pollMetricsInterceptor: ActivityInterceptorsFactory = (ctx) => {
           polls.inc({ kind, outcome: 'ok' });
           return out;
         } catch (err) {
-          polls.inc({ kind, outcome: 'error' });
+          // A watch's attempt that read the callout and found nothing new is a poll that worked; a wait is no poll.
+          const type = err instanceof ApplicationFailure ? err.type : undefined;
+          if (type === WATCH_UNCHANGED) polls.inc({ kind, outcome: 'ok' });
+          else if (type !== WATCH_WAIT) polls.inc({ kind, outcome: 'error' });
           throw err;
         }
       },

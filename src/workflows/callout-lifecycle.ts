@@ -8,21 +8,26 @@
 // and stops polling at `closed`. Then the rating window opens, and the workflow completes when it settles.
 // Its state lives in LifecycleState, whose carry is what continues as new.
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
+  isCancellation,
   condition,
-  continueAsNew,
   getExternalWorkflowHandle,
   log,
+  makeContinueAsNewFunc,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
-import type { CalloutSnapshot } from '../domain/incident.js';
+import { readFingerprint } from '../domain/callout.js';
+import { CALLOUT_MEMO, type CalloutSnapshot } from '../domain/incident.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
 import type { WorkflowConfig } from './config.js';
 import { CLOSED_NOTE, LifecycleState, type LifecycleCarry, type QueuedNote } from './lifecycle-state.js';
@@ -37,10 +42,10 @@ import {
   ratingUpdate,
   type CancelRequest,
 } from './messages.js';
-import { calloutLifecycleWorkflowV1 } from './released/callout-lifecycle-v1.js';
+import { calloutLifecycleWorkflowV2 } from './released/callout-lifecycle-v2.js';
 import { lateBound } from './late.js';
 import { PRIORITY } from './priority.js';
-import { searchAttributeWriter } from './write-on-change.js';
+import { memoWriter, searchAttributeWriter } from './write-on-change.js';
 
 export type { LifecycleCarry } from './lifecycle-state.js';
 
@@ -50,15 +55,15 @@ export interface LifecycleInput {
   carried?: LifecycleCarry;
 }
 
-/** Marks runs of this code; runs started before it (no marker in their history) finish on the released v1. */
-export const LIFECYCLE_V2 = 'lifecycle-v2';
+/** Marks runs of this code; runs started before it (no marker in their history) finish on the released v2 (or v1). */
+export const LIFECYCLE_V3 = 'lifecycle-v3';
 
 type Acts = ReturnType<typeof activities.createActivities>;
 
 /** Consecutive 404 polls after which a lifecycle no incident attached to gives up. */
 const NOT_FOUND_LIMIT = 5;
 
-const { getWorkflowConfig } = proxyLocalActivities<Acts>({ startToCloseTimeout: '5s' });
+const { lifecycleStart } = proxyLocalActivities<Acts>({ startToCloseTimeout: '5s' });
 
 function failureOf(err: unknown): ApplicationFailure | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -84,8 +89,8 @@ function checkRating(s: LifecycleState): void {
 }
 
 export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<CalloutSnapshot> {
-  // A run without the marker was started by v1 (its carry is v1's too): it finishes there.
-  if (!patched(LIFECYCLE_V2)) return calloutLifecycleWorkflowV1(input as Parameters<typeof calloutLifecycleWorkflowV1>[0]);
+  // A run without the marker was started by released code (its carry is that code's too): it finishes there.
+  if (!patched(LIFECYCLE_V3)) return calloutLifecycleWorkflowV2(input);
   const auraCalloutId = input.auraCalloutId;
   // Updates are registered before the first await: one delivered in a run's first activation would otherwise be
   // rejected when the activation ends ("No registered handler"). They wait for the state the config makes.
@@ -148,8 +153,11 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     },
   );
 
-  const config: WorkflowConfig = input.carried?.config ?? (await getWorkflowConfig());
+  // A fresh run chain also gets the view of a run of this callout that died, as its base (a restart by a webhook).
+  const start = input.carried ? null : await lifecycleStart({ auraCalloutId });
+  const config: WorkflowConfig = input.carried?.config ?? start!.config;
   const s = new LifecycleState(auraCalloutId, config, Date.now(), input.carried);
+  if (start?.previous) s.resumeFromDead(start.previous);
   const aura = proxyActivities<Acts>({
     taskQueue: s.config.auraTaskQueue,
     // Above one call's worst case (token exchange 15 s + pacer bound 5 s + request 10 s): the activity aborts its own
@@ -170,6 +178,8 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   });
   ready.set({ s, auraPersistent });
   const writeSearchAttributes = searchAttributeWriter();
+  // Reads of the callout (and of incidents attached with `updates: 'final'`) come from this memo, by describe.
+  const writeMemo = memoWriter<ReturnType<LifecycleState['view']>>(CALLOUT_MEMO);
   const nowIso = () => new Date().toISOString();
 
   setHandler(getCalloutQuery, () => s.view());
@@ -184,7 +194,9 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   }
 
   async function publish(): Promise<void> {
-    const { changed, targets } = s.takeTargets();
+    const { changed, targets } = s.takeTargetsV3();
+    // Every pass (written only when it differs): an incident attaching changes the view's incidents, not its version.
+    writeMemo(s.view());
     if (changed) {
       writeSearchAttributes([
         { key: AuraCalloutIdKey, value: auraCalloutId },
@@ -216,7 +228,9 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     const loc = s.startCall(Date.now());
     if (loc) {
       try {
-        s.observe(await aura.sendLocation({ auraCalloutId, location: loc }));
+        const read = await aura.sendLocation({ auraCalloutId, location: loc });
+        s.lastRead = readFingerprint(read);
+        s.observe(read);
         s.notFoundPolls = 0;
         s.locationAccepted();
         return;
@@ -228,7 +242,17 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
       }
     }
     try {
-      s.observe(await aura.pollCallout({ auraCalloutId }));
+      if (s.eventsDue) {
+        // The events are due with this poll: read in the same activity, not in one of their own.
+        const r = await aura.pollCalloutWithEvents({ auraCalloutId });
+        s.lastRead = readFingerprint(r.observation);
+        s.observe(r.observation);
+        if (r.events) takeInboundEvents(r.events);
+      } else {
+        const read = await aura.pollCallout({ auraCalloutId });
+        s.lastRead = readFingerprint(read);
+        s.observe(read);
+      }
       s.notFoundPolls = 0;
     } catch (err) {
       if (failureOf(err)?.type === 'AuraNotFoundError') s.notFoundPolls++;
@@ -258,19 +282,103 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     }
   }
 
+  function takeInboundEvents(events: Awaited<ReturnType<Acts['listCalloutEvents']>>): void {
+    s.eventsDue = false;
+    for (const e of events) {
+      if (s.auraEventIds.has(e.id)) continue;
+      s.auraEventIds.add(e.id);
+      if (e.fromIntegration) continue; // our own notes, echoed back by AURA's stream
+      s.addNote({ at: e.createdAt ?? nowIso(), text: e.text, direction: 'inbound', ...(e.author ? { author: e.author } : {}) });
+    }
+  }
+
   async function readInboundNotes(): Promise<void> {
     s.eventsDue = false;
     try {
-      const events = await aura.listCalloutEvents({ auraCalloutId });
-      for (const e of events) {
-        if (s.auraEventIds.has(e.id)) continue;
-        s.auraEventIds.add(e.id);
-        if (e.fromIntegration) continue; // our own notes, echoed back by AURA's stream
-        s.addNote({ at: e.createdAt ?? nowIso(), text: e.text, direction: 'inbound', ...(e.author ? { author: e.author } : {}) });
-      }
+      takeInboundEvents(await aura.listCalloutEvents({ auraCalloutId }));
     } catch (err) {
       log.warn('could not read callout events', { auraCalloutId, error: (err as Error).message });
     }
+  }
+
+  // One poll timer at a time, kept across wake-ups: a webhook or a note wakes the loop without cancelling it (which
+  // would cost two history events per wake-up). It is replaced only when the next call falls due sooner.
+  let timer: { at: number; scope: CancellationScope; fired: boolean } | null = null;
+  function armTimer(at: number): void {
+    if (timer && !timer.fired && timer.at <= at) return;
+    if (timer && !timer.fired) timer.scope.cancel();
+    const t = { at, scope: new CancellationScope(), fired: false };
+    timer = t;
+    t.scope.run(() => sleep(at - Date.now())).then(
+      () => void (t.fired = true),
+      () => undefined, // cancelled: replaced by a sooner one, or the callout closed
+    );
+  }
+  const stopTimer = () => {
+    if (timer && !timer.fired) timer.scope.cancel();
+    timer = null;
+  };
+
+  // With no position to send, one watch follows the callout: an activity that reads it at the poll interval and
+  // completes only when a read differs from the last one (its quiet attempts are Temporal retries, which history
+  // does not record). Polling stays the ledger, at the same rate, for a fraction of the events.
+  const auraWatch = proxyActivities<Acts>({
+    taskQueue: s.config.auraTaskQueue,
+    startToCloseTimeout: '45s',
+    retry: { initialInterval: s.config.pollIntervalMs, backoffCoefficient: 1, maximumInterval: Math.max(s.config.pollIntervalMs, s.config.pollIntervalSlowMs) },
+    priority: { priorityKey: PRIORITY.poll },
+    // Stopped by leaving it: a cancellation would cost history events at every close, for a watch that ends with
+    // the run anyway (at most one more read, during the rating window).
+    cancellationType: ActivityCancellationType.ABANDON,
+  });
+  let watch: CancellationScope | null = null;
+  function startWatch(): void {
+    const scope = new CancellationScope();
+    watch = scope;
+    const intervalMs = s.webhooksTrusted ? s.config.pollIntervalSlowMs : s.config.pollIntervalMs;
+    const input = {
+      auraCalloutId,
+      lastRead: s.lastRead,
+      intervalMs,
+      firstDelayMs: Math.max(0, s.lastCallAtMs + intervalMs - Date.now()),
+      eventsEveryPolls: s.config.eventsEveryPolls,
+      knownEventIds: [...s.auraEventIds],
+    };
+    scope
+      .run(() => auraWatch.watchCallout(input))
+      .then(
+        (r) => {
+          s.polls += r.reads;
+          if (r.notFound) s.notFoundPolls++;
+          else if (r.observation) {
+            s.notFoundPolls = 0;
+            s.lastRead = readFingerprint(r.observation);
+            s.observe(r.observation);
+          }
+          if (r.events) takeInboundEvents(r.events);
+        },
+        (err) => {
+          if (!isCancellation(err)) log.warn('the watch on the callout failed; a new one starts', { auraCalloutId, error: (err as Error).message });
+        },
+      )
+      .finally(() => {
+        s.lastCallAtMs = Date.now();
+        if (watch === scope) watch = null;
+        s.wake = true;
+      });
+  }
+  const stopWatch = () => {
+    watch?.cancel();
+    watch = null;
+  };
+
+  // The rating opens with the view that reports closed, when an incident is there to be rated.
+  let ratingOpenedAtMs: number | null = null;
+  function openRating(): void {
+    if (ratingOpenedAtMs !== null || s.snapshot.rating.state !== 'not_open') return;
+    if (s.incidents.length === 0 || (s.wasCancelled() && !s.config.rateCancelled) || (s.test && !s.config.rateTest)) return;
+    s.bump({ rating: { state: 'requested', value: null } });
+    ratingOpenedAtMs = Date.now();
   }
 
   // ---- following the callout until closed -----------------------------------------------------------------------
@@ -279,8 +387,12 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     // or calls AURA keeps the flag set, and the wait below returns at once for it.
     s.wake = false;
     drain();
-    // Notes still queued can no longer reach AURA: marked failed in the same view that reports closed.
-    if (s.closed()) s.failQueuedNotes(CLOSED_NOTE, inFlight);
+    // Notes still queued can no longer reach AURA: marked failed in the same view that reports closed, which also
+    // opens the rating (one view, not two, for incidents and the memo).
+    if (s.closed()) {
+      s.failQueuedNotes(CLOSED_NOTE, inFlight);
+      openRating();
+    }
     await publish();
     if (s.closed()) break;
     // A webhook named a callout AURA does not know (and no incident of ours created it): stop following it.
@@ -294,29 +406,41 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     if ((info.continueAsNewSuggested || info.historyLength >= s.config.continueAsNewEvents) && !inFlight) {
       await condition(allHandlersFinished);
       drain();
+      if (s.closed()) openRating();
       await publish();
       if (s.closed()) break;
       // Checked again with no await before continuing: an update accepted during publish() is finished first.
       await condition(() => allHandlersFinished() && !inFlight);
-      await continueAsNew<typeof calloutLifecycleWorkflow>({ auraCalloutId, carried: s.carry() });
+      await makeContinueAsNewFunc<typeof calloutLifecycleWorkflow>({ memo: { [CALLOUT_MEMO]: s.view() } })({ auraCalloutId, carried: s.carry() });
     }
     if (s.nextNote() && !inFlight) void relayNotes();
     if (s.eventsDue) {
       await readInboundNotes();
       continue;
     }
-    const wait = s.dueAtMs() - Date.now();
-    if (wait > 0 && (await condition(() => s.wake, wait))) continue; // something arrived: handle it, then reschedule
+    if (!s.pendingLocation) {
+      if (!watch) startWatch();
+      await condition(() => s.wake);
+      continue;
+    }
+    const due = s.dueAtMs();
+    if (due > Date.now()) {
+      armTimer(due);
+      const t = timer!;
+      await condition(() => s.wake || t.fired);
+      continue; // something arrived, or the timer fired (the next pass polls if the call is due by then)
+    }
     await pollOrSendLocation();
   }
+  stopTimer();
+  stopWatch();
 
   // ---- closed: stop polling and location sending; the rating window ---------------------------------------------
   s.pendingLocation = null;
   s.failQueuedNotes(CLOSED_NOTE, inFlight);
-  const rateIt = s.incidents.length > 0 && (!s.wasCancelled() || s.config.rateCancelled) && (!s.test || s.config.rateTest);
-  if (rateIt && s.snapshot.rating.state === 'not_open') {
-    s.bump({ rating: { state: 'requested', value: null } });
-    const windowEndsAt = Date.now() + s.config.ratingWindowMs;
+  openRating();
+  if (ratingOpenedAtMs !== null) {
+    const windowEndsAt = ratingOpenedAtMs + s.config.ratingWindowMs;
     // The window is also open to late arrivals (an incident attaching, a note that can only be marked failed):
     // whatever they change is published at once, not at the end of the window.
     while ((s.snapshot.rating.state as string) !== 'submitted') {

@@ -1,7 +1,7 @@
 // The whole state of one incident workflow, in one class with its carry (as LifecycleState): what arrives before
 // the AURA callout exists, what must be forwarded to the lifecycle, the platform outbox and what has been reported.
 // Pure (no Temporal calls, time passed in): unit-tested in test/unit/incident-state.test.ts.
-import { isNewerView, type IncidentFailure, type Note } from '../domain/incident.js';
+import { composeIncident, isNewerView, type IncidentFailure, type IncidentSource, type Note } from '../domain/incident.js';
 import { platformEventsForChange, type PlatformEvent } from '../domain/platform.js';
 import { phaseOfStatus } from '../domain/status.js';
 import type { WorkflowConfig } from './config.js';
@@ -75,24 +75,13 @@ export class IncidentState {
   }
 
   view(workflowId: string): IncidentView {
-    const callout = this.callout;
-    return {
-      incidentId: this.incidentId,
-      workflowId,
-      auraCalloutId: this.auraCalloutId,
-      status: callout?.status ?? null,
-      phase: this.failure ? 'failed' : (callout?.phase ?? 'requested'),
-      terminal: this.failure !== undefined || callout?.status === 'closed',
-      trackingUrl: callout?.trackingUrl ?? null,
-      responder: callout?.responder ?? null,
-      eta: callout?.eta ?? null,
-      timeline: callout?.timeline ?? [],
-      notes: [...(callout?.notes ?? []), ...this.localNotes],
-      rating: callout?.rating ?? { state: 'not_open', value: null },
-      createdAt: this.createdAt,
-      ...(this.failure ? { failure: this.failure } : {}),
-      ...(callout && callout.incidents.length > 0 && callout.incidents[0] !== this.incidentId ? { joined: true } : {}),
-    };
+    const own = { incidentId: this.incidentId, workflowId, auraCalloutId: this.auraCalloutId, createdAt: this.createdAt, failure: this.failure, localNotes: this.localNotes };
+    return composeIncident(own, this.callout);
+  }
+
+  /** v3: what a read needs beside the lifecycle's memo (which view this incident holds, and its own notes). */
+  source(): IncidentSource {
+    return { epoch: this.callout?.epoch ?? 0, version: this.callout?.version ?? -1, localNotes: [...this.localNotes] };
   }
 
   /** Keep only the newest view of the callout (signals may be duplicated or reordered; epochs order restarts). */

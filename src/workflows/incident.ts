@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
 import type { FixedLocationActivities } from '../activities/fixed-locations.js';
-import { INCIDENT_MEMO, lifecycleWorkflowId } from '../domain/incident.js';
+import { INCIDENT_MEMO, INCIDENT_SOURCE_MEMO, lifecycleWorkflowId, type IncidentSource } from '../domain/incident.js';
 import type { PlatformEvent } from '../domain/platform.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey } from '../temporal/search-attributes.js';
 import type { WorkflowConfig } from './config.js';
@@ -37,10 +37,10 @@ import {
   type LiveLocation,
   type OutboundNote,
 } from './messages.js';
-import { incidentWorkflowV1 } from './released/incident-v1.js';
+import { incidentWorkflowV2 } from './released/incident-v2.js';
 import { lateBound } from './late.js';
 import { PRIORITY } from './priority.js';
-import { memoWriter, searchAttributeWriter } from './write-on-change.js';
+import { memoFieldsWriter, searchAttributeWriter } from './write-on-change.js';
 
 export type { IncidentCarry } from './incident-state.js';
 
@@ -63,15 +63,15 @@ export interface IncidentInput {
   carried?: IncidentCarry;
 }
 
-/** Marks runs of this code; runs started before it finish on the released v1. */
-export const INCIDENT_V2 = 'incident-v2';
+/** Marks runs of this code; runs started before it finish on the released v2 (or v1). */
+export const INCIDENT_V3 = 'incident-v3';
 
 /** Without a view from its lifecycle for this long, the incident checks that one still follows the callout. */
 export const DEFAULT_LIFECYCLE_LIVENESS_MS = 5 * 60_000;
 
 type Acts = ReturnType<typeof activities.createActivities>;
 
-const { getWorkflowConfig, attachToLifecycle } = proxyLocalActivities<Acts>({
+const { getWorkflowConfig, attachToLifecycle, lifecycleFollows } = proxyLocalActivities<Acts>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '10s' },
 });
@@ -83,7 +83,7 @@ const { postPlatformEvent } = proxyActivities<Acts>({
 });
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentView> {
-  if (!patched(INCIDENT_V2)) return incidentWorkflowV1(input as Parameters<typeof incidentWorkflowV1>[0]);
+  if (!patched(INCIDENT_V3)) return incidentWorkflowV2(input);
   // Registered before the first await (an update delivered in the first activation would otherwise be rejected):
   // a cancellation's or rating's answer, handed over by the API, is in the memo before the API answers 200.
   const takeAnswer = lateBound<(v: CalloutView) => IncidentView>();
@@ -114,8 +114,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
   const writeSearchAttributes = searchAttributeWriter();
   // The API reads a running incident from this memo (describe), not by a query: no worker has to replay the
   // workflow to answer a read, however often integrators poll. Written only when the view changed.
-  const memo = memoWriter<IncidentView>(INCIDENT_MEMO);
-  const writeMemo = () => memo(view());
+  // Told every change only when it writes each back to the platform; otherwise only the final views, and reads take
+  // the callout part from the lifecycle's memo when it is newer than the view held here (INCIDENT_SOURCE_MEMO,
+  // written in the same upsert).
+  const updates = s.config.platformEvents ? undefined : ('final' as const);
+  const memo = memoFieldsWriter<Record<string, IncidentView | IncidentSource>>();
+  const writeMemo = () => memo({ [INCIDENT_MEMO]: view(), ...(updates ? { [INCIDENT_SOURCE_MEMO]: s.source() } : {}) });
 
   setHandler(getIncidentQuery, view);
   setHandler(calloutUpdatedSignal, (v) => void s.takeView(v, Date.now()));
@@ -158,6 +162,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       ...(extra.location ? { location: extra.location } : {}),
       notes: extra.notes,
       ...(s.callout ? { resume: s.callout } : {}),
+      ...(updates ? { updates } : {}),
       restart: 'if-failed',
     });
     return r?.attached !== false;
@@ -183,6 +188,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
           incidentWorkflowId: workflowId,
           observation: created.observation,
           test: req.test === true,
+          ...(updates ? { updates } : {}),
           ...handed,
           ...(s.callout ? { restart: 'if-failed' as const } : {}),
         });
@@ -247,10 +253,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
         if (s.callout?.status === 'closed' || s.callout?.done || !(await reattach(fwd))) s.notesUndeliverable(fwd.notes, CLOSED_NOTE);
       }
     }
-    // Nothing from the lifecycle for a while, and the callout is not closed: make sure one still follows it.
+    // Nothing from the lifecycle for a while, and the callout is not closed: make sure one still follows it. Told
+    // only final views, the incident asks the lifecycle's memo first (a describe, nothing in the lifecycle's
+    // history), and attaches again only when the run it finds is not following it.
     if (livenessDue) {
       s.lastViewAtMs = Date.now();
-      if (s.callout?.status !== 'closed' && !(await reattach({ notes: [] }))) lifecycleCompleted = true;
+      if (s.callout?.status !== 'closed') {
+        const follows = updates ? await lifecycleFollows({ auraCalloutId: s.auraCalloutId!, incidentId: input.incidentId }) : 'detached';
+        if (follows === 'completed' || (follows !== 'attached' && !(await reattach({ notes: [] })))) lifecycleCompleted = true;
+      }
       livenessDue = false;
     }
     const key = s.viewKey();
@@ -274,7 +285,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       // The platform outbox is carried: an outage never holds this up. An update accepted meanwhile finishes first;
       // nothing is awaited between that check and the call.
       await condition(allHandlersFinished);
-      await makeContinueAsNewFunc<typeof incidentWorkflow>({ memo: { [INCIDENT_MEMO]: view() } })({ ...input, carried: s.carry() });
+      await makeContinueAsNewFunc<typeof incidentWorkflow>({ memo: { [INCIDENT_MEMO]: view(), ...(updates ? { [INCIDENT_SOURCE_MEMO]: s.source() } : {}) } })({ ...input, carried: s.carry() });
     }
   }
   lifecycleCompleted = true;

@@ -17,7 +17,7 @@ export interface QueuedNote {
 export interface LifecycleCarry {
   config: WorkflowConfig;
   snapshot: CalloutSnapshot;
-  incidents: { incidentId: string; workflowId: string }[];
+  incidents: AttachedIncident[];
   /** Everything that arrived and was not yet handled, so nothing is dropped across continue-as-new. */
   pending: CalloutObservation[];
   pendingLocation: LiveLocation | null;
@@ -40,6 +40,18 @@ export interface LifecycleCarry {
   /** v2: this run chain already took a dead run's view as its base. */
   resumed?: boolean;
   notFoundPolls?: number;
+  /** v3: the fingerprint of the last read (domain/callout readFingerprint): the watch polls until a read differs. */
+  lastRead?: string | null;
+}
+
+/**
+ * An incident following this callout. `final` (v3 incidents): it reads the callout from this lifecycle's memo and is
+ * told only the view that closes the callout and those after; otherwise it is told every change.
+ */
+export interface AttachedIncident {
+  incidentId: string;
+  workflowId: string;
+  updates?: 'final';
 }
 
 export interface DrainResult {
@@ -55,7 +67,7 @@ export class LifecycleState {
   readonly config: WorkflowConfig;
   readonly auraCalloutId: number;
   snapshot: CalloutSnapshot;
-  readonly incidents: { incidentId: string; workflowId: string }[];
+  readonly incidents: AttachedIncident[];
   private readonly pending: CalloutObservation[];
   pendingLocation: LiveLocation | null;
   private readonly outbox: QueuedNote[];
@@ -80,6 +92,7 @@ export class LifecycleState {
   cancelled: boolean;
   rating = false;
   notFoundPolls: number;
+  lastRead: string | null;
   private resumed: boolean;
 
   constructor(auraCalloutId: number, config: WorkflowConfig, nowMs: number, c?: LifecycleCarry) {
@@ -103,6 +116,7 @@ export class LifecycleState {
     this.cancelled = c?.cancelled ?? false;
     this.resumed = c?.resumed ?? false;
     this.notFoundPolls = c?.notFoundPolls ?? 0;
+    this.lastRead = c?.lastRead ?? null;
     this.outbox = [];
     for (const q of c?.outbox ?? []) {
       if ('index' in q) this.outbox.push(q);
@@ -131,6 +145,7 @@ export class LifecycleState {
       cancelled: this.cancelled,
       resumed: this.resumed,
       notFoundPolls: this.notFoundPolls,
+      lastRead: this.lastRead,
     };
   }
 
@@ -166,7 +181,7 @@ export class LifecycleState {
   }
 
   attach(a: AttachIncident): void {
-    if (!this.incidents.some((i) => i.incidentId === a.incidentId)) this.incidents.push({ incidentId: a.incidentId, workflowId: a.workflowId });
+    if (!this.incidents.some((i) => i.incidentId === a.incidentId)) this.incidents.push({ incidentId: a.incidentId, workflowId: a.workflowId, ...(a.updates ? { updates: a.updates } : {}) });
     // Always (re)send the current view to the attaching incident, also on a retried attach.
     this.newlyAttached.push(a.workflowId);
     if (a.test) this.test = true;
@@ -270,6 +285,25 @@ export class LifecycleState {
     this.newlyAttached = [];
     if (changed) this.notifiedVersion = this.snapshot.version;
     return { changed, targets };
+  }
+
+  /**
+   * v3: as takeTargets, but an incident attached with `updates: 'final'` is sent only views of a closed callout
+   * (closed, the rating window, done): the rest it reads from the memo.
+   */
+  takeTargetsV3(): { changed: boolean; targets: string[] } {
+    const changed = this.snapshot.version !== this.notifiedVersion;
+    const final = this.closed() || this.snapshot.done;
+    const wants = (workflowId: string) => final || this.incidents.find((i) => i.workflowId === workflowId)?.updates !== 'final';
+    const targets = (changed ? this.incidents.map((i) => i.workflowId) : [...new Set(this.newlyAttached)]).filter(wants);
+    this.newlyAttached = [];
+    if (changed) this.notifiedVersion = this.snapshot.version;
+    return { changed, targets };
+  }
+
+  /** v3: a fresh run chain found the view of a run that died (terminated or failed) with the callout active. */
+  resumeFromDead(prev: CalloutSnapshot): void {
+    if (!this.resumed && !prev.done && prev.status !== CalloutStatus.Closed) this.resumeFrom(prev);
   }
 
   // ---- polling and positions ----------------------------------------------------------------------------------

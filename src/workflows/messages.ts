@@ -37,6 +37,8 @@ export interface AttachIncident {
    * failed) while the callout was active: the new run starts from it instead of from nothing.
    */
   resume?: CalloutSnapshot;
+  /** v3 incidents: tell me only the views of a closed callout; I read the rest from the lifecycle's memo. */
+  updates?: 'final';
 }
 
 export type CancelRequest = { safeCode: string; reasons?: undefined } | { safeCode?: undefined; reasons?: string[] | undefined };

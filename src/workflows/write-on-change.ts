@@ -22,3 +22,8 @@ export function searchAttributeWriter(): (pairs: SearchAttributeUpdatePair[]) =>
 export function memoWriter<T>(field: string): (value: T) => void {
   return onChange<T>((value) => JSON.stringify(value), (value) => upsertMemo({ [field]: value }));
 }
+
+/** Writes several memo fields in one upsert (one history event), when their JSON differs from the last write. */
+export function memoFieldsWriter<T extends Record<string, unknown>>(): (fields: T) => void {
+  return onChange<T>((fields) => JSON.stringify(fields), (fields) => upsertMemo(fields));
+}

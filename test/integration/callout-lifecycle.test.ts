@@ -93,6 +93,13 @@ describe('a callout followed by polling alone (the simulator emits no webhooks)'
     const before = await count();
     await new Promise((r) => setTimeout(r, 800));
     assert.equal(await count(), before);
+
+    // Reads that found nothing new cost the lifecycle no history: it schedules a read only per change it saw.
+    const reads = (await stack.sim_('GET', '/__sim/requests')).filter((r: any) => r.method === 'GET' && r.path === `/panic-api/v2/callouts/${incident.auraCalloutId}`).length;
+    const events = (await env.client.workflow.getHandle(lifecycleWorkflowId(incident.auraCalloutId)).fetchHistory()).events ?? [];
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
+    assert.ok(scheduled < reads, `${scheduled} activities scheduled for ${reads} reads of the callout`);
+    assert.ok(scheduled <= statuses.length + 2, `${scheduled} activities scheduled for ${statuses.length} transitions`);
   });
 
   it('an unknown status is shown as AURA sent it and the lifecycle goes on', async () => {
@@ -184,7 +191,17 @@ describe('bounded history', () => {
 
   it('continues as new every ~50 events, carrying the whole state, and ends with the full timeline', async () => {
     await stack.api('POST', '/v1/callouts', { incidentId: 'can-1', customerId: await stack.newCustomer(), location: live });
-    const incident = await untilClosed(stack, 'can-1', 40_000);
+    // Quiet polls cost a lifecycle no history (the watch), so the history is driven by a customer's positions, each
+    // sent to AURA by an activity of its own, as a People Protect app streams them.
+    let open = true;
+    const positions = (async () => {
+      for (let k = 0; open; k++) {
+        await stack.api('POST', '/v1/callouts/can-1/location', { latitude: live.latitude + k / 1e5, longitude: live.longitude });
+        await new Promise((r) => setTimeout(r, 120));
+      }
+    })();
+    const incident = await untilClosed(stack, 'can-1', 40_000).finally(() => (open = false));
+    await positions;
     assert.deepEqual(incident.timeline.map((t: any) => t.status), LIFECYCLE);
     const workflowId = lifecycleWorkflowId(incident.auraCalloutId);
     await env.client.workflow.getHandle(workflowId).result();

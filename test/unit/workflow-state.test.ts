@@ -2,6 +2,7 @@
 // the message rules (notes never dropped, hand-over without a gap, views ordered by epoch) hold without a server.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readFingerprint } from '../../src/domain/callout.js';
 import { isNewerView } from '../../src/domain/incident.js';
 import type { WorkflowConfig } from '../../src/workflows/config.js';
 import { IncidentState } from '../../src/workflows/incident-state.js';
@@ -162,3 +163,45 @@ describe('IncidentState', () => {
     assert.deepEqual(s.view('incident-i1').notes.map((n) => [n.text, n.delivery]), [['x', 'failed'], ['y', 'failed']]);
   });
 });
+
+describe('v3: what a lifecycle tells its incidents, and what a watch compares', () => {
+  it("tells an incident attached with updates: 'final' only the views of a closed callout; others every change", () => {
+    const s = new LifecycleState(7, config, 1_000);
+    s.attach({ incidentId: 'i1', workflowId: 'incident-i1', updates: 'final', observation: { key: 'k1', source: 'api', status: 'created' } });
+    s.attach({ incidentId: 'i2', workflowId: 'incident-i2' });
+    s.drain('2026-01-01T00:00:00Z');
+    assert.deepEqual(s.takeTargetsV3().targets, ['incident-i2']);
+    s.observe({ key: 'k2', source: 'webhook', event: 'RESPONDER_MANUALLY_DISPATCHED', status: 'Responder Dispatched' });
+    s.drain('2026-01-01T00:00:01Z');
+    assert.deepEqual(s.takeTargetsV3(), { changed: true, targets: ['incident-i2'] });
+    assert.deepEqual(s.takeTargetsV3(), { changed: false, targets: [] }, 'nothing changed: nobody is told');
+    s.observe({ key: 'k3', source: 'poll', status: 'closed' });
+    s.drain('2026-01-01T00:00:02Z');
+    assert.deepEqual(s.takeTargetsV3().targets, ['incident-i1', 'incident-i2']);
+    assert.deepEqual(again(s).incidents.map((i) => i.updates ?? 'all'), ['final', 'all'], 'the mode is carried');
+  });
+
+  it('a fresh run chain takes the view of a dead run as its base, but never a closed or finished one', () => {
+    const dead = new LifecycleState(7, config, 1_000);
+    dead.observe({ key: 'k', source: 'webhook', event: 'RESPONDER_MANUALLY_DISPATCHED', status: 'Responder Dispatched' });
+    dead.drain('2026-01-01T00:00:00Z');
+    const fresh = new LifecycleState(7, config, 5_000);
+    fresh.resumeFromDead(dead.view());
+    assert.deepEqual(fresh.snapshot.timeline.map((t) => t.status), ['Responder Dispatched']);
+    assert.equal(fresh.snapshot.epoch, 5_000);
+    const closed = new LifecycleState(7, config, 6_000);
+    closed.resumeFromDead({ ...dead.view(), status: 'closed' });
+    assert.deepEqual(closed.snapshot.timeline, []);
+  });
+
+  it('two reads with the same status, responder, ETA and link have one fingerprint; any difference changes it', () => {
+    const base = { status: 'Responder Dispatched', responder: null, eta: '5 min', trackingUrl: 'https://t/1' };
+    assert.equal(readFingerprint(base), readFingerprint({ ...base }));
+    assert.notEqual(readFingerprint(base), readFingerprint({ ...base, eta: '4 min' }));
+    assert.notEqual(readFingerprint(base), readFingerprint({ ...base, status: 'Responder Arrived' }));
+  });
+});
+
+function again(s: LifecycleState): LifecycleState {
+  return new LifecycleState(7, config, 9_000, JSON.parse(JSON.stringify(s.carry())));
+}
