@@ -32,6 +32,7 @@ import type { FixedLocationStore } from '../fixed-locations/store.js';
 import type { CalloutCreated } from '../aura/schemas.js';
 import { KeyedSerializer, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
 import { toFailure, type CreateCalloutActivityResult } from './index.js';
+import { mapLimit } from '../lib/map-limit.js';
 
 export type FixedLocationSyncMode = 'rest' | 'csv';
 
@@ -181,17 +182,6 @@ export async function listAllFixedLocations(aura: AuraClient, pageSize: number, 
     if (c.add(r) === 'done') break;
   }
   return c.result();
-}
-
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
 function capIssues(issues: SyncIssue[], max: number): { issues: SyncIssue[]; issuesTruncated?: number } {

@@ -17,6 +17,7 @@ import { attachIncidentSignal, type AttachIncident, type CalloutView, type LiveL
 import { CREATE_ATTEMPT_MARGIN_MS, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
 import { createOnboardingActivities } from './onboarding.js';
 import { postPlatformEvent } from './platform.js';
+import { calloutLifecycleWorkflow } from '../workflows/callout-lifecycle.js';
 
 /** Failure types of watchCallout's attempts that are waits, not errors (metrics count them apart). */
 export const WATCH_WAIT = 'CalloutWatchWait';
@@ -215,7 +216,7 @@ export function createActivities(deps: ActivityDeps) {
     ): Promise<{ attached: boolean }> {
       const { auraCalloutId, incidentWorkflowId, restart, ...attach } = input;
       try {
-        await temporal.workflow.signalWithStart('calloutLifecycleWorkflow', {
+        await temporal.workflow.signalWithStart(calloutLifecycleWorkflow, {
           workflowId: lifecycleWorkflowId(auraCalloutId),
           taskQueue: deps.taskQueue,
           args: [{ auraCalloutId }],

@@ -7,6 +7,7 @@ import { subscriptionRecord } from '../aura/customer-events.js';
 import { customerLinkWorkflowId, subscriptionLinkWorkflowId } from '../domain/onboarding.js';
 import type { SubscriptionRecord } from '../domain/subscription.js';
 import type { LinkMemo } from '../workflows/onboarding-messages.js';
+import { auraLinkWorkflow } from '../workflows/onboarding.js';
 
 export interface OnboardingActivityDeps {
   aura: AuraClient;
@@ -44,7 +45,7 @@ export function createOnboardingActivities(deps: OnboardingActivityDeps) {
     await Promise.all(
       ids.map(async (workflowId) => {
         try {
-          await temporal.workflow.start('auraLinkWorkflow', {
+          await temporal.workflow.start(auraLinkWorkflow, {
             workflowId,
             taskQueue: deps.taskQueue,
             args: [memo],

@@ -5,7 +5,7 @@ import express, { type Router } from 'express';
 import type { Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec, type PayloadKeys } from '../temporal/codec.js';
 import { ApiError } from './errors.js';
-import { safeEqual } from './webhooks.js';
+import { safeEqual } from '../lib/safe-equal.js';
 
 export interface CodecRouterOptions {
   keys: PayloadKeys;

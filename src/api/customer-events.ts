@@ -9,7 +9,8 @@ import { customerLinkWorkflowId, onboardingWorkflowId, subscriptionLinkWorkflowI
 import type { Logger } from '../logger.js';
 import { customerEventSignal, type LinkMemo } from '../workflows/onboarding-messages.js';
 import { validationError } from './errors.js';
-import { isWorkflowGone, temporalUnavailable } from './incidents.js';
+import { isWorkflowGone } from '../temporal/errors.js';
+import { temporalUnavailable } from './incidents.js';
 
 export interface CustomerEventRoutingOptions {
   client: Client;

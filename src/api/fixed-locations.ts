@@ -1,6 +1,6 @@
 // Monitoring-platform adapter routes: platform locations (PUT/DELETE/GET), the Fixed Location reconciliation
 // (POST /v1/fixed-locations/sync, GET …/sync/latest), alarm dispatch (POST /v1/alarms) and AURA's CSV import callback.
-import { timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../lib/safe-equal.js';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -13,6 +13,7 @@ import { ApiError, parseOrThrow } from './errors.js';
 import { temporalUnavailable, type IncidentService } from './incidents.js';
 import { documentRoute, errorResponse, INCIDENT_EXAMPLE, IncidentSchema, jsonBody, jsonResponse, TEMPORAL_UNAVAILABLE, VALIDATION_FAILED } from './openapi.js';
 import { IncidentIdParam } from './schemas.js';
+import { fixedLocationSyncWorkflow } from '../workflows/fixed-location-sync.js';
 
 export const AlarmBody = z
   .object({
@@ -195,7 +196,7 @@ export function createFixedLocationRouter(
     const input: FixedLocationSyncInput = { trigger: 'api', ...(body.overrideDeleteLimit ? { overrideDeleteLimit: true } : {}) };
     try {
       // One reconciliation at a time: a request while one runs joins it.
-      const handle = await client.workflow.start('fixedLocationSyncWorkflow', {
+      const handle = await client.workflow.start(fixedLocationSyncWorkflow, {
         workflowId: syncWorkflowId,
         taskQueue: opts.taskQueue,
         args: [input],
@@ -295,9 +296,7 @@ export function createFixedLocationRouter(
   router.post('/callbacks/aura/fixed-location-import/:workflowId/:runId/:signature', express.text({ type: () => true, limit: '1mb' }), async (req, res) => {
     const workflowId = String(req.params.workflowId);
     const runId = String(req.params.runId);
-    const expected = Buffer.from(callbackSignature(opts.callbackSecret, workflowId, runId));
-    const given = Buffer.from(String(req.params.signature));
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    if (!safeEqual(callbackSignature(opts.callbackSecret, workflowId, runId), String(req.params.signature))) {
       throw new ApiError(401, 'UNAUTHORIZED', 'The callback URL is not one this service issued.');
     }
     let body: Record<string, unknown> = {};

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { ActivityFailure, ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Incident } from '../domain/incident.js';
+import { isWorkflowGone } from '../temporal/errors.js';
+import { mapLimit } from '../lib/map-limit.js';
 import { CALLOUT_MEMO, INCIDENT_MEMO, INCIDENT_SOURCE_MEMO, composeIncident, incidentWorkflowId, isNewerView, lifecycleWorkflowId, temporalUiLink, type IncidentSource } from '../domain/incident.js';
 import { ACTIVE_PHASES } from '../domain/status.js';
 import { CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
@@ -22,6 +24,7 @@ import {
   type RatingRequest,
 } from '../workflows/messages.js';
 import { ApiError } from './errors.js';
+import { incidentWorkflow } from '../workflows/incident.js';
 
 export interface IncidentServiceOptions {
   client: Client;
@@ -33,10 +36,6 @@ export interface IncidentServiceOptions {
 
 /** Temporal being unreachable is a 503 the caller can retry, never a 500. */
 /** A workflow that does not exist or has already finished (for a signal, a query or an update). */
-export function isWorkflowGone(err: unknown): boolean {
-  return err instanceof WorkflowNotFoundError || /already completed|not found/i.test((err as Error)?.message ?? '');
-}
-
 export function temporalUnavailable(err: unknown): ApiError {
   return new ApiError(503, 'TEMPORAL_UNAVAILABLE', `Temporal is not reachable right now; retry shortly. (${(err as Error)?.message ?? 'unknown error'})`);
 }
@@ -117,7 +116,7 @@ export function createIncidentService(opts: IncidentServiceOptions) {
       createdAt,
     };
     try {
-      await client.workflow.start('incidentWorkflow', {
+      await client.workflow.start(incidentWorkflow, {
         workflowId,
         taskQueue: opts.taskQueue,
         args: [input],
@@ -138,7 +137,7 @@ export function createIncidentService(opts: IncidentServiceOptions) {
   }
 
   async function list(status: 'active' | 'closed' | 'all', limit: number): Promise<Incident[]> {
-    let query = `WorkflowType = 'incidentWorkflow'`;
+    let query = `WorkflowType = '${incidentWorkflow.name}'`;
     if (status === 'active') query += ` AND CalloutPhase IN (${ACTIVE_PHASES.map((p) => `'${p}'`).join(', ')})`;
     if (status === 'closed') query += ` AND CalloutPhase IN ('closed', 'failed')`;
     const ids: string[] = [];
@@ -158,18 +157,10 @@ export function createIncidentService(opts: IncidentServiceOptions) {
     // Only a run without the memo (started before it existed), or one that reads its callout from the lifecycle's
     // memo, is read one by one.
     const out: (Incident | null)[] = new Array(ids.length).fill(null);
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length) {
-        const i = next++;
-        try {
-          out[i] = withLinks(listed.get(ids[i]!) ?? (await readView(ids[i]!)));
-        } catch {
-          out[i] = null;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
+    await mapLimit(ids, 8, async (id, i) => {
+      const known = listed.get(id);
+      out[i] = known ? withLinks(known) : await readView(id).then(withLinks, () => null);
+    });
     return out
       .filter((x): x is Incident => x !== null)
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));

@@ -22,9 +22,11 @@ import {
 import type { OnboardingInput, OnboardingSettings } from '../workflows/onboarding.js';
 import { getOnboardingQuery, type LinkMemo } from '../workflows/onboarding-messages.js';
 import { ApiError, parseOrThrow } from './errors.js';
-import { isWorkflowGone, temporalUnavailable } from './incidents.js';
+import { isWorkflowGone } from '../temporal/errors.js';
+import { temporalUnavailable } from './incidents.js';
 import { documentRoute, errorResponse, jsonBody, jsonResponse, TEMPORAL_UNAVAILABLE, VALIDATION_FAILED } from './openapi.js';
 import { IncidentIdParam } from './schemas.js';
+import { onboardingWorkflow } from '../workflows/onboarding.js';
 
 export const CustomerRefParam = IncidentIdParam;
 
@@ -149,7 +151,7 @@ export function createOnboardingService(opts: OnboardingServiceOptions) {
       settings: opts.settings,
     };
     try {
-      await client.workflow.start('onboardingWorkflow', {
+      await client.workflow.start(onboardingWorkflow, {
         workflowId,
         taskQueue: opts.taskQueue,
         args: [input],

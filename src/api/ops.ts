@@ -7,6 +7,7 @@ import { METRICS_CONTENT_TYPE, metricsText, setActiveIncidentsSource } from '../
 import { renderDocsPage } from './docs-page.js';
 import { Readiness } from './readiness.js';
 import { buildOpenApiDocument, documentRoute, jsonResponse } from './openapi.js';
+import { incidentWorkflow } from '../workflows/incident.js';
 
 export interface OpsRouterOptions {
   client: Client;
@@ -108,7 +109,7 @@ export function createOpsRouter(opts: OpsRouterOptions): Router {
   const router = Router();
 
   // Active incidents are counted by Temporal visibility when /metrics is scraped.
-  const activeQuery = `WorkflowType = 'incidentWorkflow' AND ExecutionStatus = 'Running' AND CalloutPhase IN (${ACTIVE_PHASES.map((p) => `'${p}'`).join(', ')})`;
+  const activeQuery = `WorkflowType = '${incidentWorkflow.name}' AND ExecutionStatus = 'Running' AND CalloutPhase IN (${ACTIVE_PHASES.map((p) => `'${p}'`).join(', ')})`;
   setActiveIncidentsSource(async () => (await opts.client.workflow.count(activeQuery)).count);
 
   router.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));

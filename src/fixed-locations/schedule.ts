@@ -2,6 +2,7 @@
 // 15 min), overlap skipped. Created or updated at worker start; an interval of 0 removes it.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { fixedLocationScheduleId, fixedLocationSyncWorkflowId } from '../workflows/fixed-location-messages.js';
+import { scheduledFixedLocationSyncWorkflow } from '../workflows/fixed-location-sync.js';
 
 export async function ensureFixedLocationSchedule(client: Client, opts: { taskQueue: string; intervalMs: number }): Promise<string | null> {
   const scheduleId = fixedLocationScheduleId(opts.taskQueue);
@@ -14,10 +15,10 @@ export async function ensureFixedLocationSchedule(client: Client, opts: { taskQu
   const spec = { intervals: [{ every: opts.intervalMs }] };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'scheduledFixedLocationSyncWorkflow',
+    workflowType: scheduledFixedLocationSyncWorkflow,
     workflowId: `${syncWorkflowId}-tick`,
     taskQueue: opts.taskQueue,
-    args: [{ syncWorkflowId }],
+    args: [{ syncWorkflowId }] as [{ syncWorkflowId: string }],
   };
   try {
     // The first reconciliation runs at once (a fresh deployment has no index yet), then every interval.

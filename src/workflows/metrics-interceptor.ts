@@ -4,6 +4,7 @@
 import { proxySinks, workflowInfo, type Sinks, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
 import { phaseOfStatus } from '../domain/status.js';
 import type { CalloutView } from './messages.js';
+import { incidentWorkflow } from './incident.js';
 
 export interface IncidentTransitionsReport {
   createdAt?: string | undefined;
@@ -26,7 +27,7 @@ interface Carried {
 }
 
 export const interceptors: WorkflowInterceptorsFactory = () => {
-  if (workflowInfo().workflowType !== 'incidentWorkflow') return {};
+  if (workflowInfo().workflowType !== incidentWorkflow.name) return {};
   let createdAt: string | undefined;
   let seen = 0;
   const done = { dispatched: false, arrived: false, closed: false };
