@@ -65,7 +65,7 @@ try {
         ...(env.TEMPORAL_PAYLOAD_KEY ? { uiCodecEndpoint: `http://${env.API_HOST}:${env.API_PORT}/codec` } : {}),
       });
     } catch (err) {
-      throw new Error(`could not start the Temporal dev server (${(err as Error).message}); is port ${portText ?? 7233} already in use? Set TEMPORAL_ADDRESS to use a running server.`);
+      throw new Error(`could not start the Temporal dev server (${(err as Error).message}); is port ${portText ?? 7233} already in use? Set TEMPORAL_ADDRESS to use a running server.`, { cause: err });
     }
     stops.push(() => server.stop());
     temporalUi = server.uiUrl;

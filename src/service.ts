@@ -83,7 +83,7 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
     try {
       await adapterDb.store.db.query('SELECT 1');
     } catch (err) {
-      throw new Error(`the adapter's database does not answer: ${(err as Error).message}`);
+      throw new Error(`the adapter's database does not answer: ${(err as Error).message}`, { cause: err });
     }
   });
   let shutdownWorkers = () => {};

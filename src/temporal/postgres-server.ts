@@ -551,6 +551,6 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions = {}):
   } catch (err) {
     const log = logTail();
     await cleanUp();
-    throw new Error(`${(err as Error).message}${log ? `\ntemporal.log:\n${log}` : ''}`);
+    throw new Error(`${(err as Error).message}${log ? `\ntemporal.log:\n${log}` : ''}`, { cause: err });
   }
 }

@@ -27,7 +27,6 @@ import {
   initialOnboarding,
   memoOf,
   ONBOARDING_VIEW_MEMO,
-  onboardingView,
   reasonOf,
   setCustomer,
   setPhase,

@@ -50,7 +50,7 @@ async function dropLeftovers(server: TestServer): Promise<void> {
     const r = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE '${PREFIX}%'`);
     for (const { datname } of r.rows) {
       const pid = Number(datname.split('_')[1]);
-      let alive = false;
+      let alive: boolean;
       try {
         process.kill(pid, 0);
         alive = true;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { signPlatformBody } from '../../src/activities/platform.js';
 import { lifecycleWorkflowId } from '../../src/domain/incident.js';
-import { eventually, LIVE_POSITION, openIncident, simRequests, startStack, startTemporal, type Stack } from '../helpers/stack.js';
+import { LIVE_POSITION, openIncident, simRequests, startStack, startTemporal, type Stack } from '../helpers/stack.js';
 
 const live = LIVE_POSITION;
 

@@ -35,7 +35,10 @@ before(async () => {
   env = await startTemporal();
 });
 after(async () => {
-  for (const s of servers) s.closeAllConnections(), s.close();
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
   await env?.teardown();
 });
 

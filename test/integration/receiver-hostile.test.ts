@@ -223,7 +223,7 @@ describe('hostile bodies at POST /webhooks/aura', () => {
       ['negative', -81347],
       ['zero', 0],
       ['huge', 1e300],
-      ['beyond 2^53', 9007199254740993],
+      ['beyond 2^53', 2 ** 53 + 2],
       ['an object', { id: 81347 }],
       ['an array', [81347]],
       ['null', null],

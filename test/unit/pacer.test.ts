@@ -12,7 +12,7 @@ test('a burst of callers is spaced out: no one-second window holds more than the
   const clock = fakeClock();
   const base = clock.now();
   // 100 callers arrive at the same instant (the clock does not move); each starts after the wait it is given.
-  let wait = 0;
+  let wait: number;
   const p = new Pacer(20, clock.now, async (ms) => void (wait = ms));
   const starts: number[] = [];
   for (let i = 0; i < 100; i++) {

@@ -8,7 +8,6 @@ import type { WorkflowConfig } from '../../src/workflows/config.js';
 import { workflowsPath } from '../../src/worker/worker.js';
 
 type Acts = ReturnType<typeof createActivities>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type MockActivities = { [K in keyof Acts]?: (...args: any[]) => Promise<any> };
 
 export function config(over: Partial<WorkflowConfig> = {}): WorkflowConfig {
