@@ -46,13 +46,6 @@ const endpoints = {
     response: S.ReadCalloutResponse.transform((callout) => ({ closed: false as const, callout })),
     answers: { [HTTP_CALLOUT_CLOSED]: S.ReadCalloutResponse.transform((callout) => ({ closed: true as const, callout })) },
   }),
-  // "Stream a location update": answers `{message}`, or 285 with the latest callout once closed.
-  location: endpoint({
-    method: 'POST',
-    path: '/v2/callouts/:calloutId/location',
-    response: z.unknown().transform(() => ({ closed: false as const, callout: null })),
-    answers: { [HTTP_CALLOUT_CLOSED]: S.ReadCalloutResponse.transform((callout) => ({ closed: true as const, callout })) },
-  }),
   listEvents: endpoint({ method: 'GET', path: '/v2/callouts/:calloutId/events', response: S.CalloutEventList }),
   // [A] body `{message}`; [B] names it `{source, event}`. We send [A]'s form; the simulator accepts both.
   sendEvent: endpoint({
@@ -104,11 +97,6 @@ export function calloutsResource(t: AuraTransport) {
     /** "Stream location and return callout": doubles as a poll. 285 once closed is an answer, not an error. */
     async updateLocationAndReturn(calloutId: number, loc: { latitude: number; longitude: number; accuracy?: number | undefined }, call: CallOptions = {}): Promise<LocationResult> {
       return (await endpoints.locationAndReturn(t, { params: { calloutId }, body: loc }, call)).data;
-    },
-
-    /** "Stream a location update": answers `{message}`, or 285 with the latest callout once closed. */
-    async updateLocation(calloutId: number, loc: { latitude: number; longitude: number; accuracy?: number | undefined }): Promise<LocationResult> {
-      return (await endpoints.location(t, { params: { calloutId }, body: loc })).data;
     },
 
     async listCalloutEvents(calloutId: number, call: CallOptions = {}): Promise<S.CalloutEventWire[]> {

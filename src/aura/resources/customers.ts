@@ -43,8 +43,6 @@ const endpoints = {
     response: S.SubscriptionResponse.transform((subscription): CreateSubscriptionResult => ({ status: 'created', subscription })),
     answers: { 409: z.unknown().transform((): CreateSubscriptionResult => ({ status: 'exists' })) },
   }),
-  // [B] requires a reason; [A] takes no body, so sending one is harmless.
-  cancelSubscription: endpoint({ method: 'DELETE', path: '/v2/subscriptions/:subscriptionId' }),
 };
 
 export function customersResource(t: AuraTransport) {
@@ -67,11 +65,6 @@ export function customersResource(t: AuraTransport) {
     /** Activate a subscription; 409 (already active) is an answer. */
     async createSubscription(input: { customerId: number; subscriptionTypeId: number; validFrom?: string; validTo?: string }): Promise<CreateSubscriptionResult> {
       return (await endpoints.createSubscription(t, { body: input })).data;
-    },
-
-    /** Cancel a subscription ([B] requires a reason; [A] takes no body, so sending one is harmless). */
-    async cancelSubscription(subscriptionId: number, reason: string): Promise<void> {
-      await endpoints.cancelSubscription(t, { params: { subscriptionId }, body: { reason } });
     },
   };
 }

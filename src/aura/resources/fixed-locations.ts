@@ -27,7 +27,6 @@ const endpoints = {
   create: endpoint({ method: 'POST', path: '/v2/predefinedLocations', response: F.FixedLocationResponse }),
   // [B]'s body (the create fields); [A] documents name/address instead, the simulator accepts both.
   update: endpoint({ method: 'PUT', path: '/v2/predefinedLocations/:id' }),
-  delete: endpoint({ method: 'DELETE', path: '/v2/predefinedLocations/:id' }),
   // An unknown reference is 400 (not 404) with the detail in `message`. A 200 is read as an existing active callout.
   createCallout: endpoint({ method: 'POST', path: '/v2/predefinedLocations/externalRef/:externalReferenceId/callouts', response: F.FixedLocationCalloutResponse, create: true }),
   upload: endpoint({
@@ -54,10 +53,6 @@ export function fixedLocationsResource(t: AuraTransport) {
 
     async updateFixedLocation(id: number, body: Record<string, unknown>): Promise<void> {
       await endpoints.update(t, { params: { id }, body });
-    },
-
-    async deleteFixedLocation(id: number): Promise<void> {
-      await endpoints.delete(t, { params: { id } });
     },
 
     /** "Create a Fixed Location callout" by external reference. */
