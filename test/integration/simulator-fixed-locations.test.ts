@@ -67,7 +67,7 @@ describe('simulator: Fixed Locations', () => {
     const got = await raw('GET', `/panic-api/v2/predefinedLocations/${id}`);
     assert.equal(got.body.locationDescription, 'A-style name');
     assert.equal(got.body.formattedAddress, 'A-style address');
-    await aura.deleteFixedLocation(id);
+    assert.equal((await raw('DELETE', `/panic-api/v2/predefinedLocations/${id}`)).status, 200);
     assert.equal((await raw('GET', `/panic-api/v2/predefinedLocations/${id}`)).status, 404);
     assert.equal((await aura.listFixedLocations(1, 50)).total, 4);
   });

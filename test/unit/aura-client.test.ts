@@ -83,8 +83,6 @@ describe('AuraClient', () => {
     const r = await c.updateLocationAndReturn(5, { latitude: 1, longitude: 2 });
     assert.equal(r.closed, true);
     assert.equal(r.callout?.status, 'closed');
-    const plain = await c.updateLocation(5, { latitude: 1, longitude: 2 });
-    assert.equal(plain.closed, true);
   });
 
   it('maps statuses onto one error tree with AURA\'s text and retryability', async () => {
