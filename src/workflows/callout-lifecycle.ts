@@ -8,12 +8,9 @@
 // and stops polling at `closed`. Then the rating window opens, and the workflow completes when it settles.
 // Its state lives in LifecycleState, whose carry is what continues as new.
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
-  CancellationScope,
   allHandlersFinished,
-  isCancellation,
   condition,
   getExternalWorkflowHandle,
   log,
@@ -22,7 +19,6 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
@@ -45,6 +41,7 @@ import {
 import { calloutLifecycleWorkflowV2 } from './released/callout-lifecycle-v2.js';
 import { lateBound } from './late.js';
 import { PRIORITY } from './priority.js';
+import { calloutWatch, pollTimer } from './lifecycle-polling.js';
 import { memoWriter, searchAttributeWriter } from './write-on-change.js';
 
 export type { LifecycleCarry } from './lifecycle-state.js';
@@ -301,76 +298,8 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     }
   }
 
-  // One poll timer at a time, kept across wake-ups: a webhook or a note wakes the loop without cancelling it (which
-  // would cost two history events per wake-up). It is replaced only when the next call falls due sooner.
-  let timer: { at: number; scope: CancellationScope; fired: boolean } | null = null;
-  function armTimer(at: number): void {
-    if (timer && !timer.fired && timer.at <= at) return;
-    if (timer && !timer.fired) timer.scope.cancel();
-    const t = { at, scope: new CancellationScope(), fired: false };
-    timer = t;
-    t.scope.run(() => sleep(at - Date.now())).then(
-      () => void (t.fired = true),
-      () => undefined, // cancelled: replaced by a sooner one, or the callout closed
-    );
-  }
-  const stopTimer = () => {
-    if (timer && !timer.fired) timer.scope.cancel();
-    timer = null;
-  };
-
-  // With no position to send, one watch follows the callout: an activity that reads it at the poll interval and
-  // completes only when a read differs from the last one (its quiet attempts are Temporal retries, which history
-  // does not record). Polling stays the ledger, at the same rate, for a fraction of the events.
-  const auraWatch = proxyActivities<Acts>({
-    taskQueue: s.config.auraTaskQueue,
-    startToCloseTimeout: '45s',
-    retry: { initialInterval: s.config.pollIntervalMs, backoffCoefficient: 1, maximumInterval: Math.max(s.config.pollIntervalMs, s.config.pollIntervalSlowMs) },
-    priority: { priorityKey: PRIORITY.poll },
-    // Stopped by leaving it: a cancellation would cost history events at every close, for a watch that ends with
-    // the run anyway (at most one more read, during the rating window).
-    cancellationType: ActivityCancellationType.ABANDON,
-  });
-  let watch: CancellationScope | null = null;
-  function startWatch(): void {
-    const scope = new CancellationScope();
-    watch = scope;
-    const intervalMs = s.webhooksTrusted ? s.config.pollIntervalSlowMs : s.config.pollIntervalMs;
-    const input = {
-      auraCalloutId,
-      lastRead: s.lastRead,
-      intervalMs,
-      firstDelayMs: Math.max(0, s.lastCallAtMs + intervalMs - Date.now()),
-      eventsEveryPolls: s.config.eventsEveryPolls,
-      knownEventIds: [...s.auraEventIds],
-    };
-    scope
-      .run(() => auraWatch.watchCallout(input))
-      .then(
-        (r) => {
-          s.polls += r.reads;
-          if (r.notFound) s.notFoundPolls++;
-          else if (r.observation) {
-            s.notFoundPolls = 0;
-            s.lastRead = readFingerprint(r.observation);
-            s.observe(r.observation);
-          }
-          if (r.events) takeInboundEvents(r.events);
-        },
-        (err) => {
-          if (!isCancellation(err)) log.warn('the watch on the callout failed; a new one starts', { auraCalloutId, error: (err as Error).message });
-        },
-      )
-      .finally(() => {
-        s.lastCallAtMs = Date.now();
-        if (watch === scope) watch = null;
-        s.wake = true;
-      });
-  }
-  const stopWatch = () => {
-    watch?.cancel();
-    watch = null;
-  };
+  const timer = pollTimer();
+  const watch = calloutWatch(s, takeInboundEvents);
 
   // The rating opens with the view that reports closed, when an incident is there to be rated.
   let ratingOpenedAtMs: number | null = null;
@@ -419,21 +348,20 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
       continue;
     }
     if (!s.pendingLocation) {
-      if (!watch) startWatch();
+      if (!watch.running()) watch.start();
       await condition(() => s.wake);
       continue;
     }
     const due = s.dueAtMs();
     if (due > Date.now()) {
-      armTimer(due);
-      const t = timer!;
-      await condition(() => s.wake || t.fired);
+      const fired = timer.arm(due);
+      await condition(() => s.wake || fired());
       continue; // something arrived, or the timer fired (the next pass polls if the call is due by then)
     }
     await pollOrSendLocation();
   }
-  stopTimer();
-  stopWatch();
+  timer.stop();
+  watch.stop();
 
   // ---- closed: stop polling and location sending; the rating window ---------------------------------------------
   s.pendingLocation = null;

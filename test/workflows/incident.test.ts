@@ -43,9 +43,13 @@ describe('incidentWorkflow with mocked activities', () => {
       async (taskQueue) => {
         const handle = await env.client.workflow.start(incidentWorkflow, { workflowId: 'incident-wf-1', taskQueue, args: [{ incidentId: 'wf-1', request, createdAt: new Date().toISOString() }] });
         await until(() => attaches.length === 1);
-        // Reads of a v3 incident take the callout from the lifecycle's memo: the incident says which view it holds.
-        const memo = (await handle.describe()).memo ?? {};
-        assert.equal((memo[INCIDENT_MEMO] as { auraCalloutId: number }).auraCalloutId, 9001);
+        // Reads of a v3 incident take the callout from the lifecycle's memo: the incident says which view it holds
+        // (written when the attach's workflow task completes, just after the attach itself).
+        let memo: Record<string, unknown> = {};
+        await until(async () => {
+          memo = (await handle.describe()).memo ?? {};
+          return (memo[INCIDENT_MEMO] as { auraCalloutId: number | null }).auraCalloutId === 9001;
+        });
         assert.deepEqual(memo[INCIDENT_SOURCE_MEMO], { epoch: 0, version: -1, localNotes: [] });
         const final: CalloutView = { ...initialSnapshot(9001), status: 'closed', phase: 'closed', version: 5, epoch: 1, done: true, incidents: ['wf-1'] };
         await handle.signal(calloutUpdatedSignal, final);
