@@ -33,6 +33,7 @@ import type { CalloutCreated } from '../aura/schemas.js';
 import { KeyedSerializer, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
 import { toFailure, type CreateCalloutActivityResult } from './index.js';
 import { mapLimit } from '../lib/map-limit.js';
+import { mergeBatchResults, type BatchResult, type StoredPlan } from '../domain/fixed-location-report.js';
 
 export type FixedLocationSyncMode = 'rest' | 'csv';
 
@@ -123,11 +124,6 @@ export interface BatchSummary {
 }
 
 type BatchOp = { t: 'c'; loc: PlatformLocation } | { t: 'u'; id: number; loc: PlatformLocation };
-interface BatchResult {
-  created: { ref: string; id: number }[];
-  updated: number[];
-  failed: { ref: string; id?: number; op: 'create' | 'update'; message: string }[];
-}
 
 /** The callback URL names the reconciliation (workflow id + first run id) and is signed, since AURA sends no auth. */
 export function callbackSignature(secret: string, workflowId: string, runId: string): string {
@@ -388,48 +384,16 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
               if (!input.importResult?.received) message = 'AURA did not call back in time; the outcome was read by listing its Fixed Locations';
             }
           } else {
-            const plan = await files().readScratch<{ issues: SyncIssue[]; counts: ReturnType<typeof planReconciliation>['counts']; index: FixedLocationIndex }>(input.runKey, 'plan.json');
-            const created = new Map<string, number>();
-            const updated = new Set<number>();
-            const failedCreate = new Map<string, string>();
-            const failedUpdate = new Map<number, string>();
+            const plan = await files().readScratch<StoredPlan>(input.runKey, 'plan.json');
+            const results: BatchResult[] = [];
             for (let b = 0; ; b++) {
               // The batches' results up to the first one missing; a database error fails the activity (retried).
               const r = await files().readScratchIfAny<BatchResult>(input.runKey, `result-${b}.json`);
               if (!r) break;
-              for (const c of r.created) created.set(c.ref, c.id);
-              for (const id of r.updated) updated.add(id);
-              for (const f of r.failed) {
-                if (f.op === 'create') failedCreate.set(f.ref, f.message);
-                else failedUpdate.set(f.id!, f.message);
-              }
+              results.push(r);
             }
-            const idx = plan.index;
-            for (const [ref, id] of created) (idx[ref] ??= []).push(id);
-            index = idx;
-            issues = plan.issues.map((i) => {
-              if (i.kind === 'MISSING_IN_AURA') {
-                const id = created.get(i.externalReferenceId);
-                return id !== undefined ? { ...i, auraFixedLocationId: id, detail: `created in AURA as Fixed Location ${id}` } : { ...i, detail: `not created: ${failedCreate.get(i.externalReferenceId) ?? 'no result'}` };
-              }
-              if (i.kind === 'RENAMED' || i.kind === 'MOVED') {
-                const ok = updated.has(i.auraFixedLocationId!);
-                return { ...i, detail: `${i.detail}; ${ok ? 'AURA updated to the platform' : `update failed: ${failedUpdate.get(i.auraFixedLocationId!) ?? 'no result'}`}` };
-              }
-              return i;
-            });
+            ({ index, issues, counts } = mergeBatchResults(plan, results, aura));
             issues.push(...unreferencedIssues(unreferenced, mode));
-            const stillMissing = plan.issues.filter((i) => i.kind === 'MISSING_IN_AURA' && !created.has(i.externalReferenceId)).length;
-            counts = {
-              platform: plan.counts.platform,
-              aura,
-              matched: plan.counts.matched,
-              created: created.size,
-              updated: updated.size,
-              deleted: 0,
-              missing: stillMissing + plan.counts.auraOnly,
-              duplicates: plan.counts.duplicates,
-            };
           }
         }
         const capped = capIssues(issues, settings.reportMaxIssues);
