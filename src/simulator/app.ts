@@ -23,8 +23,12 @@ import {
   type SimSubscription,
 } from './data.js';
 import { createOnboardingSim } from './onboarding.js';
-import { FixedLocationSimState, mountFixedLocations } from './fixed-locations.js';
-import { DEFAULT_ROUTE_FAULT_BODY, RouteFaults, parseRouteFaults } from './route-faults.js';
+import { mountFixedLocations } from './fixed-locations.js';
+import { DEFAULT_ROUTE_FAULT_BODY, parseRouteFaults } from './route-faults.js';
+import { NO_FAULTS, SimulatorState, type AutopilotConfig, type FaultConfig } from './state.js';
+
+export { SimulatorState } from './state.js';
+export type { AutopilotConfig, DeliveryLogEntry, FaultConfig, RequestLogEntry } from './state.js';
 
 export interface SimulatorOptions {
   clientId?: string;
@@ -47,59 +51,6 @@ export interface SimulatorOptions {
   fixedLocationCalloutDedupe?: boolean;
 }
 
-export interface AutopilotConfig {
-  enabled: boolean;
-  stepMs: number;
-  emitWebhooks: boolean;
-}
-
-export interface FaultConfig {
-  webhookDropRate: number;
-  webhookDuplicateRate: number;
-  webhookReorderWindowMs: number;
-  apiErrorRate: number;
-  apiLatencyMs: number;
-  /** How long a "timeout" fault holds a request before dropping the connection. */
-  apiTimeoutMs: number;
-  /** The next this-many mutating requests (POST/PUT/DELETE) are processed but their answer is lost. */
-  loseNextResponses: number;
-  seed: number;
-}
-
-const NO_FAULTS: FaultConfig = {
-  webhookDropRate: 0,
-  webhookDuplicateRate: 0,
-  webhookReorderWindowMs: 0,
-  apiErrorRate: 0,
-  apiLatencyMs: 0,
-  apiTimeoutMs: 12_000,
-  loseNextResponses: 0,
-  seed: 1,
-};
-
-export interface RequestLogEntry {
-  at: string;
-  method: string;
-  path: string;
-  status: number;
-}
-
-export interface DeliveryLogEntry {
-  at: string;
-  event: string;
-  calloutId: number | null;
-  outcome: 'delivered' | 'dropped' | 'duplicated' | 'failed' | 'not_registered';
-  httpStatus?: number;
-}
-
-interface WebhookConfig {
-  url: string;
-  events: string[];
-  method: string;
-  headers: Record<string, string>;
-  ignorePath: boolean;
-}
-
 const AUTOPILOT_PATH = [
   CalloutStatus.Created,
   CalloutStatus.ResponderDispatched,
@@ -118,70 +69,6 @@ const NO_TOKEN = { errors: 'No authorization token was found' };
 const INVALID_WEBHOOK = { error: 'Invalid webhook configuration object. Please check your request.' };
 const OK_MESSAGE = { message: 'Request completed successfully.' };
 
-
-export class SimulatorState {
-  customers = new Map<number, SimCustomer>();
-  subscriptions = new Map<number, SimSubscription>();
-  callouts = new Map<number, SimCallout>();
-  tokens = new Map<string, number>();
-  ratings: { id: number; calloutId: number; rating: number; comment: string | null; createdAt: string }[] = [];
-  exceptionReasons: { calloutId: number; id: number; reason: string; notes: string | null }[] = [];
-  webhook: WebhookConfig | null = null;
-  fixedLocations = new FixedLocationSimState();
-  requests: RequestLogEntry[] = [];
-  deliveries: DeliveryLogEntry[] = [];
-  autopilot: AutopilotConfig;
-  faults: FaultConfig = { ...NO_FAULTS };
-  /** Injected Panic API faults by kind (500, 429, reset, timeout, lost…), for reports. */
-  faultCounts: Record<string, number> = {};
-  /** Route faults (`routes` in PUT /__sim/faults): answers that differ from the reference, per method and path. */
-  routeFaults = new RouteFaults();
-  random: () => number = prng(1);
-  nextId = { customer: 190000, subscription: 320000, callout: 92001, event: 5000, rating: 700 };
-
-  constructor(
-    private readonly defaults: AutopilotConfig,
-    firstCalloutId = 92001,
-  ) {
-    this.nextId.callout = firstCalloutId;
-    this.autopilot = { ...defaults };
-    this.reset();
-  }
-
-  reset(): void {
-    const now = Date.now();
-    const { customers, subscriptions } = seedCustomers(now);
-    this.customers = new Map(customers.map((c) => [c.id, c]));
-    this.subscriptions = new Map(subscriptions.map((s) => [s.id, s]));
-    this.callouts.clear();
-    this.tokens.clear();
-    this.ratings = [];
-    this.exceptionReasons = [];
-    // The webhook registration is configuration (AURA's portal), not data: a reset keeps it, so a running
-    // `npm run dev` keeps receiving webhooks after a demo resets the simulator.
-    this.fixedLocations?.reset();
-    this.requests = [];
-    this.deliveries = [];
-    this.autopilot = { ...this.defaults };
-    this.faults = { ...NO_FAULTS };
-    this.faultCounts = {};
-    this.routeFaults.set([]);
-    this.random = prng(1);
-    // Ids are not reset: AURA never hands out an id twice, and workflows keyed on them outlive a reset.
-  }
-
-  hasActiveSubscription(customerId: number, nowMs = Date.now()): boolean {
-    for (const s of this.subscriptions.values()) {
-      if (isSubscriptionActive(s, nowMs) && (s.customerId === customerId || s.dependantCustomerIds.includes(customerId))) return true;
-    }
-    return false;
-  }
-
-  activeCalloutOf(customerId: number): SimCallout | undefined {
-    for (const c of this.callouts.values()) if (c.customerId === customerId && c.status !== CalloutStatus.Closed) return c;
-    return undefined;
-  }
-}
 
 export interface RunningSimulator {
   url: string;
