@@ -1,23 +1,20 @@
 // The AURA simulator: AURA's Panic API on the same paths and with the same shapes as the reference, for development,
 // tests, demos and benchmarks (contract §5). Runnable alone (`npm run sim`) or embedded (`startSimulator`).
 import { randomBytes } from 'node:crypto';
-import { isLoopbackHost } from '../aura/webhook-registration.js';
 import { prng } from '../util/prng.js';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { CalloutStatus } from '../domain/status.js';
-import { DEPRECATED_EVENTS, REGISTRABLE_EVENTS, STATUS_EVENT } from '../domain/events.js';
+import { STATUS_EVENT } from '../domain/events.js';
 import {
   CUSTOMER_SOURCE_ID,
   RESPONSE_TYPES,
   SUBSCRIPTION_TYPES,
   customerRecord,
   flatCallout,
-  isSubscriptionActive,
   newCalloutPayload,
   readCallout,
-  seedCustomers,
   type SimCallout,
   type SimCustomer,
   type SimSubscription,
@@ -25,31 +22,14 @@ import {
 import { createOnboardingSim } from './onboarding.js';
 import { mountFixedLocations } from './fixed-locations.js';
 import { DEFAULT_ROUTE_FAULT_BODY, parseRouteFaults } from './route-faults.js';
+import { simConfig, type SimulatorOptions } from './options.js';
+import { createEmitter } from './webhooks.js';
+import { webhooksRouter } from './routers/webhooks.js';
 import { NO_FAULTS, SimulatorState, type AutopilotConfig, type FaultConfig } from './state.js';
 
 export { SimulatorState } from './state.js';
+export type { SimulatorOptions } from './options.js';
 export type { AutopilotConfig, DeliveryLogEntry, FaultConfig, RequestLogEntry } from './state.js';
-
-export interface SimulatorOptions {
-  clientId?: string;
-  clientSecret?: string;
-  staticToken?: string;
-  tokenTtlSeconds?: number;
-  autopilot?: Partial<AutopilotConfig>;
-  /** Allow plain-HTTP webhook URLs on loopback (development); AURA itself requires HTTPS. */
-  allowLoopbackHttpWebhooks?: boolean;
-  /** How long a cancelled callout stays "Responder Cancelled" before AURA closes it. */
-  cancelCloseMs?: number;
-  /** First callout id handed out (tests give each simulator its own range, as one AURA never repeats an id). */
-  firstCalloutId?: number;
-  /** Delay before a Fixed Location CSV import is processed and its callback sent (default 200 ms). */
-  fixedLocationImportDelayMs?: number;
-  /**
-   * Answer a Fixed Location callout create for a location that already has an active callout with that callout
-   * (default true). AURA documents this for customers only: false makes a second callout, as AURA may.
-   */
-  fixedLocationCalloutDedupe?: boolean;
-}
 
 const AUTOPILOT_PATH = [
   CalloutStatus.Created,
@@ -66,7 +46,6 @@ const EXCEPTION_REASONS = [
 ];
 
 const NO_TOKEN = { errors: 'No authorization token was found' };
-const INVALID_WEBHOOK = { error: 'Invalid webhook configuration object. Please check your request.' };
 const OK_MESSAGE = { message: 'Request completed successfully.' };
 
 
@@ -79,64 +58,15 @@ export interface RunningSimulator {
 }
 
 export function createSimulatorApp(opts: SimulatorOptions = {}) {
-  const clientId = opts.clientId ?? 'dev-client';
-  const clientSecret = opts.clientSecret ?? 'dev-secret';
-  const staticToken = opts.staticToken ?? 'dev-token';
-  const tokenTtl = opts.tokenTtlSeconds ?? 3600;
-  const cancelCloseMs = opts.cancelCloseMs ?? 1000;
-  const allowLoopbackHttp = opts.allowLoopbackHttpWebhooks ?? true;
-  const state = new SimulatorState({ enabled: false, stepMs: 2000, emitWebhooks: false, ...opts.autopilot }, opts.firstCalloutId);
+  const config = simConfig(opts);
+  const { clientId, clientSecret, staticToken, cancelCloseMs, allowLoopbackHttp } = config;
+  const tokenTtl = config.tokenTtlSeconds;
+  const state = new SimulatorState(config.autopilot, config.firstCalloutId);
   let publicBase = 'http://127.0.0.1:4010';
   const cancelledAt = new Map<number, number>();
 
   const nowIso = () => new Date().toISOString();
-
-  // ---- webhook delivery ---------------------------------------------------------------------------------------
-
-  function deliveredName(event: string, registered: string[]): string | null {
-    if (registered.includes(event)) return event;
-    // A registration of the deprecated _WITH_ETA name still receives auto-dispatch events, named without the suffix.
-    for (const [deprecated, current] of Object.entries(DEPRECATED_EVENTS)) {
-      if (current === event && registered.includes(deprecated)) return event;
-    }
-    return null;
-  }
-
-  function emit(event: string, payload: Record<string, unknown>, calloutId: number | null): void {
-    const hook = state.webhook;
-    if (!hook) return;
-    const name = deliveredName(event, hook.events);
-    if (!name) return;
-    const f = state.faults;
-    if (state.random() < f.webhookDropRate) {
-      state.deliveries.push({ at: nowIso(), event, calloutId, outcome: 'dropped' });
-      return;
-    }
-    const copies = state.random() < f.webhookDuplicateRate ? 2 : 1;
-    const delay = f.webhookReorderWindowMs > 0 ? Math.floor(state.random() * f.webhookReorderWindowMs) : 0;
-    const body = JSON.stringify(payload);
-    const send = async (outcome: 'delivered' | 'duplicated') => {
-      try {
-        const res = await fetch(hook.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...hook.headers },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        await res.arrayBuffer().catch(() => undefined);
-        state.deliveries.push({ at: nowIso(), event, calloutId, outcome: res.ok ? outcome : 'failed', httpStatus: res.status });
-      } catch {
-        // Attempted once, never retried: that is how AURA delivers.
-        state.deliveries.push({ at: nowIso(), event, calloutId, outcome: 'failed' });
-      }
-    };
-    const go = () => {
-      void send('delivered');
-      if (copies === 2) void send('duplicated');
-    };
-    if (delay > 0) setTimeout(go, delay).unref();
-    else go();
-  }
+  const emit = createEmitter(state);
 
   function calloutPayload(event: string, c: SimCallout) {
     const customer = c.customerId != null ? state.customers.get(c.customerId) : undefined;
@@ -624,27 +554,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
 
   v2.get('/responseTypes', (_req, res) => void res.json({ message: 'Response types', responseTypes: RESPONSE_TYPES }));
 
-  // -- webhooks
-  v2.post('/notifiers/webhooks', (req, res) => {
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    const events = b.events;
-    const headers = b.headers ?? {};
-    let url: URL | null = null;
-    try {
-      url = typeof b.url === 'string' ? new URL(b.url) : null;
-    } catch {
-      url = null;
-    }
-    const httpsOk = url && (url.protocol === 'https:' || (allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname)));
-    const eventsOk = Array.isArray(events) && events.length > 0 && events.every((e) => typeof e === 'string' && REGISTRABLE_EVENTS.includes(e));
-    const headersOk = headers && typeof headers === 'object' && !Array.isArray(headers) && Object.values(headers).every((v) => typeof v === 'string');
-    if (!url || !httpsOk || !eventsOk || !headersOk || (b.method !== undefined && b.method !== 'webhook')) {
-      return void res.status(400).json(INVALID_WEBHOOK);
-    }
-    // One active webhook per customer source: registering again replaces it.
-    state.webhook = { url: url.toString(), events: events as string[], method: 'webhook', headers: headers as Record<string, string>, ignorePath: true };
-    res.json({ message: 'Successfully updated notifier webhook config', notifier: { config: [state.webhook] } });
-  });
+  v2.use(webhooksRouter(state, allowLoopbackHttp));
 
   // Fixed Locations, their callouts, and the CSV import / export on the host root.
   const fixed = mountFixedLocations(v2, app, {
@@ -652,8 +562,8 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     staticToken,
     tokens: state.tokens,
     allowLoopbackHttp: allowLoopbackHttp,
-    importDelayMs: opts.fixedLocationImportDelayMs ?? 200,
-    calloutDedupe: opts.fixedLocationCalloutDedupe ?? true,
+    importDelayMs: config.fixedLocationImportDelayMs,
+    calloutDedupe: config.fixedLocationCalloutDedupe,
     newCallout,
     callouts: () => state.callouts.values(),
     flat: (c) => flatCallout(c, publicBase),
