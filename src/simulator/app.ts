@@ -1,7 +1,6 @@
 // The AURA simulator: AURA's Panic API on the same paths and with the same shapes as the reference, for development,
 // tests, demos and benchmarks (contract §5). Runnable alone (`npm run sim`) or embedded (`startSimulator`).
 import { randomBytes } from 'node:crypto';
-import { prng } from '../util/prng.js';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -21,11 +20,11 @@ import {
 } from './data.js';
 import { createOnboardingSim } from './onboarding.js';
 import { mountFixedLocations } from './fixed-locations.js';
-import { DEFAULT_ROUTE_FAULT_BODY, parseRouteFaults } from './route-faults.js';
+import { apiFaults, setFaults, type FaultSettings } from './faults.js';
 import { simConfig, type SimulatorOptions } from './options.js';
 import { createEmitter } from './webhooks.js';
 import { webhooksRouter } from './routers/webhooks.js';
-import { NO_FAULTS, SimulatorState, type AutopilotConfig, type FaultConfig } from './state.js';
+import { SimulatorState, type AutopilotConfig } from './state.js';
 
 export { SimulatorState } from './state.js';
 export type { SimulatorOptions } from './options.js';
@@ -154,63 +153,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   });
   app.use(express.json({ limit: '5mb' }));
 
-  // Injected Panic API faults (not on control routes), drawn from the seeded generator so a run can be repeated.
-  // Kinds: 500, 502, 503, 429 (Retry-After: 1), a connection reset before processing, a timeout (held, then
-  // dropped, unprocessed), and a lost answer (processed, then the connection drops: the case that tempts a duplicate).
-  app.use(async (req, res, next) => {
-    if (req.path.startsWith('/__sim') || req.path.startsWith('/track')) return next();
-    const f = state.faults;
-    if (f.apiLatencyMs > 0) await new Promise((r) => setTimeout(r, f.apiLatencyMs));
-    const loseAnswer = () => {
-      const at = nowIso();
-      res.end = (() => {
-        state.requests.push({ at, method: req.method, path: req.originalUrl.split('?')[0]!, status: 0 });
-        req.socket.destroy();
-        return res;
-      }) as typeof res.end;
-    };
-    // The token exchange is not a business mutation: losing its answer would only make the client ask again.
-    const count = (kind: string | number) => void (state.faultCounts[kind] = (state.faultCounts[kind] ?? 0) + 1);
-    const rule = state.routeFaults.match(req.method, req.path, state.random);
-    if (rule) {
-      count(rule.kind ?? rule.status!);
-      if (rule.kind === 'reset') return void req.socket.destroy();
-      if (rule.kind === 'timeout') {
-        const timer = setTimeout(() => req.socket.destroy(), f.apiTimeoutMs);
-        req.socket.once('close', () => clearTimeout(timer));
-        return;
-      }
-      if (rule.kind === 'lost') {
-        loseAnswer();
-        return next();
-      }
-      return void res.status(rule.status!).json(rule.body ?? DEFAULT_ROUTE_FAULT_BODY);
-    }
-    if (f.loseNextResponses > 0 && req.method !== 'GET' && !req.path.endsWith('/oauth/token')) {
-      f.loseNextResponses--;
-      count('lost');
-      loseAnswer();
-      return next();
-    }
-    if (f.apiErrorRate > 0 && state.random() < f.apiErrorRate) {
-      const kinds = [500, 502, 503, 429, 'reset', 'timeout', 'lost'] as const;
-      const kind = kinds[Math.floor(state.random() * kinds.length)]!;
-      count(kind);
-      if (kind === 'reset') return void req.socket.destroy();
-      if (kind === 'timeout') {
-        const timer = setTimeout(() => req.socket.destroy(), f.apiTimeoutMs);
-        req.socket.once('close', () => clearTimeout(timer));
-        return;
-      }
-      if (kind === 'lost') {
-        loseAnswer();
-        return next();
-      }
-      if (kind === 429) res.setHeader('retry-after', '1');
-      return void res.status(kind).json({ message: `Injected fault ${kind}` });
-    }
-    next();
-  });
+  app.use(apiFaults(state));
 
   const v2 = express.Router();
 
@@ -601,27 +544,8 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   });
   sim.get('/exceptionReasons', (_req, res) => void res.json(state.exceptionReasons));
   sim.put('/faults', (req, res) => {
-    const b = (req.body ?? {}) as Partial<FaultConfig> & { routes?: unknown };
-    let routes;
-    try {
-      routes = parseRouteFaults(b.routes);
-    } catch (err) {
-      return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: (err as Error).message } });
-    }
-    state.routeFaults.set(routes);
-    const rate = (v: unknown, d: number) => (typeof v === 'number' && v >= 0 && v <= 1 ? v : d);
-    const nonNeg = (v: unknown, d: number) => (typeof v === 'number' && v >= 0 ? v : d);
-    state.faults = {
-      webhookDropRate: rate(b.webhookDropRate, 0),
-      webhookDuplicateRate: rate(b.webhookDuplicateRate, 0),
-      webhookReorderWindowMs: nonNeg(b.webhookReorderWindowMs, 0),
-      apiErrorRate: rate(b.apiErrorRate, 0),
-      apiLatencyMs: nonNeg(b.apiLatencyMs, 0),
-      apiTimeoutMs: nonNeg(b.apiTimeoutMs, NO_FAULTS.apiTimeoutMs),
-      loseNextResponses: Number.isInteger(b.loseNextResponses) && (b.loseNextResponses as number) >= 0 ? (b.loseNextResponses as number) : 0,
-      seed: Number.isInteger(b.seed) ? (b.seed as number) : 1,
-    };
-    state.random = prng(state.faults.seed);
+    const error = setFaults(state, (req.body ?? {}) as FaultSettings);
+    if (error) return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: error } });
     res.json({ ...state.faults, routes: state.routeFaults.report() });
   });
   sim.get('/faults', (_req, res) => void res.json({ ...state.faults, routes: state.routeFaults.report(), injected: state.faultCounts }));
