@@ -5,15 +5,12 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { CalloutStatus } from '../domain/status.js';
-import { STATUS_EVENT } from '../domain/events.js';
 import {
   CUSTOMER_SOURCE_ID,
   RESPONSE_TYPES,
   SUBSCRIPTION_TYPES,
   customerRecord,
   flatCallout,
-  newCalloutPayload,
-  readCallout,
   type SimCallout,
   type SimCustomer,
   type SimSubscription,
@@ -23,20 +20,14 @@ import { mountFixedLocations } from './fixed-locations.js';
 import { apiFaults, setFaults, type FaultSettings } from './faults.js';
 import { simConfig, type SimulatorOptions } from './options.js';
 import { createEmitter } from './webhooks.js';
+import { CalloutLifecycle, type NewCallout } from './lifecycle.js';
+import { setAutopilot, startAutopilot } from './autopilot.js';
 import { webhooksRouter } from './routers/webhooks.js';
 import { SimulatorState, type AutopilotConfig } from './state.js';
 
 export { SimulatorState } from './state.js';
 export type { SimulatorOptions } from './options.js';
 export type { AutopilotConfig, DeliveryLogEntry, FaultConfig, RequestLogEntry } from './state.js';
-
-const AUTOPILOT_PATH = [
-  CalloutStatus.Created,
-  CalloutStatus.ResponderDispatched,
-  CalloutStatus.ResponderArrived,
-  CalloutStatus.ResponderCompleted,
-  CalloutStatus.Closed,
-];
 
 const EXCEPTION_REASONS = [
   { id: 1, reason: 'Customer unavailable at location' },
@@ -61,78 +52,16 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   const { clientId, clientSecret, staticToken, cancelCloseMs, allowLoopbackHttp } = config;
   const tokenTtl = config.tokenTtlSeconds;
   const state = new SimulatorState(config.autopilot, config.firstCalloutId);
-  let publicBase = 'http://127.0.0.1:4010';
-  const cancelledAt = new Map<number, number>();
 
   const nowIso = () => new Date().toISOString();
   const emit = createEmitter(state);
 
-  function calloutPayload(event: string, c: SimCallout) {
-    const customer = c.customerId != null ? state.customers.get(c.customerId) : undefined;
-    if (event === 'NEW_CALLOUT') return newCalloutPayload(c, customer, publicBase);
-    return { message: event, calloutExternalRefId: c.externalRefId, siteExternalRefId: c.siteExternalRefId, callout: readCallout(c, customer, publicBase) };
-  }
-
-  function setStatus(c: SimCallout, status: string, webhook: boolean): void {
-    const now = Date.now();
-    c.status = status;
-    c.updatedAt = new Date(now).toISOString();
-    c.lastChangeMs = now;
-    if (status === CalloutStatus.ResponderDispatched) {
-      c.dispatchedAt ??= c.updatedAt;
-      c.responder ??= {
-        id: 158,
-        callsign: `Alpha-${c.id % 100}`,
-        vehicleMake: 'toyota',
-        vehicleModel: 'hilux',
-        vehicleColour: 'red',
-        vehicleLicensePlate: `CA ${c.id}`,
-        latitude: c.latitude + 0.01,
-        longitude: c.longitude + 0.01,
-      };
-      c.eta = new Date(now + 8 * 60_000).toISOString();
-    }
-    if (status === CalloutStatus.ResponderArrived) {
-      c.arrivedAt ??= c.updatedAt;
-      if (c.responder) {
-        c.responder.latitude = c.latitude;
-        c.responder.longitude = c.longitude;
-      }
-    }
-    if (status === CalloutStatus.ResponderCompleted) c.completedAt ??= c.updatedAt;
-    if (webhook) {
-      let event = Object.hasOwn(STATUS_EVENT, status) ? STATUS_EVENT[status] : undefined;
-      // Auto-dispatch (with ETA) is the event a registration for RESPONDER_ACKNOWLEDGED_CALLOUT receives.
-      if (status === CalloutStatus.ResponderDispatched && state.webhook && !state.webhook.events.includes('RESPONDER_MANUALLY_DISPATCHED')) {
-        event = 'RESPONDER_ACKNOWLEDGED_CALLOUT';
-      }
-      if (event) emit(event, calloutPayload(event, c), c.id);
-    }
-  }
-
-  // ---- autopilot ----------------------------------------------------------------------------------------------
-
-  const tick = setInterval(() => {
-    const now = Date.now();
-    for (const c of state.callouts.values()) {
-      if (c.status === CalloutStatus.Closed) continue;
-      const cancelled = cancelledAt.get(c.id);
-      if (cancelled !== undefined) {
-        // AURA stands the responder down, then closes the callout.
-        if (now - cancelled >= cancelCloseMs) {
-          cancelledAt.delete(c.id);
-          setStatus(c, CalloutStatus.Closed, true);
-        }
-        continue;
-      }
-      if (!state.autopilot.enabled || now - c.lastChangeMs < state.autopilot.stepMs) continue;
-      const i = AUTOPILOT_PATH.indexOf(c.status as (typeof AUTOPILOT_PATH)[number]);
-      const next = AUTOPILOT_PATH[i + 1];
-      // Unknown statuses set by a test are left alone; the autopilot walks only its own path.
-      if (i >= 0 && next) setStatus(c, next, state.autopilot.emitWebhooks);
-    }
-  }, 100);
-  tick.unref();
+  const callouts = new CalloutLifecycle(state, emit);
+  const calloutPayload = (event: string, c: SimCallout) => callouts.payload(event, c);
+  const setStatus = (c: SimCallout, status: string, webhook: boolean) => callouts.setStatus(c, status, webhook);
+  const newCallout = (init: NewCallout) => callouts.create(init);
+  const cancelledAt = callouts.cancelledAt;
+  const stopAutopilot = startAutopilot(state, callouts, cancelCloseMs);
 
   // ---- app ----------------------------------------------------------------------------------------------------
 
@@ -140,7 +69,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use((req, res, next) => {
-    publicBase = `${req.protocol}://${req.get('host') ?? '127.0.0.1:4010'}`;
+    callouts.publicBase = `${req.protocol}://${req.get('host') ?? '127.0.0.1:4010'}`;
     if (!req.path.startsWith('/__sim')) {
       // Logged when the request arrives (the rate AURA sees), written once the status is known.
       const at = nowIso();
@@ -318,36 +247,6 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   });
 
   // -- callouts
-  function newCallout(init: Partial<SimCallout> & { responseTypeId: number; latitude: number; longitude: number }): SimCallout {
-    const now = Date.now();
-    const c: SimCallout = {
-      id: state.nextId.callout++,
-      customerId: null,
-      predefinedLocationId: null,
-      externalRefId: null,
-      siteExternalRefId: null,
-      status: CalloutStatus.Created,
-      calloutClassificationId: 1,
-      internalTest: false,
-      cancelledByCustomer: false,
-      accuracy: 0,
-      formattedAddress: null,
-      createdAt: new Date(now).toISOString(),
-      updatedAt: new Date(now).toISOString(),
-      dispatchedAt: null,
-      arrivedAt: null,
-      completedAt: null,
-      responder: null,
-      eta: null,
-      events: [],
-      lastChangeMs: now,
-      ...init,
-    };
-    state.callouts.set(c.id, c);
-    emit('NEW_CALLOUT', calloutPayload('NEW_CALLOUT', c), c.id);
-    return c;
-  }
-
   v2.post('/customers/:customerId/callouts', (req, res) => {
     const customerId = Number(req.params.customerId);
     const customer = state.customers.get(customerId);
@@ -364,7 +263,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
       return void res.status(400).json({ message: 'location.latitude and location.longitude must be valid coordinates' });
     }
     const existing = state.activeCalloutOf(customerId);
-    if (existing) return void res.status(200).json({ message: 'Customer already has an active callout', callout: flatCallout(existing, publicBase) });
+    if (existing) return void res.status(200).json({ message: 'Customer already has an active callout', callout: flatCallout(existing, callouts.publicBase) });
     if (loc && !state.hasActiveSubscription(customerId)) {
       return void res.status(403).json({ message: 'Customer does not have an active subscription' });
     }
@@ -378,17 +277,17 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
       accuracy: loc?.accuracy ?? 0,
       predefinedLocationId: predefined !== undefined ? Number(predefined) : null,
     });
-    res.status(201).json({ message: 'Callout created', callout: flatCallout(c, publicBase) });
+    res.status(201).json({ message: 'Callout created', callout: flatCallout(c, callouts.publicBase) });
   });
 
   v2.get('/customers/:customerId/callouts', (req, res) => {
     const customerId = Number(req.params.customerId);
     if (!state.customers.has(customerId)) return void res.status(404).json({ message: 'Customer not found' });
-    res.json([...state.callouts.values()].filter((c) => c.customerId === customerId && c.status !== CalloutStatus.Closed).map((c) => flatCallout(c, publicBase)));
+    res.json([...state.callouts.values()].filter((c) => c.customerId === customerId && c.status !== CalloutStatus.Closed).map((c) => flatCallout(c, callouts.publicBase)));
   });
 
   v2.get('/callouts/activeCallouts', (_req, res) => {
-    res.json([...state.callouts.values()].filter((c) => c.status !== CalloutStatus.Closed).map((c) => flatCallout(c, publicBase)));
+    res.json([...state.callouts.values()].filter((c) => c.status !== CalloutStatus.Closed).map((c) => flatCallout(c, callouts.publicBase)));
   });
 
   function calloutOr404(req: Request, res: Response): SimCallout | undefined {
@@ -397,7 +296,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     return c;
   }
 
-  const readOf = (c: SimCallout) => readCallout(c, c.customerId != null ? state.customers.get(c.customerId) : undefined, publicBase);
+  const readOf = (c: SimCallout) => callouts.read(c);
 
   v2.get('/callouts/:calloutId', (req, res) => {
     const c = calloutOr404(req, res);
@@ -478,7 +377,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
       setStatus(c, CalloutStatus.ResponderCancelled, true);
       cancelledAt.set(c.id, Date.now());
     }
-    res.json({ message: 'Callout cancelled', callout: flatCallout(c, publicBase) });
+    res.json({ message: 'Callout cancelled', callout: flatCallout(c, callouts.publicBase) });
   });
 
   v2.post('/ratings', (req, res) => {
@@ -509,7 +408,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     calloutDedupe: config.fixedLocationCalloutDedupe,
     newCallout,
     callouts: () => state.callouts.values(),
-    flat: (c) => flatCallout(c, publicBase),
+    flat: (c) => flatCallout(c, callouts.publicBase),
   });
 
   app.use('/panic-api/v2', v2);
@@ -550,12 +449,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   });
   sim.get('/faults', (_req, res) => void res.json({ ...state.faults, routes: state.routeFaults.report(), injected: state.faultCounts }));
   sim.put('/autopilot', (req, res) => {
-    const b = (req.body ?? {}) as Partial<AutopilotConfig>;
-    state.autopilot = {
-      enabled: typeof b.enabled === 'boolean' ? b.enabled : state.autopilot.enabled,
-      stepMs: typeof b.stepMs === 'number' && b.stepMs > 0 ? b.stepMs : state.autopilot.stepMs,
-      emitWebhooks: typeof b.emitWebhooks === 'boolean' ? b.emitWebhooks : state.autopilot.emitWebhooks,
-    };
+    setAutopilot(state, (req.body ?? {}) as Partial<AutopilotConfig>);
     res.json(state.autopilot);
   });
   sim.get('/autopilot', (_req, res) => void res.json(state.autopilot));
@@ -584,7 +478,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     res.status(status >= 400 && status < 600 ? status : 500).json({ message: status === 400 ? 'Malformed JSON body' : 'Simulator error' });
   });
 
-  return { app, state, stop: () => clearInterval(tick) };
+  return { app, state, stop: stopAutopilot };
 }
 
 export async function startSimulator(opts: SimulatorOptions & { port?: number; host?: string } = {}): Promise<RunningSimulator> {
