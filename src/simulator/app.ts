@@ -16,7 +16,7 @@ import {
   type SimSubscription,
 } from './data.js';
 import { createOnboardingSim } from './onboarding.js';
-import { mountFixedLocations } from './fixed-locations.js';
+import { mountFixedLocations } from './routers/fixed-locations.js';
 import { apiFaults, setFaults, type FaultSettings } from './faults.js';
 import { simConfig, type SimulatorOptions } from './options.js';
 import { createEmitter } from './webhooks.js';

@@ -1,16 +1,16 @@
 // The simulator's Fixed Locations (`predefinedLocations`): create, update, delete, paged list, get; the Fixed
 // Location callout by external reference (unknown reference → 400 with the detail in `message`); and the bulk CSV
 // import on the host root (`/v1/predefinedlocations/upload`, multipart field `locations`, HTTPS `callbackUrl`),
-import { isLoopbackHost } from '../aura/webhook-registration.js';
 // processed asynchronously as a FULL SYNC (rows created or updated, every active Fixed Location missing from the
 // file deleted) with the result POSTed to the callback. Choices where AURA's reference is silent are marked.
 import { Readable } from 'node:stream';
+import { isLoopbackHost } from '../../aura/webhook-registration.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { CalloutStatus } from '../domain/status.js';
-import { FIXED_LOCATION_CSV_COLUMNS, csvField } from '../domain/fixed-locations.js';
-import { CUSTOMER_SOURCE_ID, RESPONSE_TYPES, type SimCallout } from './data.js';
-import { coord, nonBlank, type FixedLocationSimState, type ImportLogEntry, type SimFixedLocation } from './state.js';
+import { CalloutStatus } from '../../domain/status.js';
+import { FIXED_LOCATION_CSV_COLUMNS, csvField } from '../../domain/fixed-locations.js';
+import { CUSTOMER_SOURCE_ID, RESPONSE_TYPES, type SimCallout } from '../data.js';
+import { coord, nonBlank, type FixedLocationSimState, type ImportLogEntry, type SimFixedLocation } from '../state.js';
 
 export interface FixedLocationSimContext {
   state: FixedLocationSimState;
