@@ -2,15 +2,14 @@
 // tests, demos and benchmarks (contract §5). Runnable alone (`npm run sim`) or embedded (`startSimulator`).
 // This file only composes: the store (state.ts), the faults (faults.ts), the webhook emitter (webhooks.ts), the
 // callouts' lifecycle and clock (lifecycle.ts, autopilot.ts), one router per resource (routers/) and the control
-// routes.
+// routes (control.ts).
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { startAutopilot } from './autopilot.js';
 import { nowIso, type SimContext } from './context.js';
-import { CalloutStatus } from '../domain/status.js';
-import { setAutopilot } from './autopilot.js';
-import { apiFaults, setFaults, type FaultSettings } from './faults.js';
+import { controlRouter } from './control.js';
+import { apiFaults } from './faults.js';
 import { CalloutLifecycle } from './lifecycle.js';
 import { createOnboardingSim } from './onboarding.js';
 import { simConfig, type SimulatorOptions } from './options.js';
@@ -19,7 +18,7 @@ import { calloutsRouter, trackingRouter } from './routers/callouts.js';
 import { customersRouter } from './routers/customers.js';
 import { mountFixedLocations } from './routers/fixed-locations.js';
 import { webhooksRouter } from './routers/webhooks.js';
-import { SimulatorState, type AutopilotConfig } from './state.js';
+import { SimulatorState } from './state.js';
 import { createEmitter } from './webhooks.js';
 
 export { SimulatorState } from './state.js';
@@ -83,54 +82,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   });
   app.use('/panic-api/v2', v2);
 
-  // ---- control routes (tests and demos only) -------------------------------------------------------------------
-
-  const sim = Router();
-  sim.post('/reset', (_req, res) => {
-    state.reset();
-    callouts.cancelledAt.clear();
-    res.json({ status: 'reset' });
-  });
-  sim.post('/callouts/:id/status', (req, res) => {
-    const c = state.callouts.get(Number(req.params.id));
-    if (!c) return void res.status(404).json({ error: { code: 'CALLOUT_NOT_FOUND', message: 'No such callout in the simulator' } });
-    const status = (req.body ?? {}).status;
-    if (typeof status !== 'string' || !status) return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'status is required' } });
-    callouts.setStatus(c, status, (req.body ?? {}).webhook === true);
-    if (status === CalloutStatus.ResponderCancelled) callouts.cancelledAt.delete(c.id);
-    res.json(callouts.read(c));
-  });
-  // A controller or responder writes into the callout's event stream (inbound notes for the service).
-  sim.post('/callouts/:id/events', (req, res) => {
-    const c = state.callouts.get(Number(req.params.id));
-    if (!c) return void res.status(404).json({ error: { code: 'CALLOUT_NOT_FOUND', message: 'No such callout in the simulator' } });
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    if (typeof b.message !== 'string' || !b.message) return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'message is required' } });
-    const e = { id: state.nextId.event++, calloutId: c.id, message: b.message, createdBy: typeof b.author === 'string' ? b.author : 'controller', createdAt: nowIso() };
-    c.events.push(e);
-    if (b.webhook !== false) emit('CALLOUT_EVENTS_CHANGED', callouts.payload('CALLOUT_EVENTS_CHANGED', c), c.id);
-    res.status(201).json(e);
-  });
-  sim.get('/exceptionReasons', (_req, res) => void res.json(state.exceptionReasons));
-  sim.put('/faults', (req, res) => {
-    const error = setFaults(state, (req.body ?? {}) as FaultSettings);
-    if (error) return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: error } });
-    res.json({ ...state.faults, routes: state.routeFaults.report() });
-  });
-  sim.get('/faults', (_req, res) => void res.json({ ...state.faults, routes: state.routeFaults.report(), injected: state.faultCounts }));
-  sim.put('/autopilot', (req, res) => {
-    setAutopilot(state, (req.body ?? {}) as Partial<AutopilotConfig>);
-    res.json(state.autopilot);
-  });
-  sim.get('/autopilot', (_req, res) => void res.json(state.autopilot));
-  sim.get('/callouts', (_req, res) => void res.json([...state.callouts.values()].map((c) => callouts.read(c))));
-  sim.get('/requests', (_req, res) => void res.json(state.requests));
-  sim.get('/deliveries', (_req, res) => void res.json(state.deliveries));
-  sim.get('/webhook', (_req, res) => void res.json(state.webhook));
-  sim.get('/ratings', (_req, res) => void res.json(state.ratings));
-  sim.use(fixed.control);
-  app.use('/__sim', onboarding.control);
-  app.use('/__sim', sim);
+  app.use('/__sim', controlRouter(ctx, { before: onboarding.control, after: fixed.control }));
   app.use(trackingRouter(ctx));
 
   // Unknown routes and malformed bodies answer like an API, not with Express's HTML.
