@@ -1,187 +1,29 @@
 // The AURA simulator: AURA's Panic API on the same paths and with the same shapes as the reference, for development,
 // tests, demos and benchmarks (contract §5). Runnable alone (`npm run sim`) or embedded (`startSimulator`).
-import { randomBytes } from 'node:crypto';
-import { isLoopbackHost } from '../aura/webhook-registration.js';
-import { prng } from '../util/prng.js';
+// This file only composes: the store (state.ts), the faults (faults.ts), the webhook emitter (webhooks.ts), the
+// callouts' lifecycle and clock (lifecycle.ts, autopilot.ts), one router per resource (routers/) and the control
+// routes (control.ts).
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { CalloutStatus } from '../domain/status.js';
-import { DEPRECATED_EVENTS, REGISTRABLE_EVENTS, STATUS_EVENT } from '../domain/events.js';
-import {
-  CUSTOMER_SOURCE_ID,
-  RESPONSE_TYPES,
-  SUBSCRIPTION_TYPES,
-  customerRecord,
-  flatCallout,
-  isSubscriptionActive,
-  newCalloutPayload,
-  readCallout,
-  seedCustomers,
-  type SimCallout,
-  type SimCustomer,
-  type SimSubscription,
-} from './data.js';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { startAutopilot } from './autopilot.js';
+import { nowIso, type SimContext } from './context.js';
+import { controlRouter } from './control.js';
+import { apiFaults } from './faults.js';
+import { CalloutLifecycle } from './lifecycle.js';
 import { createOnboardingSim } from './onboarding.js';
-import { FixedLocationSimState, mountFixedLocations } from './fixed-locations.js';
-import { DEFAULT_ROUTE_FAULT_BODY, RouteFaults, parseRouteFaults } from './route-faults.js';
+import { simConfig, type SimulatorOptions } from './options.js';
+import { requireToken, tokenRouter } from './routers/auth.js';
+import { calloutsRouter, trackingRouter } from './routers/callouts.js';
+import { customersRouter } from './routers/customers.js';
+import { mountFixedLocations } from './routers/fixed-locations.js';
+import { webhooksRouter } from './routers/webhooks.js';
+import { SimulatorState } from './state.js';
+import { createEmitter } from './webhooks.js';
 
-export interface SimulatorOptions {
-  clientId?: string;
-  clientSecret?: string;
-  staticToken?: string;
-  tokenTtlSeconds?: number;
-  autopilot?: Partial<AutopilotConfig>;
-  /** Allow plain-HTTP webhook URLs on loopback (development); AURA itself requires HTTPS. */
-  allowLoopbackHttpWebhooks?: boolean;
-  /** How long a cancelled callout stays "Responder Cancelled" before AURA closes it. */
-  cancelCloseMs?: number;
-  /** First callout id handed out (tests give each simulator its own range, as one AURA never repeats an id). */
-  firstCalloutId?: number;
-  /** Delay before a Fixed Location CSV import is processed and its callback sent (default 200 ms). */
-  fixedLocationImportDelayMs?: number;
-  /**
-   * Answer a Fixed Location callout create for a location that already has an active callout with that callout
-   * (default true). AURA documents this for customers only: false makes a second callout, as AURA may.
-   */
-  fixedLocationCalloutDedupe?: boolean;
-}
-
-export interface AutopilotConfig {
-  enabled: boolean;
-  stepMs: number;
-  emitWebhooks: boolean;
-}
-
-export interface FaultConfig {
-  webhookDropRate: number;
-  webhookDuplicateRate: number;
-  webhookReorderWindowMs: number;
-  apiErrorRate: number;
-  apiLatencyMs: number;
-  /** How long a "timeout" fault holds a request before dropping the connection. */
-  apiTimeoutMs: number;
-  /** The next this-many mutating requests (POST/PUT/DELETE) are processed but their answer is lost. */
-  loseNextResponses: number;
-  seed: number;
-}
-
-const NO_FAULTS: FaultConfig = {
-  webhookDropRate: 0,
-  webhookDuplicateRate: 0,
-  webhookReorderWindowMs: 0,
-  apiErrorRate: 0,
-  apiLatencyMs: 0,
-  apiTimeoutMs: 12_000,
-  loseNextResponses: 0,
-  seed: 1,
-};
-
-export interface RequestLogEntry {
-  at: string;
-  method: string;
-  path: string;
-  status: number;
-}
-
-export interface DeliveryLogEntry {
-  at: string;
-  event: string;
-  calloutId: number | null;
-  outcome: 'delivered' | 'dropped' | 'duplicated' | 'failed' | 'not_registered';
-  httpStatus?: number;
-}
-
-interface WebhookConfig {
-  url: string;
-  events: string[];
-  method: string;
-  headers: Record<string, string>;
-  ignorePath: boolean;
-}
-
-const AUTOPILOT_PATH = [
-  CalloutStatus.Created,
-  CalloutStatus.ResponderDispatched,
-  CalloutStatus.ResponderArrived,
-  CalloutStatus.ResponderCompleted,
-  CalloutStatus.Closed,
-];
-
-const EXCEPTION_REASONS = [
-  { id: 1, reason: 'Customer unavailable at location' },
-  { id: 2, reason: 'False alarm triggered' },
-  { id: 3, reason: 'Technical malfunction detected' },
-];
-
-const NO_TOKEN = { errors: 'No authorization token was found' };
-const INVALID_WEBHOOK = { error: 'Invalid webhook configuration object. Please check your request.' };
-const OK_MESSAGE = { message: 'Request completed successfully.' };
-
-
-export class SimulatorState {
-  customers = new Map<number, SimCustomer>();
-  subscriptions = new Map<number, SimSubscription>();
-  callouts = new Map<number, SimCallout>();
-  tokens = new Map<string, number>();
-  ratings: { id: number; calloutId: number; rating: number; comment: string | null; createdAt: string }[] = [];
-  exceptionReasons: { calloutId: number; id: number; reason: string; notes: string | null }[] = [];
-  webhook: WebhookConfig | null = null;
-  fixedLocations = new FixedLocationSimState();
-  requests: RequestLogEntry[] = [];
-  deliveries: DeliveryLogEntry[] = [];
-  autopilot: AutopilotConfig;
-  faults: FaultConfig = { ...NO_FAULTS };
-  /** Injected Panic API faults by kind (500, 429, reset, timeout, lost…), for reports. */
-  faultCounts: Record<string, number> = {};
-  /** Route faults (`routes` in PUT /__sim/faults): answers that differ from the reference, per method and path. */
-  routeFaults = new RouteFaults();
-  random: () => number = prng(1);
-  nextId = { customer: 190000, subscription: 320000, callout: 92001, event: 5000, rating: 700 };
-
-  constructor(
-    private readonly defaults: AutopilotConfig,
-    firstCalloutId = 92001,
-  ) {
-    this.nextId.callout = firstCalloutId;
-    this.autopilot = { ...defaults };
-    this.reset();
-  }
-
-  reset(): void {
-    const now = Date.now();
-    const { customers, subscriptions } = seedCustomers(now);
-    this.customers = new Map(customers.map((c) => [c.id, c]));
-    this.subscriptions = new Map(subscriptions.map((s) => [s.id, s]));
-    this.callouts.clear();
-    this.tokens.clear();
-    this.ratings = [];
-    this.exceptionReasons = [];
-    // The webhook registration is configuration (AURA's portal), not data: a reset keeps it, so a running
-    // `npm run dev` keeps receiving webhooks after a demo resets the simulator.
-    this.fixedLocations?.reset();
-    this.requests = [];
-    this.deliveries = [];
-    this.autopilot = { ...this.defaults };
-    this.faults = { ...NO_FAULTS };
-    this.faultCounts = {};
-    this.routeFaults.set([]);
-    this.random = prng(1);
-    // Ids are not reset: AURA never hands out an id twice, and workflows keyed on them outlive a reset.
-  }
-
-  hasActiveSubscription(customerId: number, nowMs = Date.now()): boolean {
-    for (const s of this.subscriptions.values()) {
-      if (isSubscriptionActive(s, nowMs) && (s.customerId === customerId || s.dependantCustomerIds.includes(customerId))) return true;
-    }
-    return false;
-  }
-
-  activeCalloutOf(customerId: number): SimCallout | undefined {
-    for (const c of this.callouts.values()) if (c.customerId === customerId && c.status !== CalloutStatus.Closed) return c;
-    return undefined;
-  }
-}
+export { SimulatorState } from './state.js';
+export type { SimulatorOptions } from './options.js';
+export type { AutopilotConfig, DeliveryLogEntry, FaultConfig, RequestLogEntry } from './state.js';
 
 export interface RunningSimulator {
   url: string;
@@ -192,139 +34,18 @@ export interface RunningSimulator {
 }
 
 export function createSimulatorApp(opts: SimulatorOptions = {}) {
-  const clientId = opts.clientId ?? 'dev-client';
-  const clientSecret = opts.clientSecret ?? 'dev-secret';
-  const staticToken = opts.staticToken ?? 'dev-token';
-  const tokenTtl = opts.tokenTtlSeconds ?? 3600;
-  const cancelCloseMs = opts.cancelCloseMs ?? 1000;
-  const allowLoopbackHttp = opts.allowLoopbackHttpWebhooks ?? true;
-  const state = new SimulatorState({ enabled: false, stepMs: 2000, emitWebhooks: false, ...opts.autopilot }, opts.firstCalloutId);
-  let publicBase = 'http://127.0.0.1:4010';
-  const cancelledAt = new Map<number, number>();
-
-  const nowIso = () => new Date().toISOString();
-
-  // ---- webhook delivery ---------------------------------------------------------------------------------------
-
-  function deliveredName(event: string, registered: string[]): string | null {
-    if (registered.includes(event)) return event;
-    // A registration of the deprecated _WITH_ETA name still receives auto-dispatch events, named without the suffix.
-    for (const [deprecated, current] of Object.entries(DEPRECATED_EVENTS)) {
-      if (current === event && registered.includes(deprecated)) return event;
-    }
-    return null;
-  }
-
-  function emit(event: string, payload: Record<string, unknown>, calloutId: number | null): void {
-    const hook = state.webhook;
-    if (!hook) return;
-    const name = deliveredName(event, hook.events);
-    if (!name) return;
-    const f = state.faults;
-    if (state.random() < f.webhookDropRate) {
-      state.deliveries.push({ at: nowIso(), event, calloutId, outcome: 'dropped' });
-      return;
-    }
-    const copies = state.random() < f.webhookDuplicateRate ? 2 : 1;
-    const delay = f.webhookReorderWindowMs > 0 ? Math.floor(state.random() * f.webhookReorderWindowMs) : 0;
-    const body = JSON.stringify(payload);
-    const send = async (outcome: 'delivered' | 'duplicated') => {
-      try {
-        const res = await fetch(hook.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...hook.headers },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        await res.arrayBuffer().catch(() => undefined);
-        state.deliveries.push({ at: nowIso(), event, calloutId, outcome: res.ok ? outcome : 'failed', httpStatus: res.status });
-      } catch {
-        // Attempted once, never retried: that is how AURA delivers.
-        state.deliveries.push({ at: nowIso(), event, calloutId, outcome: 'failed' });
-      }
-    };
-    const go = () => {
-      void send('delivered');
-      if (copies === 2) void send('duplicated');
-    };
-    if (delay > 0) setTimeout(go, delay).unref();
-    else go();
-  }
-
-  function calloutPayload(event: string, c: SimCallout) {
-    const customer = c.customerId != null ? state.customers.get(c.customerId) : undefined;
-    if (event === 'NEW_CALLOUT') return newCalloutPayload(c, customer, publicBase);
-    return { message: event, calloutExternalRefId: c.externalRefId, siteExternalRefId: c.siteExternalRefId, callout: readCallout(c, customer, publicBase) };
-  }
-
-  function setStatus(c: SimCallout, status: string, webhook: boolean): void {
-    const now = Date.now();
-    c.status = status;
-    c.updatedAt = new Date(now).toISOString();
-    c.lastChangeMs = now;
-    if (status === CalloutStatus.ResponderDispatched) {
-      c.dispatchedAt ??= c.updatedAt;
-      c.responder ??= {
-        id: 158,
-        callsign: `Alpha-${c.id % 100}`,
-        vehicleMake: 'toyota',
-        vehicleModel: 'hilux',
-        vehicleColour: 'red',
-        vehicleLicensePlate: `CA ${c.id}`,
-        latitude: c.latitude + 0.01,
-        longitude: c.longitude + 0.01,
-      };
-      c.eta = new Date(now + 8 * 60_000).toISOString();
-    }
-    if (status === CalloutStatus.ResponderArrived) {
-      c.arrivedAt ??= c.updatedAt;
-      if (c.responder) {
-        c.responder.latitude = c.latitude;
-        c.responder.longitude = c.longitude;
-      }
-    }
-    if (status === CalloutStatus.ResponderCompleted) c.completedAt ??= c.updatedAt;
-    if (webhook) {
-      let event = Object.hasOwn(STATUS_EVENT, status) ? STATUS_EVENT[status] : undefined;
-      // Auto-dispatch (with ETA) is the event a registration for RESPONDER_ACKNOWLEDGED_CALLOUT receives.
-      if (status === CalloutStatus.ResponderDispatched && state.webhook && !state.webhook.events.includes('RESPONDER_MANUALLY_DISPATCHED')) {
-        event = 'RESPONDER_ACKNOWLEDGED_CALLOUT';
-      }
-      if (event) emit(event, calloutPayload(event, c), c.id);
-    }
-  }
-
-  // ---- autopilot ----------------------------------------------------------------------------------------------
-
-  const tick = setInterval(() => {
-    const now = Date.now();
-    for (const c of state.callouts.values()) {
-      if (c.status === CalloutStatus.Closed) continue;
-      const cancelled = cancelledAt.get(c.id);
-      if (cancelled !== undefined) {
-        // AURA stands the responder down, then closes the callout.
-        if (now - cancelled >= cancelCloseMs) {
-          cancelledAt.delete(c.id);
-          setStatus(c, CalloutStatus.Closed, true);
-        }
-        continue;
-      }
-      if (!state.autopilot.enabled || now - c.lastChangeMs < state.autopilot.stepMs) continue;
-      const i = AUTOPILOT_PATH.indexOf(c.status as (typeof AUTOPILOT_PATH)[number]);
-      const next = AUTOPILOT_PATH[i + 1];
-      // Unknown statuses set by a test are left alone; the autopilot walks only its own path.
-      if (i >= 0 && next) setStatus(c, next, state.autopilot.emitWebhooks);
-    }
-  }, 100);
-  tick.unref();
-
-  // ---- app ----------------------------------------------------------------------------------------------------
+  const config = simConfig(opts);
+  const state = new SimulatorState(config.autopilot, config.firstCalloutId);
+  const emit = createEmitter(state);
+  const callouts = new CalloutLifecycle(state, emit);
+  const ctx: SimContext = { state, config, emit, callouts };
+  const stopAutopilot = startAutopilot(state, callouts, config.cancelCloseMs);
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use((req, res, next) => {
-    publicBase = `${req.protocol}://${req.get('host') ?? '127.0.0.1:4010'}`;
+    callouts.publicBase = `${req.protocol}://${req.get('host') ?? '127.0.0.1:4010'}`;
     if (!req.path.startsWith('/__sim')) {
       // Logged when the request arrives (the rate AURA sees), written once the status is known.
       const at = nowIso();
@@ -336,525 +57,33 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     next();
   });
   app.use(express.json({ limit: '5mb' }));
+  app.use(apiFaults(state));
 
-  // Injected Panic API faults (not on control routes), drawn from the seeded generator so a run can be repeated.
-  // Kinds: 500, 502, 503, 429 (Retry-After: 1), a connection reset before processing, a timeout (held, then
-  // dropped, unprocessed), and a lost answer (processed, then the connection drops: the case that tempts a duplicate).
-  app.use(async (req, res, next) => {
-    if (req.path.startsWith('/__sim') || req.path.startsWith('/track')) return next();
-    const f = state.faults;
-    if (f.apiLatencyMs > 0) await new Promise((r) => setTimeout(r, f.apiLatencyMs));
-    const loseAnswer = () => {
-      const at = nowIso();
-      res.end = (() => {
-        state.requests.push({ at, method: req.method, path: req.originalUrl.split('?')[0]!, status: 0 });
-        req.socket.destroy();
-        return res;
-      }) as typeof res.end;
-    };
-    // The token exchange is not a business mutation: losing its answer would only make the client ask again.
-    const count = (kind: string | number) => void (state.faultCounts[kind] = (state.faultCounts[kind] ?? 0) + 1);
-    const rule = state.routeFaults.match(req.method, req.path, state.random);
-    if (rule) {
-      count(rule.kind ?? rule.status!);
-      if (rule.kind === 'reset') return void req.socket.destroy();
-      if (rule.kind === 'timeout') {
-        const timer = setTimeout(() => req.socket.destroy(), f.apiTimeoutMs);
-        req.socket.once('close', () => clearTimeout(timer));
-        return;
-      }
-      if (rule.kind === 'lost') {
-        loseAnswer();
-        return next();
-      }
-      return void res.status(rule.status!).json(rule.body ?? DEFAULT_ROUTE_FAULT_BODY);
-    }
-    if (f.loseNextResponses > 0 && req.method !== 'GET' && !req.path.endsWith('/oauth/token')) {
-      f.loseNextResponses--;
-      count('lost');
-      loseAnswer();
-      return next();
-    }
-    if (f.apiErrorRate > 0 && state.random() < f.apiErrorRate) {
-      const kinds = [500, 502, 503, 429, 'reset', 'timeout', 'lost'] as const;
-      const kind = kinds[Math.floor(state.random() * kinds.length)]!;
-      count(kind);
-      if (kind === 'reset') return void req.socket.destroy();
-      if (kind === 'timeout') {
-        const timer = setTimeout(() => req.socket.destroy(), f.apiTimeoutMs);
-        req.socket.once('close', () => clearTimeout(timer));
-        return;
-      }
-      if (kind === 'lost') {
-        loseAnswer();
-        return next();
-      }
-      if (kind === 429) res.setHeader('retry-after', '1');
-      return void res.status(kind).json({ message: `Injected fault ${kind}` });
-    }
-    next();
-  });
-
-  const v2 = express.Router();
-
-  v2.post('/oauth/token', (req, res) => {
-    const { clientId: id, clientSecret: secret } = (req.body ?? {}) as Record<string, unknown>;
-    if (typeof id !== 'string' || typeof secret !== 'string') return void res.status(400).json({ message: 'clientId and clientSecret are required' });
-    if (id !== clientId || secret !== clientSecret) return void res.status(401).json({ errors: 'Invalid client credentials' });
-    const token = `sim_${randomBytes(18).toString('base64url')}`;
-    state.tokens.set(token, Date.now() + tokenTtl * 1000);
-    res.json({ accessToken: token, tokenType: 'Bearer', expiresIn: tokenTtl });
-  });
-
-  v2.use((req, res, next) => {
-    const header = req.get('authorization');
-    if (!header || !/^Bearer\s+\S+/i.test(header)) return void res.status(401).json(NO_TOKEN);
-    const token = header.replace(/^Bearer\s+/i, '').trim();
-    if (token === staticToken) return next();
-    const exp = state.tokens.get(token);
-    if (exp === undefined) return void res.status(401).json({ errors: 'invalid token' });
-    if (exp < Date.now()) return void res.status(401).json({ errors: 'jwt expired' });
-    next();
-  });
-  const onboardingSim = createOnboardingSim(state);
-  v2.use(onboardingSim.api);
-
-  // -- customers
-  v2.post('/customers', (req, res) => {
-    const body = (req.body ?? {}) as Record<string, any>;
-    const c = (body.customer ?? body) as Record<string, any>;
-    const name = c.name ?? c.firstName;
-    const surname = c.surname ?? c.lastName;
-    const mobile = c.mobile ?? c.mobileNumber;
-    if (!name || !surname || !mobile) return void res.status(400).json({ message: 'name, surname and mobile are required' });
-    if (body.subscription && body.subscriptionId) return void res.status(400).json({ message: 'subscription and subscriptionId are mutually exclusive' });
-    for (const existing of state.customers.values()) {
-      if (existing.mobile === mobile && !existing.deletedAt) return void res.status(409).json({ message: 'A customer with this mobile number already exists' });
-    }
-    const now = nowIso();
-    const customer: SimCustomer = {
-      id: state.nextId.customer++,
-      name,
-      surname,
-      mobile,
-      email: c.email ?? null,
-      gender: c.gender ?? '',
-      dateOfBirth: c.dateOfBirth ?? null,
-      vehicleMake: c.vehicleMake ?? '',
-      vehicleModel: c.vehicleModel ?? '',
-      vehicleColour: c.vehicleColour ?? '',
-      vehicleLicensePlate: c.vehicleLicensePlate ?? '',
-      businessName: c.businessName ?? null,
-      hasMedicalAid: c.hasMedicalAid ?? null,
-      medicalConditions: c.medicalConditions ?? null,
-      medications: c.medications ?? null,
-      allergies: c.allergies ?? null,
-      medicalAidNumber: c.medicalAidNumber ?? null,
-      medicalAidScheme: c.medicalAidScheme ?? null,
-      medicalAidPlan: c.medicalAidPlan ?? null,
-      bloodType: c.bloodType ?? null,
-      nextOfKinName: c.nextOfKinName ?? null,
-      nextOfKinNumber: c.nextOfKinNumber ?? null,
-      familyDoctorPhoneNumber: c.familyDoctorPhoneNumber ?? null,
-      medicalOther: c.medicalOther ?? null,
-      externalReferenceId: c.externalReferenceId ?? null,
-      customerSourceId: CUSTOMER_SOURCE_ID,
-      auth0UserId: randomBytes(12).toString('hex'),
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-    };
-    state.customers.set(customer.id, customer);
-    emit('CREATED_CUSTOMER', { message: 'CREATED_CUSTOMER', customer: { ...customerRecord(customer), subscriptions: [] } }, null);
-    let subscription: SimSubscription | undefined;
-    if (body.subscription) {
-      subscription = createSubscription(customer.id, body.subscription);
-    } else if (body.subscriptionId) {
-      const s = state.subscriptions.get(Number(body.subscriptionId));
-      if (s) s.dependantCustomerIds.push(customer.id);
-    }
-    res.status(201).json({ message: 'Customer created', customer: { ...customerRecord(customer), subscriptions: subscription ? [subscription] : [] } });
-  });
-
-  v2.get('/customers/:customerId', (req, res) => {
-    const c = state.customers.get(Number(req.params.customerId));
-    if (!c || c.deletedAt) return void res.status(404).json({ message: 'Customer not found' });
-    res.json({ message: 'Customer retrieved', customer: customerRecord(c) });
-  });
-
-  v2.put('/customers/:customerId', (req, res) => {
-    const c = state.customers.get(Number(req.params.customerId));
-    if (!c || c.deletedAt) return void res.status(404).json({ message: 'Customer not found' });
-    const patch = ((req.body ?? {}).customer ?? req.body ?? {}) as Partial<SimCustomer>;
-    for (const [k, v] of Object.entries(patch)) {
-      if (k !== 'id' && k in c) (c as unknown as Record<string, unknown>)[k] = v;
-    }
-    c.updatedAt = nowIso();
-    emit('UPDATED_CUSTOMER', { message: 'UPDATED_CUSTOMER', customer: customerRecord(c) }, null);
-    res.json({ message: 'Customer updated', customer: customerRecord(c) });
-  });
-
-  v2.post('/customers/:customerId/delete', (req, res) => {
-    const c = state.customers.get(Number(req.params.customerId));
-    if (!c || c.deletedAt) return void res.status(404).json({ message: 'Customer not found' });
-    c.deletedAt = nowIso();
-    res.json(OK_MESSAGE);
-  });
-
-  // -- subscriptions
-  function createSubscription(customerId: number, input: Record<string, any>): SimSubscription {
-    const now = Date.now();
-    const s: SimSubscription = {
-      id: state.nextId.subscription++,
-      customerId,
-      subscriptionTypeId: Number(input.subscriptionTypeId ?? SUBSCRIPTION_TYPES[0]!.id),
-      validFrom: input.validFrom ?? new Date(now).toISOString(),
-      validTo: input.validTo ?? new Date(now + 365 * 86_400_000).toISOString(),
-      CancelledDate: null,
-      CancelledReason: null,
-      subscriptionToken: null,
-      dependantCustomerIds: Array.isArray(input.dependantCustomerIds) ? input.dependantCustomerIds.map(Number) : [],
-      createdAt: new Date(now).toISOString(),
-      updatedAt: new Date(now).toISOString(),
-    };
-    state.subscriptions.set(s.id, s);
-    const { dependantCustomerIds: _d, ...wire } = s;
-    emit('SUBSCRIPTION_CREATED', { message: 'Successfully activated customer subscription', subscription: wire, dependantLinks: [] }, null);
-    return s;
-  }
-
-  v2.get('/subscriptions/subscriptionTypes', (_req, res) => void res.json({ message: 'Subscription types', subscriptionTypes: SUBSCRIPTION_TYPES }));
-
-  v2.post('/subscriptions', (req, res) => {
-    const body = (req.body ?? {}) as Record<string, any>;
-    const customerId = Number(body.customerId);
-    if (!state.customers.has(customerId)) return void res.status(400).json({ message: 'Unknown customerId' });
-    if (state.hasActiveSubscription(customerId)) return void res.status(409).json({ message: 'Customer already has an active subscription' });
-    const s = createSubscription(customerId, body);
-    res.status(201).json({ message: 'Subscription activated', subscription: s });
-  });
-
-  v2.get('/subscriptions/:subscriptionId', (req, res) => {
-    const s = state.subscriptions.get(Number(req.params.subscriptionId));
-    if (!s) return void res.status(404).json({ message: 'Subscription not found' });
-    res.json({ message: 'Subscription retrieved', subscription: { ...s, dependents: s.dependantCustomerIds.map((id) => ({ customerId: id })) } });
-  });
-
-  v2.get('/customers/:customerId/subscriptions', (req, res) => {
-    const customerId = Number(req.params.customerId);
-    if (!state.customers.has(customerId)) return void res.status(404).json({ message: 'Customer not found' });
-    res.json([...state.subscriptions.values()].filter((s) => s.customerId === customerId));
-  });
-
-  v2.delete('/subscriptions/:subscriptionId', (req, res) => {
-    const s = state.subscriptions.get(Number(req.params.subscriptionId));
-    if (!s) return void res.status(404).json({ message: 'Subscription not found' });
-    s.CancelledDate = nowIso();
-    s.CancelledReason = (req.body?.reason as string | undefined) ?? 'Cancelled by integration';
-    s.updatedAt = s.CancelledDate;
-    const { dependantCustomerIds: _d, ...wire } = s;
-    emit('SUBSCRIPTION_CANCELLED', { message: 'SUBSCRIPTION_CANCELLED', subscription: wire }, null);
-    res.json({ message: 'Request completed successfully.', subscriptionToken: null });
-  });
-
-  // -- callouts
-  function newCallout(init: Partial<SimCallout> & { responseTypeId: number; latitude: number; longitude: number }): SimCallout {
-    const now = Date.now();
-    const c: SimCallout = {
-      id: state.nextId.callout++,
-      customerId: null,
-      predefinedLocationId: null,
-      externalRefId: null,
-      siteExternalRefId: null,
-      status: CalloutStatus.Created,
-      calloutClassificationId: 1,
-      internalTest: false,
-      cancelledByCustomer: false,
-      accuracy: 0,
-      formattedAddress: null,
-      createdAt: new Date(now).toISOString(),
-      updatedAt: new Date(now).toISOString(),
-      dispatchedAt: null,
-      arrivedAt: null,
-      completedAt: null,
-      responder: null,
-      eta: null,
-      events: [],
-      lastChangeMs: now,
-      ...init,
-    };
-    state.callouts.set(c.id, c);
-    emit('NEW_CALLOUT', calloutPayload('NEW_CALLOUT', c), c.id);
-    return c;
-  }
-
-  v2.post('/customers/:customerId/callouts', (req, res) => {
-    const customerId = Number(req.params.customerId);
-    const customer = state.customers.get(customerId);
-    if (!customer || customer.deletedAt) return void res.status(404).json({ message: 'Customer not found' });
-    const b = (req.body ?? {}) as Record<string, any>;
-    const loc = b.location ?? (b.latitude !== undefined || b.longitude !== undefined ? { latitude: b.latitude, longitude: b.longitude, accuracy: b.accuracy } : undefined);
-    const predefined = b.predefinedLocationId;
-    if (loc && predefined !== undefined) return void res.status(400).json({ message: 'Provide either location or predefinedLocationId, not both' });
-    if (!loc && predefined === undefined) return void res.status(400).json({ message: 'location or predefinedLocationId is required' });
-    if (!Number.isInteger(b.responseTypeId) || !RESPONSE_TYPES.some((r) => r.id === b.responseTypeId)) {
-      return void res.status(400).json({ message: 'responseTypeId is required and must be a valid response type' });
-    }
-    if (loc && (typeof loc.latitude !== 'number' || typeof loc.longitude !== 'number' || Math.abs(loc.latitude) > 90 || Math.abs(loc.longitude) > 180)) {
-      return void res.status(400).json({ message: 'location.latitude and location.longitude must be valid coordinates' });
-    }
-    const existing = state.activeCalloutOf(customerId);
-    if (existing) return void res.status(200).json({ message: 'Customer already has an active callout', callout: flatCallout(existing, publicBase) });
-    if (loc && !state.hasActiveSubscription(customerId)) {
-      return void res.status(403).json({ message: 'Customer does not have an active subscription' });
-    }
-    const c = newCallout({
-      customerId,
-      responseTypeId: b.responseTypeId,
-      calloutClassificationId: Number.isInteger(b.calloutClassificationId) ? b.calloutClassificationId : 1,
-      internalTest: b.internalTest === true,
-      latitude: loc ? loc.latitude : -26.10911,
-      longitude: loc ? loc.longitude : 28.053037,
-      accuracy: loc?.accuracy ?? 0,
-      predefinedLocationId: predefined !== undefined ? Number(predefined) : null,
-    });
-    res.status(201).json({ message: 'Callout created', callout: flatCallout(c, publicBase) });
-  });
-
-  v2.get('/customers/:customerId/callouts', (req, res) => {
-    const customerId = Number(req.params.customerId);
-    if (!state.customers.has(customerId)) return void res.status(404).json({ message: 'Customer not found' });
-    res.json([...state.callouts.values()].filter((c) => c.customerId === customerId && c.status !== CalloutStatus.Closed).map((c) => flatCallout(c, publicBase)));
-  });
-
-  v2.get('/callouts/activeCallouts', (_req, res) => {
-    res.json([...state.callouts.values()].filter((c) => c.status !== CalloutStatus.Closed).map((c) => flatCallout(c, publicBase)));
-  });
-
-  function calloutOr404(req: Request, res: Response): SimCallout | undefined {
-    const c = state.callouts.get(Number(req.params.calloutId));
-    if (!c) res.status(404).json({ message: 'Callout not found' });
-    return c;
-  }
-
-  const readOf = (c: SimCallout) => readCallout(c, c.customerId != null ? state.customers.get(c.customerId) : undefined, publicBase);
-
-  v2.get('/callouts/:calloutId', (req, res) => {
-    const c = calloutOr404(req, res);
-    if (c) res.json({ message: 'Callout retrieved', callout: readOf(c) });
-  });
-
-  function locationUpdate(withCallout: boolean) {
-    return (req: Request, res: Response) => {
-      const c = calloutOr404(req, res);
-      if (!c) return;
-      const b = (req.body ?? {}) as Record<string, unknown>;
-      if (typeof b.latitude !== 'number' || typeof b.longitude !== 'number' || Math.abs(b.latitude) > 90 || Math.abs(b.longitude) > 180) {
-        return void res.status(400).json({ message: 'latitude and longitude are required numbers' });
-      }
-      if (c.status === CalloutStatus.Closed) {
-        // AURA's custom status: the callout is closed, the latest state is still returned.
-        return void res.status(285).json({ message: 'Callout is closed', callout: readOf(c) });
-      }
-      c.latitude = b.latitude;
-      c.longitude = b.longitude;
-      if (typeof b.accuracy === 'number') c.accuracy = b.accuracy;
-      c.updatedAt = nowIso();
-      if (withCallout) res.json({ message: 'Location updated', callout: readOf(c) });
-      else res.json(OK_MESSAGE);
-    };
-  }
-  v2.post('/callouts/:calloutId/location', locationUpdate(false));
-  v2.post('/callouts/:calloutId/locationAndReturnCallout', locationUpdate(true));
-
-  v2.get('/callouts/:calloutId/events', (req, res) => {
-    const c = calloutOr404(req, res);
-    if (c) res.json(c.events.map((e) => ({ id: e.id, calloutId: e.calloutId, message: e.message, createdBy: e.createdBy, createdAt: e.createdAt })));
-  });
-
-  v2.post('/callouts/:calloutId/events', (req, res) => {
-    const c = calloutOr404(req, res);
-    if (!c) return;
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    const message = typeof b.message === 'string' ? b.message : typeof b.event === 'string' ? b.event : undefined;
-    if (!message || !message.trim()) return void res.status(400).json({ message: 'message is required' });
-    const e = { id: state.nextId.event++, calloutId: c.id, message, createdBy: typeof b.source === 'string' ? b.source : 'integration', createdAt: nowIso() };
-    c.events.push(e);
-    emit('CALLOUT_EVENTS_CHANGED', calloutPayload('CALLOUT_EVENTS_CHANGED', c), c.id);
-    res.status(201).json({ id: e.id, calloutId: e.calloutId, message: e.message, createdAt: e.createdAt });
-  });
-
-  v2.get('/callouts/:calloutId/exceptionReasons', (req, res) => {
-    const c = calloutOr404(req, res);
-    if (c) res.json(EXCEPTION_REASONS);
-  });
-
-  v2.post('/callouts/:calloutId/exceptionReasons', (req, res) => {
-    const c = calloutOr404(req, res);
-    if (!c) return;
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    const id = Number.isInteger(b.exceptionReasonId) ? (b.exceptionReasonId as number) : 3;
-    const reason = EXCEPTION_REASONS.find((r) => r.id === id);
-    if (!reason) return void res.status(400).json({ message: 'Unknown exceptionReasonId' });
-    const linked = { id: reason.id, reason: reason.reason, notes: typeof b.notes === 'string' ? b.notes : null };
-    state.exceptionReasons.push({ calloutId: c.id, ...linked });
-    res.status(201).json({ id: reason.id, reason: reason.reason });
-  });
-
-  v2.post('/callouts/:calloutId/cancel', (req, res) => {
-    const c = calloutOr404(req, res);
-    if (!c) return;
-    if (c.status === CalloutStatus.Closed) return void res.status(400).json({ message: 'Callout is already closed' });
-    const safeCode = (req.body ?? {}).safeCode as unknown;
-    if (safeCode !== undefined) {
-      const customer = c.customerId != null ? state.customers.get(c.customerId) : undefined;
-      const expected = customer?.mobile.replace(/\D/g, '').slice(-4);
-      if (typeof safeCode !== 'string' || !expected || safeCode !== expected) {
-        return void res.status(400).json({ message: 'Invalid safe code' });
-      }
-      c.cancelledByCustomer = true;
-    }
-    if (c.status !== CalloutStatus.ResponderCancelled) {
-      setStatus(c, CalloutStatus.ResponderCancelled, true);
-      cancelledAt.set(c.id, Date.now());
-    }
-    res.json({ message: 'Callout cancelled', callout: flatCallout(c, publicBase) });
-  });
-
-  v2.post('/ratings', (req, res) => {
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    const calloutId = Number(b.calloutId);
-    const rating = b.rating;
-    if (!Number.isInteger(calloutId) || !Number.isInteger(rating) || (rating as number) < 1 || (rating as number) > 5) {
-      return void res.status(400).json({ message: 'calloutId and rating (1-5) are required' });
-    }
-    if (!state.callouts.has(calloutId)) return void res.status(404).json({ message: 'Callout not found' });
-    const comment = typeof b.comment === 'string' ? b.comment : typeof b.additionalDetails === 'string' ? b.additionalDetails : null;
-    const r = { id: state.nextId.rating++, calloutId, rating: rating as number, comment, createdAt: nowIso() };
-    state.ratings.push(r);
-    res.status(201).json({ id: r.id, calloutId, rating: r.rating });
-  });
-
-  v2.get('/responseTypes', (_req, res) => void res.json({ message: 'Response types', responseTypes: RESPONSE_TYPES }));
-
-  // -- webhooks
-  v2.post('/notifiers/webhooks', (req, res) => {
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    const events = b.events;
-    const headers = b.headers ?? {};
-    let url: URL | null = null;
-    try {
-      url = typeof b.url === 'string' ? new URL(b.url) : null;
-    } catch {
-      url = null;
-    }
-    const httpsOk = url && (url.protocol === 'https:' || (allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname)));
-    const eventsOk = Array.isArray(events) && events.length > 0 && events.every((e) => typeof e === 'string' && REGISTRABLE_EVENTS.includes(e));
-    const headersOk = headers && typeof headers === 'object' && !Array.isArray(headers) && Object.values(headers).every((v) => typeof v === 'string');
-    if (!url || !httpsOk || !eventsOk || !headersOk || (b.method !== undefined && b.method !== 'webhook')) {
-      return void res.status(400).json(INVALID_WEBHOOK);
-    }
-    // One active webhook per customer source: registering again replaces it.
-    state.webhook = { url: url.toString(), events: events as string[], method: 'webhook', headers: headers as Record<string, string>, ignorePath: true };
-    res.json({ message: 'Successfully updated notifier webhook config', notifier: { config: [state.webhook] } });
-  });
-
+  // The Panic API: the token exchange, then everything behind a bearer token.
+  const onboarding = createOnboardingSim(state);
+  const v2 = Router();
+  v2.use(tokenRouter(ctx));
+  v2.use(requireToken(ctx));
+  v2.use(onboarding.api);
+  v2.use(customersRouter(ctx));
+  v2.use(calloutsRouter(ctx));
+  v2.use(webhooksRouter(ctx));
   // Fixed Locations, their callouts, and the CSV import / export on the host root.
   const fixed = mountFixedLocations(v2, app, {
     state: state.fixedLocations,
-    staticToken,
+    staticToken: config.staticToken,
     tokens: state.tokens,
-    allowLoopbackHttp: allowLoopbackHttp,
-    importDelayMs: opts.fixedLocationImportDelayMs ?? 200,
-    calloutDedupe: opts.fixedLocationCalloutDedupe ?? true,
-    newCallout,
+    allowLoopbackHttp: config.allowLoopbackHttp,
+    importDelayMs: config.fixedLocationImportDelayMs,
+    calloutDedupe: config.fixedLocationCalloutDedupe,
+    newCallout: (init) => callouts.create(init),
     callouts: () => state.callouts.values(),
-    flat: (c) => flatCallout(c, publicBase),
+    flat: (c) => callouts.flat(c),
   });
-
   app.use('/panic-api/v2', v2);
 
-  // ---- control routes (tests and demos only) -------------------------------------------------------------------
-
-  const sim = express.Router();
-  sim.post('/reset', (_req, res) => {
-    state.reset();
-    cancelledAt.clear();
-    res.json({ status: 'reset' });
-  });
-  sim.post('/callouts/:id/status', (req, res) => {
-    const c = state.callouts.get(Number(req.params.id));
-    if (!c) return void res.status(404).json({ error: { code: 'CALLOUT_NOT_FOUND', message: 'No such callout in the simulator' } });
-    const status = (req.body ?? {}).status;
-    if (typeof status !== 'string' || !status) return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'status is required' } });
-    setStatus(c, status, (req.body ?? {}).webhook === true);
-    if (status === CalloutStatus.ResponderCancelled) cancelledAt.delete(c.id);
-    res.json(readOf(c));
-  });
-  // A controller or responder writes into the callout's event stream (inbound notes for the service).
-  sim.post('/callouts/:id/events', (req, res) => {
-    const c = state.callouts.get(Number(req.params.id));
-    if (!c) return void res.status(404).json({ error: { code: 'CALLOUT_NOT_FOUND', message: 'No such callout in the simulator' } });
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    if (typeof b.message !== 'string' || !b.message) return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: 'message is required' } });
-    const e = { id: state.nextId.event++, calloutId: c.id, message: b.message, createdBy: typeof b.author === 'string' ? b.author : 'controller', createdAt: nowIso() };
-    c.events.push(e);
-    if (b.webhook !== false) emit('CALLOUT_EVENTS_CHANGED', calloutPayload('CALLOUT_EVENTS_CHANGED', c), c.id);
-    res.status(201).json(e);
-  });
-  sim.get('/exceptionReasons', (_req, res) => void res.json(state.exceptionReasons));
-  sim.put('/faults', (req, res) => {
-    const b = (req.body ?? {}) as Partial<FaultConfig> & { routes?: unknown };
-    let routes;
-    try {
-      routes = parseRouteFaults(b.routes);
-    } catch (err) {
-      return void res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: (err as Error).message } });
-    }
-    state.routeFaults.set(routes);
-    const rate = (v: unknown, d: number) => (typeof v === 'number' && v >= 0 && v <= 1 ? v : d);
-    const nonNeg = (v: unknown, d: number) => (typeof v === 'number' && v >= 0 ? v : d);
-    state.faults = {
-      webhookDropRate: rate(b.webhookDropRate, 0),
-      webhookDuplicateRate: rate(b.webhookDuplicateRate, 0),
-      webhookReorderWindowMs: nonNeg(b.webhookReorderWindowMs, 0),
-      apiErrorRate: rate(b.apiErrorRate, 0),
-      apiLatencyMs: nonNeg(b.apiLatencyMs, 0),
-      apiTimeoutMs: nonNeg(b.apiTimeoutMs, NO_FAULTS.apiTimeoutMs),
-      loseNextResponses: Number.isInteger(b.loseNextResponses) && (b.loseNextResponses as number) >= 0 ? (b.loseNextResponses as number) : 0,
-      seed: Number.isInteger(b.seed) ? (b.seed as number) : 1,
-    };
-    state.random = prng(state.faults.seed);
-    res.json({ ...state.faults, routes: state.routeFaults.report() });
-  });
-  sim.get('/faults', (_req, res) => void res.json({ ...state.faults, routes: state.routeFaults.report(), injected: state.faultCounts }));
-  sim.put('/autopilot', (req, res) => {
-    const b = (req.body ?? {}) as Partial<AutopilotConfig>;
-    state.autopilot = {
-      enabled: typeof b.enabled === 'boolean' ? b.enabled : state.autopilot.enabled,
-      stepMs: typeof b.stepMs === 'number' && b.stepMs > 0 ? b.stepMs : state.autopilot.stepMs,
-      emitWebhooks: typeof b.emitWebhooks === 'boolean' ? b.emitWebhooks : state.autopilot.emitWebhooks,
-    };
-    res.json(state.autopilot);
-  });
-  sim.get('/autopilot', (_req, res) => void res.json(state.autopilot));
-  sim.get('/callouts', (_req, res) => void res.json([...state.callouts.values()].map(readOf)));
-  sim.get('/requests', (_req, res) => void res.json(state.requests));
-  sim.get('/deliveries', (_req, res) => void res.json(state.deliveries));
-  sim.get('/webhook', (_req, res) => void res.json(state.webhook));
-  sim.get('/ratings', (_req, res) => void res.json(state.ratings));
-  app.use('/__sim', onboardingSim.control);
-  sim.use(fixed.control);
-  app.use('/__sim', sim);
-
-  app.get('/track/:calloutId', (req, res) => {
-    const c = state.callouts.get(Number(req.params.calloutId));
-    if (!c) return void res.status(404).type('text/plain').send('Unknown callout');
-    res.type('html').send(
-      `<!doctype html><meta charset="utf-8"><title>Callout ${c.id}</title><h1>AURA callout ${c.id}</h1><p>Status: <strong>${c.status}</strong></p>` +
-        `<p>Responder: ${c.responder ? c.responder.callsign : 'not yet assigned'}</p><p>(simulated tracking page)</p>`,
-    );
-  });
+  app.use('/__sim', controlRouter(ctx, { before: onboarding.control, after: fixed.control }));
+  app.use(trackingRouter(ctx));
 
   // Unknown routes and malformed bodies answer like an API, not with Express's HTML.
   app.use((_req, res) => void res.status(404).json({ message: 'Not found' }));
@@ -863,7 +92,7 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
     res.status(status >= 400 && status < 600 ? status : 500).json({ message: status === 400 ? 'Malformed JSON body' : 'Simulator error' });
   });
 
-  return { app, state, stop: () => clearInterval(tick) };
+  return { app, state, stop: stopAutopilot };
 }
 
 export async function startSimulator(opts: SimulatorOptions & { port?: number; host?: string } = {}): Promise<RunningSimulator> {
@@ -886,4 +115,3 @@ export async function startSimulator(opts: SimulatorOptions & { port?: number; h
     },
   };
 }
-

@@ -2,7 +2,7 @@
 // requests per 10 s per customer source, then 429 with Retry-After), a fault that loses the answer of a customer
 // create after AURA has processed it, and control routes to inspect customers. Mounted from app.ts.
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
-import type { SimulatorState } from './app.js';
+import type { SimulatorState } from './state.js';
 
 export interface OnboardingFaults {
   /** Subscription read-backs allowed per window per customer source (AURA: about 50 per 10 s). */

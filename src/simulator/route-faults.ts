@@ -1,6 +1,6 @@
 // Route faults (contract §5): rules that make the simulator answer like an AURA that differs from its reference.
 // A rule matches a method and a path pattern and answers a status with a body, or a connection fault, for a number
-// of requests (`times`) or a share of them (`rate`). Pure: parsing and matching here, the HTTP side in app.ts.
+// of requests (`times`) or a share of them (`rate`). Pure: parsing and matching here, the HTTP side in faults.ts.
 
 export type ConnectionFaultKind = 'reset' | 'timeout' | 'lost';
 

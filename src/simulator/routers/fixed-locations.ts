@@ -1,43 +1,16 @@
 // The simulator's Fixed Locations (`predefinedLocations`): create, update, delete, paged list, get; the Fixed
 // Location callout by external reference (unknown reference → 400 with the detail in `message`); and the bulk CSV
 // import on the host root (`/v1/predefinedlocations/upload`, multipart field `locations`, HTTPS `callbackUrl`),
-import { isLoopbackHost } from '../aura/webhook-registration.js';
 // processed asynchronously as a FULL SYNC (rows created or updated, every active Fixed Location missing from the
 // file deleted) with the result POSTed to the callback. Choices where AURA's reference is silent are marked.
 import { Readable } from 'node:stream';
+import { isLoopbackHost } from '../../aura/webhook-registration.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { CalloutStatus } from '../domain/status.js';
-import { FIXED_LOCATION_CSV_COLUMNS, csvField } from '../domain/fixed-locations.js';
-import { CUSTOMER_SOURCE_ID, RESPONSE_TYPES, type SimCallout } from './data.js';
-
-export interface SimFixedLocation {
-  id: number;
-  customerId: number | null;
-  /** null: a site made in AURA's portal without a reference (control route only; the Panic API requires one). */
-  externalReferenceId: string | null;
-  locationIdentifier: string;
-  locationDescription: string | null;
-  locationAdditionalInformation: string | null;
-  formattedAddress: string | null;
-  latitude: string;
-  longitude: string;
-  w3w: string | null;
-  calloutLocationTypeId: number | null;
-  duressCode: string | null;
-  createdAt: string;
-  updatedAt: string;
-  deletedAt: string | null;
-}
-
-export interface ImportLogEntry {
-  at: string;
-  rows: number;
-  callbackUrl: string;
-  source: string | null;
-  result?: { created: number; updated: number; deleted: number; failed: number };
-  callbackStatus?: number | 'failed';
-}
+import { CalloutStatus } from '../../domain/status.js';
+import { FIXED_LOCATION_CSV_COLUMNS, csvField } from '../../domain/fixed-locations.js';
+import { CUSTOMER_SOURCE_ID, RESPONSE_TYPES, type SimCallout } from '../data.js';
+import { coord, nonBlank, type FixedLocationSimState, type ImportLogEntry, type SimFixedLocation } from '../state.js';
 
 export interface FixedLocationSimContext {
   state: FixedLocationSimState;
@@ -85,84 +58,6 @@ function wire(f: SimFixedLocation) {
   };
 }
 
-
-/** A coordinate as AURA stores it (a string), or null when it is not a valid number in range. */
-function coord(v: unknown, max: number): string | null {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isFinite(n) && Math.abs(n) <= max ? String(typeof v === 'string' ? v.trim() : v) : null;
-}
-
-const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v : null);
-
-export class FixedLocationSimState {
-  locations = new Map<number, SimFixedLocation>();
-  imports: ImportLogEntry[] = [];
-  nextId = 41000;
-
-  reset(): void {
-    this.locations.clear();
-    this.imports = [];
-  }
-
-  active(): SimFixedLocation[] {
-    return [...this.locations.values()].filter((f) => f.deletedAt === null);
-  }
-
-  byRef(ref: string): SimFixedLocation[] {
-    const out: SimFixedLocation[] = [];
-    for (const f of this.locations.values()) if (f.deletedAt === null && f.externalReferenceId === ref) out.push(f);
-    return out;
-  }
-
-  /** `unreferenced`: allow a missing externalReferenceId (the control route's portal-made site). */
-  create(b: Record<string, unknown>, opts: { unreferenced?: boolean } = {}): SimFixedLocation | string {
-    const ref = str(b.externalReferenceId);
-    const ident = str(b.locationIdentifier) ?? (opts.unreferenced ? `portal-${this.nextId}` : null);
-    const lat = coord(b.latitude, 90);
-    const lon = coord(b.longitude, 180);
-    if ((!ref && !opts.unreferenced) || !ident) return 'externalReferenceId and locationIdentifier are required';
-    if (lat === null || lon === null) return 'latitude and longitude are required and must be valid coordinates';
-    const now = new Date().toISOString();
-    const f: SimFixedLocation = {
-      id: this.nextId++,
-      customerId: Number.isInteger(b.customerId) ? (b.customerId as number) : null,
-      externalReferenceId: ref,
-      locationIdentifier: ident,
-      locationDescription: str(b.locationDescription),
-      locationAdditionalInformation: str(b.locationAdditionalInformation),
-      formattedAddress: str(b.formattedAddress),
-      latitude: lat,
-      longitude: lon,
-      w3w: str(b.w3w),
-      calloutLocationTypeId: Number.isInteger(b.calloutLocationTypeId) ? (b.calloutLocationTypeId as number) : null,
-      duressCode: str(b.duressCode),
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-    };
-    this.locations.set(f.id, f);
-    return f;
-  }
-
-  /** Both reference generations: [B] the create fields, [A] `name`/`address` with numeric coordinates. */
-  update(f: SimFixedLocation, b: Record<string, unknown>): string | boolean {
-    const lat = b.latitude !== undefined ? coord(b.latitude, 90) : f.latitude;
-    const lon = b.longitude !== undefined ? coord(b.longitude, 180) : f.longitude;
-    if (lat === null || lon === null) return 'latitude and longitude must be valid coordinates';
-    const next = {
-      externalReferenceId: str(b.externalReferenceId) ?? f.externalReferenceId,
-      locationIdentifier: str(b.locationIdentifier) ?? f.locationIdentifier,
-      locationDescription: b.locationDescription !== undefined ? str(b.locationDescription) : b.name !== undefined ? str(b.name) : f.locationDescription,
-      formattedAddress: b.formattedAddress !== undefined ? str(b.formattedAddress) : b.address !== undefined ? str(b.address) : f.formattedAddress,
-      locationAdditionalInformation: b.locationAdditionalInformation !== undefined ? str(b.locationAdditionalInformation) : f.locationAdditionalInformation,
-      latitude: lat,
-      longitude: lon,
-    };
-    const changed = (Object.keys(next) as (keyof typeof next)[]).some((k) => (k === 'latitude' || k === 'longitude' ? Number(next[k]) !== Number(f[k]) : next[k] !== f[k]));
-    if (changed) Object.assign(f, next, { updatedAt: new Date().toISOString() });
-    return changed;
-  }
-}
 
 export function mountFixedLocations(v2: Router, app: express.Express, ctx: FixedLocationSimContext): { state: FixedLocationSimState; control: Router } {
   const state = ctx.state;
@@ -296,9 +191,9 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
     let deleted = 0;
     const valid: Record<string, string>[] = [];
     rows.forEach((r, i) => {
-      const ref = str(r.externalReferenceId);
+      const ref = nonBlank(r.externalReferenceId);
       if (ref) inFile.add(ref);
-      if (!ref || !str(r.locationIdentifier) || coord(r.latitude, 90) === null || coord(r.longitude, 180) === null) {
+      if (!ref || !nonBlank(r.locationIdentifier) || coord(r.latitude, 90) === null || coord(r.longitude, 180) === null) {
         errors.push({ row: i + 2, externalReferenceId: ref, message: 'externalReferenceId, locationIdentifier, latitude and longitude are required' });
       } else valid.push(r);
     });
