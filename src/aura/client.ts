@@ -13,9 +13,12 @@ export { HTTP_CALLOUT_CLOSED, LOCATION_AND_RETURN_PATH } from './resources/callo
 export type { CreateCalloutInput, CreateCalloutResult, LocationResult } from './resources/callouts.js';
 export type { CreateCustomerInput, CreateCustomerResult } from './resources/customers.js';
 
-// The class's methods are the resources' (declaration merging: the constructor assigns them).
+// The class's methods are the resources' (declaration merging: the constructor assigns them, so every method the
+// interface names exists on the instance).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface AuraClient extends CalloutsResource, CustomersResource, FixedLocationsResource, WebhooksResource {}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class AuraClient {
   private readonly transport: AuraTransport;
 

@@ -61,7 +61,7 @@ function fill(path: string, params: Record<string, string | number> | undefined,
   return `${filled}?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]))}`;
 }
 
-export function endpoint<const P extends string, R extends z.ZodType = z.ZodUnknown, A extends Record<number, z.ZodType> = {}>(spec: EndpointSpec<P, R, A>): Endpoint<P, Output<R, A>> {
+export function endpoint<const P extends string, R extends z.ZodType = z.ZodUnknown, A extends Record<number, z.ZodType> = Record<never, never>>(spec: EndpointSpec<P, R, A>): Endpoint<P, Output<R, A>> {
   const route = `${spec.method} ${spec.path}`;
   const answers: Record<number, z.ZodType> = spec.answers ?? {};
   const accept = Object.keys(answers).map(Number);

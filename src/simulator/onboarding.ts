@@ -37,7 +37,7 @@ export function createOnboardingSim(state: SimulatorState) {
       faults.loseCustomerCreateAnswers--;
       // AURA processes the create; the answer never reaches the caller (a timeout or reset, as it looks to them).
       const json = res.json.bind(res);
-      res.json = ((body: unknown) => {
+      res.json = ((_body: unknown) => {
         lost.push({ at: new Date().toISOString(), path: req.originalUrl });
         state.requests.push({ at: new Date().toISOString(), method: 'POST', path: req.originalUrl.split('?')[0]!, status: 0 });
         req.socket.destroy();

@@ -12,7 +12,7 @@ export type Emit = (event: string, payload: Record<string, unknown>, calloutId: 
 export function webhookRegistration(b: Record<string, unknown>, allowLoopbackHttp: boolean): WebhookConfig | null {
   const events = b.events;
   const headers = b.headers ?? {};
-  let url: URL | null = null;
+  let url: URL | null;
   try {
     url = typeof b.url === 'string' ? new URL(b.url) : null;
   } catch {

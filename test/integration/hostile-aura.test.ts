@@ -43,6 +43,9 @@ describe('polling never stops before closed', () => {
     await setStatus(stack, id, 'Responder Dispatched');
     await stack.incidentWhen('poll-404', (b) => b.status === 'Responder Dispatched', 3_000);
     await stack.api('POST', '/v1/callouts/poll-404/location', { latitude: -26.3, longitude: 28.1 });
+    // Closed only once the second position was tried: a position still waiting when the callout closes is rightly
+    // never sent (AURA takes none after closed), and the watch may read closed first.
+    await eventually(async () => (await stack.sim_('GET', '/__sim/faults')).routes[0].hits >= 2);
     await setStatus(stack, id, 'closed');
     const closed = await stack.incidentWhen('poll-404', (b) => b.status === 'closed', 3_000);
     // The dropped position is said on the incident, once for the error.

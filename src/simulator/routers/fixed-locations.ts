@@ -160,7 +160,7 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
     const file = form.get('locations');
     const callbackUrl = form.get('callbackUrl');
     if (!file || typeof file === 'string') return void res.status(400).json({ message: 'The "locations" file is required' });
-    let url: URL | null = null;
+    let url: URL | null;
     try {
       url = typeof callbackUrl === 'string' ? new URL(callbackUrl) : null;
     } catch {
