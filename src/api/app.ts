@@ -19,6 +19,8 @@ import { createFixedLocationRouter, type FixedLocationApiOptions } from './fixed
 
 export interface AppOptions {
   client: Client;
+  /** The client the webhook receiver signals callout lifecycles through (default `client`; see webhooks.ts). */
+  webhookSignalClient?: Client | undefined;
   taskQueue: string;
   namespace: string;
   log: Logger;
@@ -121,6 +123,7 @@ export function createApp(opts: AppOptions): Express {
   app.use(
     createWebhookRouter({
       client: opts.client,
+      signalClient: opts.webhookSignalClient,
       taskQueue: opts.taskQueue,
       token: opts.webhookToken,
       authHeader: opts.webhookAuthHeader ?? 'authorization',

@@ -1,11 +1,12 @@
 // Receiver rules not covered by webhook-receiver.test.ts: the IP allowlist behind a trusted proxy, counting of
-// unknown events, and 503 (never a 2xx) when Temporal cannot take the event.
+// unknown events, and 503 (never a 2xx) when Temporal cannot take the event, over either kind of connection.
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
 import { createApp, type AppOptions } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../../src/temporal/dev-server.js';
@@ -78,5 +79,26 @@ describe('webhook receiver hardening', () => {
     assert.equal(r.status, 503);
     assert.equal(r.body.error.code, 'TEMPORAL_UNAVAILABLE');
     console.log(`503 after ${Date.now() - started} ms`);
+  });
+
+  it('answers 503 through the Rust core\'s connection (as the service signals) once Temporal has gone away, and 200 while it is there', async () => {
+    const doomed = await startTemporal();
+    let gone = false;
+    const connection = await NativeConnection.connect({ address: doomed.address });
+    try {
+      const signalClient = new Client({ connection, namespace: 'default' });
+      const base = await serve(env.client, { webhookSignalClient: signalClient });
+      assert.equal((await deliver(base, callout(710030))).status, 200);
+      await doomed.teardown();
+      gone = true;
+      const started = Date.now();
+      const r = await deliver(base, callout(710031));
+      console.log(`503 after ${Date.now() - started} ms`);
+      assert.equal(r.status, 503);
+      assert.equal(r.body.error.code, 'TEMPORAL_UNAVAILABLE');
+    } finally {
+      if (!gone) await doomed.teardown();
+      await connection.close().catch(() => undefined);
+    }
   });
 });
