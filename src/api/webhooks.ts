@@ -14,6 +14,7 @@ import { isCalloutEvent, isCustomerOrSubscriptionEvent, normaliseEventName } fro
 import { lifecycleWorkflowId } from '../domain/incident.js';
 import type { Logger } from '../logger.js';
 import { calloutObservedSignal } from '../workflows/messages.js';
+import { noteOnAccessLog } from './access-log.js';
 import { ApiError, validationError } from './errors.js';
 import { temporalUnavailable } from './incidents.js';
 import { createCustomerEventRouter } from './customer-events.js';
@@ -209,7 +210,9 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
           throw temporalUnavailable(err);
         }
         outcome(event, 'accepted');
-        (req.log ?? opts.log).info({ event, auraCalloutId, status: obs.status }, 'webhook accepted');
+        // One line per accepted delivery: the access-log line says it (app.ts), or a line of its own without one.
+        if (req.log) noteOnAccessLog(res, { event, auraCalloutId, status: obs.status }, 'webhook accepted');
+        else opts.log.info({ event, auraCalloutId, status: obs.status }, 'webhook accepted');
         res.status(200).json({ status: 'accepted' });
         return;
       }

@@ -2,6 +2,7 @@
 // unknown events, and 503 (never a 2xx) when Temporal cannot take the event, over either kind of connection.
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
@@ -68,6 +69,32 @@ describe('webhook receiver hardening', () => {
     assert.equal((await deliver(base, callout(710010))).status, 200);
     assert.deepEqual(seen.filter((s) => s.endsWith(':ignored')).length, 3);
     assert.ok(seen.includes('RESPONDER_MANUALLY_DISPATCHED:accepted'), seen.join(', '));
+  });
+
+  it('an accepted delivery logs one line, the access line, naming the event, the callout and its status', async () => {
+    const lines: any[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    const base = await serve(env.client, { log: createLogger({ level: 'info', destination }) });
+    assert.equal((await deliver(base, callout(710040))).status, 200);
+    await new Promise((r) => setImmediate(r));
+    const about = lines.filter((l) => l.req?.url === '/webhooks/aura' || l.auraCalloutId === 710040);
+    assert.equal(about.length, 1, JSON.stringify(lines));
+    assert.equal(about[0].msg, 'webhook accepted');
+    assert.equal(about[0].event, 'RESPONDER_MANUALLY_DISPATCHED');
+    assert.equal(about[0].auraCalloutId, 710040);
+    assert.equal(about[0].status, 'Responder Dispatched');
+    assert.equal(about[0].res.statusCode, 200);
+    assert.equal(typeof about[0].responseTime, 'number');
+    // Other requests keep pino-http's message.
+    await fetch(`${base}/healthz`);
+    await fetch(`${base}/v1/nothing-here`);
+    await new Promise((r) => setImmediate(r));
+    assert.ok(lines.some((l) => l.req?.url === '/v1/nothing-here' && l.msg === 'request completed'), JSON.stringify(lines));
   });
 
   it('answers 503 when Temporal cannot take the event, so AURA\'s delivery is not acknowledged as kept', async () => {
