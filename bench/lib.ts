@@ -1,12 +1,14 @@
-// What the benchmarks share: knobs, a progress clock, bounded concurrency, waiting, and a run directory holding a
-// Temporal dev server (SQLite file), the simulator in this process, and child processes whose logs are kept only when
-// the run fails.
+// What the benchmarks share: knobs, a progress clock, bounded concurrency, waiting, figures printed beside their
+// goals, and a run directory holding a Temporal server (the dev server on a SQLite file, or temporal-server on a
+// throwaway PostgreSQL cluster), the simulator in this process, and child processes whose logs are kept only when the
+// run fails.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type RunningSimulator } from '../src/simulator/app.js';
-import { ensureTemporalCli, PROJECT_ROOT, startDevServer, type RunningDevServer } from '../src/temporal/dev-server.js';
+import { ensureTemporalCli, PROJECT_ROOT, startDevServer } from '../src/temporal/dev-server.js';
+import { startPostgresTemporal, type PostgresCluster } from '../src/temporal/postgres-server.js';
 
 export const num = (name: string, d: number) => (process.env[name] ? Number(process.env[name]) : d);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,28 +35,100 @@ export async function until(what: string, fn: () => Promise<boolean> | boolean, 
   }
 }
 
+/** `ok` or `MISS`: whether a figure meets its goal. */
+export const verdict = (met: boolean) => (met ? 'ok' : 'MISS');
+
+/** A figure with its goal beside it: `receiver/engine throughput 0.91 (goal ≥ 0.85) ok`. */
+export function withGoal(label: string, value: number, cmp: '≥' | '≤' | '=', goal: number, digits = 2): string {
+  const met = cmp === '≥' ? value >= goal : cmp === '≤' ? value <= goal : value === goal;
+  return `${label} ${value.toFixed(digits)} (goal ${cmp} ${goal}) ${verdict(met)}`;
+}
+
+/** Which Temporal server a run uses: `dev` (the CLI's dev server, SQLite in WAL) or `postgres` (temporal-server on PostgreSQL). */
+export type BenchServer = 'dev' | 'postgres';
+
+/** BENCH_SERVERS, comma-separated (default `fallback`). */
+export function benchServers(fallback = 'dev'): BenchServer[] {
+  const names = (process.env.BENCH_SERVERS ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (n !== 'dev' && n !== 'postgres') throw new Error(`BENCH_SERVERS: unknown server "${n}" (dev, postgres)`);
+  return names as BenchServer[];
+}
+
+/** CPU time (user + system) in ms a process has used so far, from /proc (Linux); 0 when it cannot be read. */
+export function cpuMsOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat (utime, stime), counted from field 3 here, in clock ticks of 10 ms.
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** The live children of a process (Linux). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+export interface BenchTemporal {
+  server: BenchServer;
+  address: string;
+  namespace: string;
+  /** The processes of the server (temporal-server and PostgreSQL's, as they are now), to read their CPU time. */
+  pids(): number[];
+  /** The PostgreSQL cluster under temporal-server (`postgres` only): the adapter's database may live there too. */
+  postgres?: PostgresCluster;
+  stop(): Promise<void>;
+}
+
 export interface BenchRun {
   dir: string;
-  temporal: RunningDevServer;
+  temporal: BenchTemporal;
   sim: RunningSimulator;
-  /** `node --import tsx <args>` from the project root, its output to `<dir>/<name>.log`. */
-  startChild(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess;
+  /** `node --import tsx <args>` from the project root, its output to `<dir>/<name>.log` (with an IPC channel if asked). */
+  startChild(name: string, args: string[], env: NodeJS.ProcessEnv, opts?: { ipc?: boolean }): ChildProcess;
   shutdown(ok: boolean): Promise<void>;
 }
 
-export async function startBenchRun(prefix: string): Promise<BenchRun> {
+async function startTemporal(server: BenchServer, dir: string): Promise<BenchTemporal> {
+  if (server === 'postgres') {
+    const t = await startPostgresTemporal({ say: (m) => say(`[temporal-postgres] ${m}`), logLevel: 'error' });
+    const postmaster = join(t.postgres.dir, 'data', 'postmaster.pid');
+    const pids = () => {
+      const pg = existsSync(postmaster) ? Number(readFileSync(postmaster, 'utf8').split('\n')[0]) : 0;
+      return [t.process.pid ?? 0, ...(pg ? [pg, ...childrenOf(pg)] : [])].filter(Boolean);
+    };
+    return { server, address: t.address, namespace: t.namespace, pids, postgres: t.postgres, stop: () => t.stop() };
+  }
+  const cliPath = process.env.TEMPORAL_CLI_PATH ?? (await ensureTemporalCli());
+  const t = await startDevServer({ cliPath, dbFilename: join(dir, 'temporal.db'), uiPort: null, logLevel: 'error' });
+  return { server, address: t.address, namespace: 'default', pids: () => (t.process.pid ? [t.process.pid] : []), stop: () => t.stop() };
+}
+
+export async function startBenchRun(prefix: string, opts: { server?: BenchServer } = {}): Promise<BenchRun> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const children: ChildProcess[] = [];
-  const cliPath = process.env.TEMPORAL_CLI_PATH ?? (await ensureTemporalCli());
-  const temporal = await startDevServer({ cliPath, dbFilename: join(dir, 'temporal.db'), uiPort: null, logLevel: 'error' });
+  const temporal = await startTemporal(opts.server ?? 'dev', dir);
   const sim = await startSimulator({ allowLoopbackHttpWebhooks: true, autopilot: { enabled: false } });
   return {
     dir,
     temporal,
     sim,
-    startChild(name, args, env) {
+    startChild(name, args, env, childOpts = {}) {
       const log = openSync(join(dir, `${name}.log`), 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', log, log] });
+      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: PROJECT_ROOT, env, stdio: childOpts.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log] });
       children.push(child);
       return child;
     },

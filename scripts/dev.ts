@@ -9,7 +9,7 @@ import { ConfigError, loadEnv } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { adapterDatabaseFromEnv, appFromEnv, fixedLocationApiFromEnv, workersFromEnv } from '../src/runtime.js';
 import { startSimulator } from '../src/simulator/app.js';
-import { connectClient, connectWorker } from '../src/temporal/connection.js';
+import { connectClient, connectNativeClient, connectWorker } from '../src/temporal/connection.js';
 import { ensureTemporalCli, PROJECT_ROOT, startDevServer, type RunningDevServer } from '../src/temporal/dev-server.js';
 
 const say = (m: string) => console.log(`[dev] ${m}`);
@@ -101,7 +101,10 @@ try {
     await connection.close();
   });
 
-  const app = appFromEnv(env, client, log, fixedLocations);
+  // The receiver signals through the Rust core's connection, as the service's does (src/service.ts).
+  const signalClient = await connectNativeClient(env);
+  stops.push(() => signalClient.connection.close());
+  const app = appFromEnv(env, client, log, fixedLocations, { webhookSignalClient: signalClient });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
     s.on('error', reject);

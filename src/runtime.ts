@@ -135,6 +135,8 @@ export interface AppFromEnvOptions {
   readiness?: Readiness;
   /** More named readiness checks (a database, …). */
   readinessChecks?: NamedReadinessCheck[];
+  /** The client the webhook receiver signals through (connectNativeClient); `client` when absent. */
+  webhookSignalClient?: Client;
 }
 
 export function appFromEnv(env: Env, client: Client, log: Logger, fixedLocations?: FixedLocationApiOptions, opts: AppFromEnvOptions = {}): Express {
@@ -143,6 +145,7 @@ export function appFromEnv(env: Env, client: Client, log: Logger, fixedLocations
     ...(opts.readiness ? { readiness: opts.readiness } : {}),
     ...(opts.readinessChecks ? { readinessChecks: opts.readinessChecks } : {}),
     client,
+    ...(opts.webhookSignalClient ? { webhookSignalClient: opts.webhookSignalClient } : {}),
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     namespace: env.TEMPORAL_NAMESPACE,
     log,

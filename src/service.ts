@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { ConfigError, loadEnv, type Env } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { setCoreMetricsUrl, setWorkerStatesSource } from './metrics.js';
@@ -16,7 +17,7 @@ import { Readiness } from './api/readiness.js';
 import { createWorkerHealthServer, WorkerHealth } from './worker/health.js';
 import { registerReceiver, webhookRegistrationFromEnv } from './aura/webhook-registration.js';
 import { adapterDatabaseFromEnv, appFromEnv, auraClientFromEnv, fixedLocationApiFromEnv, workersFromEnv } from './runtime.js';
-import { connectClient, connectWorker } from './temporal/connection.js';
+import { connectClient, connectNativeClient, connectWorker } from './temporal/connection.js';
 
 export type Role = Env['SERVICE_ROLE'];
 
@@ -36,7 +37,7 @@ export function loadEnvOrExit(source: NodeJS.ProcessEnv = process.env): Env {
 }
 
 
-/** The Temporal SDK's runtime: its logs through pino, its worker metrics on a loopback Prometheus exporter. */
+/** The Temporal SDK's runtime (every NativeConnection's): its logs through pino, its metrics (the worker's, the core client's) on a loopback Prometheus exporter. */
 async function installRuntime(log: Logger): Promise<void> {
   const port = await freePort();
   const levels: Record<string, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
@@ -65,7 +66,8 @@ export interface RunningService {
 export async function startService(env: Env, role: Role, log: Logger): Promise<RunningService> {
   const runsWorker = role === 'all' || role === 'worker';
   const runsApi = role === 'all' || role === 'api';
-  if (runsWorker) await installRuntime(log);
+  // Before any NativeConnection: the worker's, and the one the API's webhook receiver signals through.
+  await installRuntime(log);
 
   const client = await connectClient(env);
   const closers: (() => Promise<void>)[] = [];
@@ -113,8 +115,12 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
     if (listening) metricsServer = server;
   }
 
+  let signalClient: Client | null = null;
   if (runsApi) {
-    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, adapterDb.store, log), { role, readiness });
+    // The receiver's signalWithStart goes through the Rust core's connection: per delivery, the event loop the API
+    // shares with the worker spends about half the CPU time it spends on @grpc/grpc-js, and no network work.
+    signalClient = await connectNativeClient(env);
+    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, adapterDb.store, log), { role, readiness, webhookSignalClient: signalClient });
     apiServer = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
       s.on('error', reject);
@@ -159,6 +165,7 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
       await Promise.all([apiClosed, workersDone.catch((err) => log.error({ err }, 'worker stopped with an error'))]);
       if (metricsServer) await new Promise((r) => metricsServer!.close(r));
       for (const close of closers) await close().catch(() => undefined);
+      await signalClient?.connection.close().catch(() => undefined);
       await client.connection.close().catch(() => undefined);
       log.info('stopped');
     })());

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../logger.js';
 import { recordWebhookDelivery } from '../metrics.js';
 import type { PayloadKeys } from '../temporal/codec.js';
+import { accessLogNote } from './access-log.js';
 import { createCalloutsRouter } from './callouts.js';
 import { createCodecRouter } from './codec.js';
 import { errorHandler, notFoundHandler } from './errors.js';
@@ -19,6 +20,8 @@ import { createFixedLocationRouter, type FixedLocationApiOptions } from './fixed
 
 export interface AppOptions {
   client: Client;
+  /** The client the webhook receiver signals callout lifecycles through (default `client`; see webhooks.ts). */
+  webhookSignalClient?: Client | undefined;
   taskQueue: string;
   namespace: string;
   log: Logger;
@@ -67,16 +70,24 @@ export function createApp(opts: AppOptions): Express {
       },
       // Bodies are never logged; headers are redacted by the logger.
       serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
-      // Every line of a request about an incident names it.
+      // Every line of a request about an incident names it (nothing else: an empty binding would cost a child
+      // logger per request).
       customProps: (req) => {
         const m = /^\/v1\/callouts\/([^/?]+)/.exec(req.url ?? '');
-        if (!m) return {};
+        if (!m) return undefined as unknown as object;
         try {
           return { incidentId: decodeURIComponent(m[1]!) };
         } catch {
           return { incidentId: m[1]! }; // malformed percent-encoding: the raw segment (the route answers 400/404)
         }
       },
+      // A route may say what it did on this line rather than write a second one (access-log.ts): the receiver's
+      // accepted deliveries.
+      customSuccessObject: (_req, res, val) => {
+        const note = accessLogNote(res);
+        return note ? { ...val, ...note.fields } : val;
+      },
+      customSuccessMessage: (req, res) => accessLogNote(res)?.msg ?? (!req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted'),
       // Load-balancer probes come every few seconds: debug when answered, warn when not ready (or shutting down).
       customLogLevel: (req, res, err) =>
         /^\/(healthz|readyz)(\?|$)/.test(req.url ?? '')
@@ -121,6 +132,7 @@ export function createApp(opts: AppOptions): Express {
   app.use(
     createWebhookRouter({
       client: opts.client,
+      signalClient: opts.webhookSignalClient,
       taskQueue: opts.taskQueue,
       token: opts.webhookToken,
       authHeader: opts.webhookAuthHeader ?? 'authorization',

@@ -26,6 +26,17 @@ export async function connectClient(env: TemporalEnv): Promise<Client> {
   return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, ...(dataConverter ? { dataConverter } : {}) });
 }
 
+/**
+ * A client over the Rust core's connection (the worker's kind, NativeConnection) rather than @grpc/grpc-js: its gRPC
+ * (HTTP/2 framing, TLS, retries) runs on the core's own threads, so a call costs the event loop about half the CPU
+ * time and none of the network work. The webhook receiver signals through one (see service.ts).
+ */
+export async function connectNativeClient(env: TemporalEnv): Promise<Client> {
+  const connection = await NativeConnection.connect(connectionOptionsOf(env));
+  const dataConverter = dataConverterFor(payloadKeysOf(env));
+  return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, ...(dataConverter ? { dataConverter } : {}) });
+}
+
 export async function connectWorker(env: TemporalEnv): Promise<NativeConnection> {
   return NativeConnection.connect(connectionOptionsOf(env));
 }

@@ -148,6 +148,8 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
   const store = opts.fixedLocations?.store ?? own!.store;
   const app = createApp({
     client,
+    // The receiver signals through the Rust core's connection, as the service's does (connectNativeClient).
+    webhookSignalClient: new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', ...(dataConverter ? { dataConverter } : {}) }),
     payloadKeys,
     codecAuthToken: CODEC_TOKEN,
     taskQueue,

@@ -1,11 +1,13 @@
 // Receiver rules not covered by webhook-receiver.test.ts: the IP allowlist behind a trusted proxy, counting of
-// unknown events, and 503 (never a 2xx) when Temporal cannot take the event.
+// unknown events, and 503 (never a 2xx) when Temporal cannot take the event, over either kind of connection.
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
 import { createApp, type AppOptions } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../../src/temporal/dev-server.js';
@@ -72,6 +74,32 @@ describe('webhook receiver hardening', () => {
     assert.ok(seen.includes('RESPONDER_MANUALLY_DISPATCHED:accepted'), seen.join(', '));
   });
 
+  it('an accepted delivery logs one line, the access line, naming the event, the callout and its status', async () => {
+    const lines: any[] = [];
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    const base = await serve(env.client, { log: createLogger({ level: 'info', destination }) });
+    assert.equal((await deliver(base, callout(710040))).status, 200);
+    await new Promise((r) => setImmediate(r));
+    const about = lines.filter((l) => l.req?.url === '/webhooks/aura' || l.auraCalloutId === 710040);
+    assert.equal(about.length, 1, JSON.stringify(lines));
+    assert.equal(about[0].msg, 'webhook accepted');
+    assert.equal(about[0].event, 'RESPONDER_MANUALLY_DISPATCHED');
+    assert.equal(about[0].auraCalloutId, 710040);
+    assert.equal(about[0].status, 'Responder Dispatched');
+    assert.equal(about[0].res.statusCode, 200);
+    assert.equal(typeof about[0].responseTime, 'number');
+    // Other requests keep pino-http's message.
+    await fetch(`${base}/healthz`);
+    await fetch(`${base}/v1/nothing-here`);
+    await new Promise((r) => setImmediate(r));
+    assert.ok(lines.some((l) => l.req?.url === '/v1/nothing-here' && l.msg === 'request completed'), JSON.stringify(lines));
+  });
+
   it('answers 503 when Temporal cannot take the event, so AURA\'s delivery is not acknowledged as kept', async () => {
     const deadPort = await freePort();
     const client = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}` }), namespace: 'default' });
@@ -81,5 +109,26 @@ describe('webhook receiver hardening', () => {
     assert.equal(r.status, 503);
     assert.equal(r.body.error.code, 'TEMPORAL_UNAVAILABLE');
     console.log(`503 after ${Date.now() - started} ms`);
+  });
+
+  it('answers 503 through the Rust core\'s connection (as the service signals) once Temporal has gone away, and 200 while it is there', async () => {
+    const doomed = await startTemporal();
+    let gone = false;
+    const connection = await NativeConnection.connect({ address: doomed.address });
+    try {
+      const signalClient = new Client({ connection, namespace: 'default' });
+      const base = await serve(env.client, { webhookSignalClient: signalClient });
+      assert.equal((await deliver(base, callout(710030))).status, 200);
+      await doomed.teardown();
+      gone = true;
+      const started = Date.now();
+      const r = await deliver(base, callout(710031));
+      console.log(`503 after ${Date.now() - started} ms`);
+      assert.equal(r.status, 503);
+      assert.equal(r.body.error.code, 'TEMPORAL_UNAVAILABLE');
+    } finally {
+      if (!gone) await doomed.teardown();
+      await connection.close().catch(() => undefined);
+    }
   });
 });
