@@ -137,7 +137,7 @@ export const VALIDATION_FAILED = errorResponse(
   'VALIDATION_FAILED',
   'The request is not valid: see details for each field.',
 );
-export const PAYLOAD_TOO_LARGE = errorResponse('The body is larger than the limit of the route (1 MiB; 100 KiB for onboarding)', 'PAYLOAD_TOO_LARGE');
+export const PAYLOAD_TOO_LARGE = errorResponse('The body is larger than the limit of the route (1 MiB; 100 KiB for onboarding, 4 MiB for the codec)', 'PAYLOAD_TOO_LARGE');
 export const UNSUPPORTED_ENCODING = errorResponse(
   'The body is in a Content-Encoding other than identity, gzip, deflate or br, or a charset that cannot be decoded',
   'UNSUPPORTED_ENCODING',
