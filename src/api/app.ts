@@ -12,6 +12,8 @@ import { createCalloutsRouter } from './callouts.js';
 import { createCodecRouter } from './codec.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { createIncidentService } from './incidents.js';
+import { createMethodHandlers } from './methods.js';
+import { buildOpenApiDocument } from './openapi.js';
 import { createOpsRouter } from './ops.js';
 import { Readiness, type NamedReadinessCheck } from './readiness.js';
 import { createWebhookRouter } from './webhooks.js';
@@ -109,6 +111,25 @@ export function createApp(opts: AppOptions): Express {
     temporalUiUrl: opts.temporalUiUrl ?? null,
   });
 
+  const codecMounted = Boolean(opts.payloadKeys && (opts.codecAuthToken || opts.codecOpenWithoutToken));
+  // The document this app serves, for exactly the routers it mounts and its configuration; the methods each path
+  // answers (405 with Allow, OPTIONS) are read from it.
+  const document = buildOpenApiDocument({
+    serverUrl: opts.publicBaseUrl,
+    responseTypes: opts.responseTypes,
+    webhookAuthHeader: opts.webhookAuthHeader ?? 'authorization',
+    fixedLocations: Boolean(opts.fixedLocations),
+    codec: !codecMounted ? 'off' : opts.codecAuthToken ? 'token' : 'open',
+  });
+  const methods = createMethodHandlers(document);
+
+  // The codec answers its own OPTIONS (the Temporal UI's CORS preflight), so it comes before the shared OPTIONS.
+  if (codecMounted && opts.payloadKeys) {
+    const origins = [opts.temporalUiUrl, 'http://localhost:8233', 'http://127.0.0.1:8233'].filter((o): o is string => Boolean(o)).map((o) => new URL(o).origin);
+    app.use('/codec', createCodecRouter({ keys: opts.payloadKeys, authToken: opts.codecAuthToken, allowedOrigins: origins }));
+  }
+  app.use(methods.options);
+
   const readiness = opts.readiness ?? new Readiness();
   app.use(
     createOpsRouter({
@@ -116,17 +137,12 @@ export function createApp(opts: AppOptions): Express {
       namespace: opts.namespace,
       taskQueue: opts.taskQueue,
       auraBaseUrl: opts.auraBaseUrl,
-      publicBaseUrl: opts.publicBaseUrl,
+      document,
       readiness,
       ...(opts.requireWorker !== undefined ? { requireWorker: opts.requireWorker } : {}),
     }),
   );
   for (const c of opts.readinessChecks ?? []) readiness.addCheck(c.name, c.check, c);
-
-  if (opts.payloadKeys && (opts.codecAuthToken || opts.codecOpenWithoutToken)) {
-    const origins = [opts.temporalUiUrl, 'http://localhost:8233', 'http://127.0.0.1:8233'].filter((o): o is string => Boolean(o)).map((o) => new URL(o).origin);
-    app.use('/codec', createCodecRouter({ keys: opts.payloadKeys, authToken: opts.codecAuthToken, allowedOrigins: origins }));
-  }
 
   // The receiver reads its own raw body (size limit, lenient JSON for AURA's documented payloads).
   app.use(
@@ -154,9 +170,8 @@ export function createApp(opts: AppOptions): Express {
   });
   app.use('/v1', createOnboardingRouter(onboarding));
 
+  // Each route that takes a body reads it itself (a GET's or a DELETE's body is never read).
   const v1 = express.Router();
-  v1.use(express.json({ limit: '1mb', type: () => true }));
-
   v1.use(
     createCalloutsRouter({
       incidents,
@@ -169,6 +184,7 @@ export function createApp(opts: AppOptions): Express {
     app.use(createFixedLocationRouter({ ...opts.fixedLocations, client: opts.client, taskQueue: opts.taskQueue, responseTypes: opts.responseTypes, incidents }));
   }
   app.use('/v1', v1);
+  app.use(methods.notAllowed);
   app.use(notFoundHandler);
   app.use(errorHandler(opts.log));
   return app;

@@ -16,7 +16,7 @@ import {
   TEMPORAL_UNAVAILABLE,
   VALIDATION_FAILED,
 } from './openapi.js';
-import { CancelBody, CreateCalloutBody, IncidentIdParam, ListCalloutsQuery, LocationBody, NoteBody, RatingBody } from './schemas.js';
+import { CancelBody, createCalloutBody, IncidentIdParam, ListCalloutsQuery, LocationBody, NoteBody, RatingBody } from './schemas.js';
 
 export interface CalloutsRouterOptions {
   incidents: IncidentService;
@@ -26,22 +26,22 @@ export interface CalloutsRouterOptions {
   assertLiveCalloutAllowed?: (customerId: number, test: boolean) => Promise<void>;
 }
 
-const IncidentPath = z.object({ incidentId: IncidentIdParam });
+const IncidentPath = z.object({ incidentId: IncidentIdParam.meta({ example: 'demo-1' }) });
 const NOT_FOUND = errorResponse('No incident with this id', 'INCIDENT_NOT_FOUND');
 const CLOSED = errorResponse('The callout is closed', 'CALLOUT_CLOSED');
 const tags = ['Callouts'];
 const incidentPath = '/v1/callouts/:incidentId';
 
-documentRoute({
+documentRoute((ctx) => ({
   method: 'post',
   path: '/v1/callouts',
   operationId: 'openIncident',
   summary: 'Open an incident',
   description:
-    'Starts (or joins) the incident\'s durable callout workflow. Exactly one of `location` and `predefinedLocationId`. `responseType` is a configured name (SECURITY → 1, MEDICAL → 2 by default); `responseTypeId` may be given instead. Repeating the request with the same `incidentId` never creates a second AURA callout: it answers 200 with the existing incident.',
+    'Starts (or joins) the incident\'s durable callout workflow. Exactly one of `location` and `predefinedLocationId`. `responseType` is a configured name (SECURITY → 1, MEDICAL → 2 by default; SECURITY when neither it nor `responseTypeId` is given); `responseTypeId` may be given instead, not both. Repeating the request with the same `incidentId` never creates a second AURA callout: it answers 200 with the existing incident.',
   tags,
   request: {
-    body: jsonBody(CreateCalloutBody, {
+    body: jsonBody(createCalloutBody(ctx.responseTypes), {
       incidentId: 'demo-1',
       customerId: 184708,
       responseType: 'SECURITY',
@@ -56,7 +56,7 @@ documentRoute({
     422: errorResponse('The customer is known to have no active AURA subscription (intake rule), so AURA would refuse a live callout', 'SUBSCRIPTION_INACTIVE'),
     503: TEMPORAL_UNAVAILABLE,
   },
-});
+}));
 
 documentRoute({
   method: 'get',
@@ -79,7 +79,7 @@ documentRoute({
   summary: 'Current state of one incident',
   tags,
   request: { params: IncidentPath },
-  responses: { 200: jsonResponse('The incident', IncidentSchema, INCIDENT_EXAMPLE), 404: NOT_FOUND, 503: TEMPORAL_UNAVAILABLE },
+  responses: { 200: jsonResponse('The incident', IncidentSchema, INCIDENT_EXAMPLE), 400: VALIDATION_FAILED, 404: NOT_FOUND, 503: TEMPORAL_UNAVAILABLE },
 });
 
 // Location and notes: accepted for the lifecycle, or refused for the same reasons.
@@ -109,7 +109,13 @@ documentRoute({
   summary: "An operator note, sent into the callout's event stream",
   description: 'The `X-Request-Id` header doubles as the note\'s idempotency key: a retry with the same id adds the note once.',
   tags,
-  request: { params: IncidentPath, body: jsonBody(NoteBody, { text: 'Gate code 4411', author: 'operator-7' }) },
+  request: {
+    params: IncidentPath,
+    headers: z.object({
+      'x-request-id': z.string().optional().meta({ description: "The note's idempotency key (its first 100 characters); a new one per request when absent", example: 'note-7f3a' }),
+    }),
+    body: jsonBody(NoteBody, { text: 'Gate code 4411', author: 'operator-7' }),
+  },
   responses: SIGNAL_RESPONSES,
 });
 
@@ -121,13 +127,16 @@ documentRoute({
   description:
     "`safeCode` (customer cancellation: the last four digits of the customer's mobile) or `reasons` (integration cancellation, reasons optional); not both.",
   tags,
-  request: { params: IncidentPath, body: jsonBody(CancelBody, { reasons: ['FALSE_ALARM'] }) },
+  request: { params: IncidentPath, body: jsonBody(CancelBody, { reasons: ['FALSE_ALARM'] }, { required: false, description: 'An empty body is an integration cancellation without reasons' }) },
   responses: {
     200: jsonResponse('Cancelled: the incident as AURA now reports it', IncidentSchema, { ...INCIDENT_EXAMPLE, phase: 'cancelled', status: 'Callout No Longer Requires Response' }),
     400: VALIDATION_FAILED,
     404: NOT_FOUND,
-    409: errorResponse('The callout is closed (CALLOUT_CLOSED), a cancellation is already on its way to AURA (CANCEL_IN_PROGRESS) or done (ALREADY_CANCELLED): AURA is asked once', 'CALLOUT_CLOSED'),
-    422: errorResponse('AURA refused the cancellation (wrong safe code)', 'CANCEL_REJECTED'),
+    409: errorResponse(
+      'The callout is closed (CALLOUT_CLOSED), AURA has not confirmed it yet (CALLOUT_PENDING), a cancellation is already on its way to AURA (CANCEL_IN_PROGRESS) or done (ALREADY_CANCELLED): AURA is asked once',
+      'CALLOUT_CLOSED',
+    ),
+    422: errorResponse('AURA refused the cancellation (CANCEL_REJECTED: wrong safe code; AURA_REJECTED: another refusal, AURA\'s message kept)', 'CANCEL_REJECTED'),
     502: errorResponse('AURA could not be reached', 'AURA_UNAVAILABLE'),
     503: TEMPORAL_UNAVAILABLE,
   },
@@ -145,7 +154,7 @@ documentRoute({
     400: VALIDATION_FAILED,
     404: NOT_FOUND,
     409: errorResponse('The rating is not open (before close, after the window, already submitted, or another is on its way to AURA)', 'RATING_NOT_OPEN'),
-    422: errorResponse("AURA refused the rating (AURA's message kept)", 'RATING_REJECTED'),
+    422: errorResponse("AURA refused the rating (RATING_REJECTED, or AURA_REJECTED; AURA's message kept)", 'RATING_REJECTED'),
     502: errorResponse('AURA could not be reached', 'AURA_UNAVAILABLE'),
     503: TEMPORAL_UNAVAILABLE,
   },
@@ -154,18 +163,21 @@ documentRoute({
 export function createCalloutsRouter(opts: CalloutsRouterOptions): Router {
   const { incidents } = opts;
   const v1 = Router();
-  v1.use('/callouts', express.json({ limit: '1mb', type: () => true }));
+  // Bodies are read by the routes that take one (as JSON whatever the Content-Type says), never for a GET.
+  const json = express.json({ limit: '1mb', type: () => true });
+  const CreateCalloutBody = createCalloutBody(opts.responseTypes);
 
-  v1.post('/callouts', async (req, res) => {
+  v1.post('/callouts', json, async (req, res) => {
     const body = parseOrThrow(CreateCalloutBody, req.body ?? {});
     let responseTypeId = body.responseTypeId;
     if (responseTypeId === undefined) {
+      // The schema admits configured names only; own keys only, so a name like `constructor` is not one.
       const name = (body.responseType ?? 'SECURITY').toUpperCase();
-      // Own keys only: a name like `constructor` is not a response type.
       responseTypeId = Object.hasOwn(opts.responseTypes, name) ? opts.responseTypes[name] : undefined;
       if (responseTypeId === undefined) {
+        // Only when SECURITY, the default, is not configured and the request names no type.
         throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [
-          { path: 'responseType', message: `unknown response type; configured: ${Object.keys(opts.responseTypes).join(', ')}` },
+          { path: 'responseType', message: `required: SECURITY is not configured; configured: ${Object.keys(opts.responseTypes).join(', ')}` },
         ]);
       }
     }
@@ -195,14 +207,14 @@ export function createCalloutsRouter(opts: CalloutsRouterOptions): Router {
     res.json(await incidents.get(incidentIdOf(req)));
   });
 
-  v1.post('/callouts/:incidentId/location', async (req, res) => {
+  v1.post('/callouts/:incidentId/location', json, async (req, res) => {
     const id = incidentIdOf(req);
     const loc = parseOrThrow(LocationBody, req.body ?? {});
     await incidents.sendLocation(id, loc);
     res.status(202).json({ status: 'accepted' });
   });
 
-  v1.post('/callouts/:incidentId/notes', async (req, res) => {
+  v1.post('/callouts/:incidentId/notes', json, async (req, res) => {
     const id = incidentIdOf(req);
     const note = parseOrThrow(NoteBody, req.body ?? {});
     // The request id doubles as the note's idempotency key: a client retrying with the same X-Request-Id adds it once.
@@ -211,14 +223,14 @@ export function createCalloutsRouter(opts: CalloutsRouterOptions): Router {
     res.status(202).json({ status: 'accepted' });
   });
 
-  v1.post('/callouts/:incidentId/cancel', async (req, res) => {
+  v1.post('/callouts/:incidentId/cancel', json, async (req, res) => {
     const id = incidentIdOf(req);
     const body = parseOrThrow(CancelBody, req.body ?? {});
     const request = body.safeCode !== undefined ? { safeCode: body.safeCode } : { reasons: body.reasons ?? [] };
     res.json(await incidents.cancel(id, request));
   });
 
-  v1.post('/callouts/:incidentId/rating', async (req, res) => {
+  v1.post('/callouts/:incidentId/rating', json, async (req, res) => {
     const id = incidentIdOf(req);
     const body = parseOrThrow(RatingBody, req.body ?? {});
     res.json(await incidents.rate(id, { rating: body.rating, comment: body.comment }));

@@ -11,35 +11,48 @@ import { csvImportResultSignal, fixedLocationSyncWorkflowId, getSyncProgressQuer
 import type { FixedLocationSyncInput } from '../workflows/fixed-location-sync.js';
 import { ApiError, parseOrThrow } from './errors.js';
 import { temporalUnavailable, type IncidentService } from './incidents.js';
-import { documentRoute, errorResponse, INCIDENT_EXAMPLE, IncidentSchema, jsonBody, jsonResponse, TEMPORAL_UNAVAILABLE, VALIDATION_FAILED } from './openapi.js';
-import { IncidentIdParam } from './schemas.js';
+import { documentRoute, errorResponse, INCIDENT_EXAMPLE, IncidentSchema, jsonBody, jsonResponse, TEMPORAL_UNAVAILABLE, VALIDATION_FAILED, type ResolvedDocumentContext } from './openapi.js';
+import { IncidentIdParam, nonBlank, queryInt, responseTypeName, SafeInt, trimmedText } from './schemas.js';
 import { fixedLocationSyncWorkflow } from '../workflows/fixed-location-sync.js';
 
-export const AlarmBody = z
-  .object({
-    // Platforms number alarms and premises as often as they name them: a number is read as its decimal string.
-    alarmId: z.union([z.number().int().nonnegative().transform(String), z.string()]).pipe(IncidentIdParam),
-    platformLocationId: z.union([z.number().int().nonnegative().transform(String), z.string()]).pipe(PlatformLocationIdSchema),
-    alarmType: z.string().trim().min(1).max(100),
-    zone: z.union([z.string().trim().max(100), z.number().int()]).transform(String).optional(),
-    notes: z.string().trim().max(2000).optional(),
-    test: z.boolean().optional(),
-    responseType: z.string().min(1).max(50).optional(),
-    /** Extension: the platform's own reference numbers, passed to AURA with the operator context. */
-    references: z.record(z.string().min(1).max(50), z.string().max(200)).refine((r) => Object.keys(r).length <= 10, 'at most 10 references').optional(),
-  })
-  .strict();
+// Platforms number alarms and premises as often as they name them: a number is read as its decimal string.
+const idOrNumber = (id: z.ZodString) => z.union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), id]).transform(String);
+
+/** The body of POST /v1/alarms: the response type names are the app's configured ones. */
+export function alarmBody(responseTypes: Record<string, number>) {
+  return z
+    .object({
+      alarmId: idOrNumber(IncidentIdParam),
+      platformLocationId: idOrNumber(PlatformLocationIdSchema),
+      alarmType: nonBlank(100),
+      zone: z.union([trimmedText(100), SafeInt]).transform(String).optional(),
+      notes: trimmedText(2000).optional(),
+      test: z.boolean().optional(),
+      responseType: responseTypeName(responseTypes).optional(),
+      /** Extension: the platform's own reference numbers, passed to AURA with the operator context. */
+      references: z
+        .record(z.string().min(1).max(50), z.string().max(200))
+        .refine((r) => Object.keys(r).length <= 10, 'at most 10 references')
+        .meta({ maxProperties: 10, propertyNames: { minLength: 1, maxLength: 50 } })
+        .optional(),
+    })
+    .strict();
+}
 
 export const SyncBody = z.object({ overrideDeleteLimit: z.boolean().optional() }).strict();
 
 export const PlatformLocationListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInt(1, 1000, 100),
+  offset: queryInt(0, Number.MAX_SAFE_INTEGER, 0),
 });
 
 // OpenAPI: the routes of this router, from the schemas above (response shapes are documentation only).
-const LocationPath = z.object({ platformLocationId: PlatformLocationIdSchema });
+const LocationPath = z.object({ platformLocationId: PlatformLocationIdSchema.meta({ example: 'L-9' }) });
 const PLATFORM_LOCATION_EXAMPLE = { name: 'Rosebank Mall, loading bay', address: '50 Bath Ave, Rosebank, Johannesburg', latitude: -26.1458, longitude: 28.0436, gateInstructions: 'Gate 3, code 4411' };
+const tags = ['Fixed Locations'];
+const fixedLocations = { when: (ctx: ResolvedDocumentContext) => ctx.fixedLocations };
+const STORED_LOCATION_EXAMPLE = { platformLocationId: 'L-9', contactNotes: null, ...PLATFORM_LOCATION_EXAMPLE, updatedAt: '2026-11-23T09:00:00.000Z' };
+const StoredLocationSchema = z.object({ platformLocationId: z.string() }).passthrough();
 const SyncReportSchema = z.object({
   runId: z.string(),
   startedAt: z.string(),
@@ -76,74 +89,179 @@ const SyncReportSchema = z.object({
     .optional()
     .describe("How AURA's list was read: pages until an empty page or AURA's stated total, never stopping at a short page"),
 });
-documentRoute({
-  method: 'put',
-  path: '/v1/platform-locations/:platformLocationId',
-  operationId: 'upsertPlatformLocation',
-  summary: 'Upsert a platform location',
-  tags: ['Fixed Locations'],
-  request: { params: LocationPath, body: jsonBody(PlatformLocationBody, PLATFORM_LOCATION_EXAMPLE) },
-  responses: {
-    200: jsonResponse('The stored location', z.object({ platformLocationId: z.string(), created: z.boolean() }).passthrough(), { platformLocationId: 'L-9', ...PLATFORM_LOCATION_EXAMPLE, created: true }),
-    400: VALIDATION_FAILED,
+documentRoute(
+  {
+    method: 'put',
+    path: '/v1/platform-locations/:platformLocationId',
+    operationId: 'upsertPlatformLocation',
+    summary: 'Upsert a platform location',
+    description: 'The id is the path\'s. A body that repeats `platformLocationId` (not part of the schema) must give the same id, else 400 `VALIDATION_FAILED` naming it.',
+    tags,
+    request: { params: LocationPath, body: jsonBody(PlatformLocationBody, PLATFORM_LOCATION_EXAMPLE) },
+    responses: {
+      200: jsonResponse('The stored location', StoredLocationSchema.extend({ created: z.boolean() }), { ...STORED_LOCATION_EXAMPLE, created: true }),
+      400: VALIDATION_FAILED,
+    },
   },
-});
-documentRoute({
-  method: 'delete',
-  path: '/v1/platform-locations/:platformLocationId',
-  operationId: 'deletePlatformLocation',
-  summary: 'Remove a platform location',
-  tags: ['Fixed Locations'],
-  request: { params: LocationPath },
-  responses: { 204: { description: 'Removed' }, 400: VALIDATION_FAILED },
-});
-documentRoute({
-  method: 'post',
-  path: '/v1/fixed-locations/sync',
-  operationId: 'runFixedLocationSync',
-  summary: 'Run the Fixed Location reconciliation now',
-  tags: ['Fixed Locations'],
-  request: { body: jsonBody(SyncBody, {}) },
-  responses: {
-    202: jsonResponse('Started (or joined the running one)', z.object({ runId: z.string() }).passthrough(), { runId: '0f9c…', workflowId: 'fixed-location-sync-aura-callouts', links: { latest: '/v1/fixed-locations/sync/latest' } }),
-    400: VALIDATION_FAILED,
-    503: TEMPORAL_UNAVAILABLE,
+  fixedLocations,
+);
+documentRoute(
+  {
+    method: 'get',
+    path: '/v1/platform-locations/:platformLocationId',
+    operationId: 'getPlatformLocation',
+    summary: 'One platform location, with the AURA Fixed Location ids mapped to it',
+    tags,
+    request: { params: LocationPath },
+    responses: {
+      200: jsonResponse('The location', StoredLocationSchema.extend({ auraFixedLocationIds: z.array(z.number().int()) }), { ...STORED_LOCATION_EXAMPLE, auraFixedLocationIds: [5512] }),
+      400: VALIDATION_FAILED,
+      404: errorResponse('No platform location with this id', 'PLATFORM_LOCATION_NOT_FOUND'),
+    },
   },
-});
-documentRoute({
-  method: 'get',
-  path: '/v1/fixed-locations/sync/latest',
-  operationId: 'latestFixedLocationSync',
-  summary: 'Report of the latest reconciliation',
-  tags: ['Fixed Locations'],
-  responses: {
-    200: jsonResponse('The report', SyncReportSchema, {
-      runId: '0f9c…',
-      startedAt: '2026-11-23T10:00:00.000Z',
-      finishedAt: '2026-11-23T10:00:12.000Z',
-      mode: 'api',
-      counts: { platform: 120, aura: 119, matched: 118, created: 1, updated: 2, deleted: 0, missing: 0, duplicates: 1 },
-      issues: [{ kind: 'DUPLICATE_REFERENCE', auraFixedLocationId: 5512, externalReferenceId: 'L-9', detail: 'two AURA Fixed Locations carry this reference' }],
-    }),
-    404: errorResponse('No reconciliation has run yet', 'SYNC_NOT_FOUND'),
+  fixedLocations,
+);
+documentRoute(
+  {
+    method: 'delete',
+    path: '/v1/platform-locations/:platformLocationId',
+    operationId: 'deletePlatformLocation',
+    summary: 'Remove a platform location',
+    description: 'Idempotent: removing a location that is not there is the same outcome (204).',
+    tags,
+    request: { params: LocationPath },
+    responses: { 204: { description: 'Removed' }, 400: VALIDATION_FAILED },
   },
-});
-documentRoute({
-  method: 'post',
-  path: '/v1/alarms',
-  operationId: 'openAlarm',
-  summary: 'A monitoring-platform alarm for a Fixed Location',
-  description: 'Opens the incident `alarm-<alarmId>` on the AURA Fixed Location mapped to `platformLocationId`; a repeat answers 200 with the same incident.',
-  tags: ['Fixed Locations'],
-  request: { body: jsonBody(AlarmBody, { alarmId: 'A-1001', platformLocationId: 'L-9', alarmType: 'BURGLARY', zone: '3', notes: 'Back door contact' }) },
-  responses: {
-    202: jsonResponse('A new incident', IncidentSchema, { ...INCIDENT_EXAMPLE, incidentId: 'alarm-A-1001', workflowId: 'incident-alarm-A-1001', status: null, phase: 'requested', timeline: [] }),
-    200: jsonResponse('The alarm was already received (same incident)', IncidentSchema, { ...INCIDENT_EXAMPLE, incidentId: 'alarm-A-1001', workflowId: 'incident-alarm-A-1001' }),
-    400: VALIDATION_FAILED,
-    422: errorResponse('The platform location has no AURA Fixed Location, or more than one', 'LOCATION_NOT_MAPPED'),
-    503: TEMPORAL_UNAVAILABLE,
+  fixedLocations,
+);
+documentRoute(
+  {
+    method: 'get',
+    path: '/v1/platform-locations',
+    operationId: 'listPlatformLocations',
+    summary: 'Platform locations, in the order they were added',
+    tags,
+    request: { query: PlatformLocationListQuery },
+    responses: {
+      200: jsonResponse('A page of locations', z.object({ total: z.number().int(), items: z.array(StoredLocationSchema) }), { total: 1, items: [STORED_LOCATION_EXAMPLE] }),
+      400: VALIDATION_FAILED,
+    },
   },
-});
+  fixedLocations,
+);
+documentRoute(
+  {
+    method: 'post',
+    path: '/v1/fixed-locations/sync',
+    operationId: 'runFixedLocationSync',
+    summary: 'Run the Fixed Location reconciliation now',
+    tags,
+    request: { body: jsonBody(SyncBody, {}, { required: false, description: 'May be empty' }) },
+    responses: {
+      202: jsonResponse('Started (or joined the running one)', z.object({ runId: z.string() }).passthrough(), { runId: '0f9c…', workflowId: 'fixed-location-sync-aura-callouts', links: { latest: '/v1/fixed-locations/sync/latest' } }),
+      400: VALIDATION_FAILED,
+      503: TEMPORAL_UNAVAILABLE,
+    },
+  },
+  fixedLocations,
+);
+documentRoute(
+  {
+    method: 'get',
+    path: '/v1/fixed-locations/sync/latest',
+    operationId: 'latestFixedLocationSync',
+    summary: 'Report of the latest reconciliation',
+    tags,
+    responses: {
+      200: jsonResponse('The report', SyncReportSchema, {
+        runId: '0f9c…',
+        startedAt: '2026-11-23T10:00:00.000Z',
+        finishedAt: '2026-11-23T10:00:12.000Z',
+        mode: 'api',
+        counts: { platform: 120, aura: 119, matched: 118, created: 1, updated: 2, deleted: 0, missing: 0, duplicates: 1 },
+        issues: [{ kind: 'DUPLICATE_REFERENCE', auraFixedLocationId: 5512, externalReferenceId: 'L-9', detail: 'two AURA Fixed Locations carry this reference' }],
+      }),
+      404: errorResponse('No reconciliation has finished yet', 'NO_SYNC_YET'),
+    },
+  },
+  fixedLocations,
+);
+documentRoute(
+  {
+    method: 'get',
+    path: '/v1/fixed-locations/sync/current',
+    operationId: 'currentFixedLocationSync',
+    summary: 'Progress of the reconciliation running now',
+    tags,
+    responses: {
+      200: jsonResponse(
+        'Its progress',
+        z.object({
+          runId: z.string(),
+          mode: z.enum(['rest', 'csv']),
+          phase: z.enum(['planning', 'applying', 'uploading', 'awaiting_callback', 'finishing', 'done']),
+          batches: z.number().int(),
+          batchesDone: z.number().int(),
+          created: z.number().int(),
+          updated: z.number().int(),
+          failed: z.number().int(),
+        }),
+        { runId: '0f9c…', mode: 'rest', phase: 'applying', batches: 4, batchesDone: 1, created: 12, updated: 3, failed: 0 },
+      ),
+      404: errorResponse('No reconciliation is running', 'NO_SYNC_RUNNING'),
+      503: TEMPORAL_UNAVAILABLE,
+    },
+  },
+  fixedLocations,
+);
+documentRoute(
+  (ctx) => ({
+    method: 'post',
+    path: '/v1/alarms',
+    operationId: 'openAlarm',
+    summary: 'A monitoring-platform alarm for a Fixed Location',
+    description: 'Opens the incident `alarm-<alarmId>` on the AURA Fixed Location mapped to `platformLocationId`; a repeat answers 200 with the same incident.',
+    tags,
+    request: { body: jsonBody(alarmBody(ctx.responseTypes), { alarmId: 'A-1001', platformLocationId: 'L-9', alarmType: 'BURGLARY', zone: '3', notes: 'Back door contact' }) },
+    responses: {
+      202: jsonResponse('A new incident', IncidentSchema, { ...INCIDENT_EXAMPLE, incidentId: 'alarm-A-1001', workflowId: 'incident-alarm-A-1001', status: null, phase: 'requested', timeline: [] }),
+      200: jsonResponse('The alarm was already received (same incident)', IncidentSchema, { ...INCIDENT_EXAMPLE, incidentId: 'alarm-A-1001', workflowId: 'incident-alarm-A-1001' }),
+      400: VALIDATION_FAILED,
+      422: errorResponse('The platform location has no AURA Fixed Location (LOCATION_NOT_MAPPED), or more than one (LOCATION_AMBIGUOUS)', 'LOCATION_NOT_MAPPED'),
+      503: TEMPORAL_UNAVAILABLE,
+    },
+  }),
+  fixedLocations,
+);
+documentRoute(
+  {
+    method: 'post',
+    path: '/callbacks/aura/fixed-location-import/:workflowId/:runId/:signature',
+    operationId: 'fixedLocationImportCallback',
+    summary: "AURA's callback with the result of a Fixed Location CSV import",
+    description:
+      'The URL is issued by the reconciliation and carries an HMAC of its workflow and run: AURA sends no credentials. The body is AURA\'s to choose (any content type, any text; a JSON object\'s `status` and `message` are kept).',
+    tags,
+    request: {
+      params: z.object({
+        workflowId: z.string().min(1).meta({ example: 'fixed-location-sync-aura-callouts' }),
+        runId: z.string().min(1).meta({ example: '0f9c' }),
+        signature: z.string().min(1).meta({ example: 'c2lnbmF0dXJl' }),
+      }),
+      body: { required: false, content: { '*/*': { schema: z.string(), example: '{"status":"done"}' } } },
+    },
+    responses: {
+      200: jsonResponse(
+        'Handed to the waiting reconciliation (accepted), or none is waiting (ignored)',
+        z.object({ status: z.enum(['accepted', 'ignored']), reason: z.string().optional() }),
+        { status: 'accepted' },
+      ),
+      401: errorResponse('The callback URL is not one this service issued', 'UNAUTHORIZED'),
+      503: TEMPORAL_UNAVAILABLE,
+    },
+  },
+  fixedLocations,
+);
 
 export interface FixedLocationApiOptions {
   /** The adapter's database: every read goes to it (no cache another process's write could make stale). */
@@ -161,15 +279,19 @@ export function createFixedLocationRouter(
   const syncWorkflowId = fixedLocationSyncWorkflowId(opts.taskQueue);
 
   const idOf = (req: express.Request) => parseOrThrow(PlatformLocationIdSchema, req.params.platformLocationId, 'platformLocationId');
+  const AlarmBody = alarmBody(opts.responseTypes);
+  const bodyFor = (id: string) =>
+    PlatformLocationBody.extend({
+      platformLocationId: z
+        .unknown()
+        .refine((v) => v === undefined || String(v) === id, 'differs from the id in the path')
+        .optional(),
+    });
 
   router.put('/v1/platform-locations/:platformLocationId', json, async (req, res) => {
     const platformLocationId = idOf(req);
-    // The id is the path's; a body that repeats it must agree.
-    const { platformLocationId: inBody, ...rest } = (req.body ?? {}) as Record<string, unknown>;
-    if (inBody !== undefined && String(inBody) !== platformLocationId) {
-      throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [{ path: 'platformLocationId', message: 'differs from the id in the path' }]);
-    }
-    const body = parseOrThrow(PlatformLocationBody, rest);
+    // The id is the path's; a body that repeats it must agree (the document leaves it out of the body).
+    const { platformLocationId: _same, ...body } = parseOrThrow(bodyFor(platformLocationId), req.body ?? {});
     const { created, location } = await store.put({ platformLocationId, ...body });
     res.status(200).json({ ...location, created });
   });
@@ -231,11 +353,13 @@ export function createFixedLocationRouter(
   router.post('/v1/alarms', json, async (req, res) => {
     const body = parseOrThrow(AlarmBody, req.body ?? {});
     const incidentId = `alarm-${body.alarmId}`;
+    // The schema admits configured names only; own keys only, so a name like `constructor` is not one.
     const name = (body.responseType ?? 'SECURITY').toUpperCase();
-    const responseTypeId = opts.responseTypes[name];
+    const responseTypeId = Object.hasOwn(opts.responseTypes, name) ? opts.responseTypes[name] : undefined;
     if (responseTypeId === undefined) {
+      // Only when SECURITY, the default, is not configured and the alarm names no type.
       throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [
-        { path: 'responseType', message: `unknown response type; configured: ${Object.keys(opts.responseTypes).join(', ')}` },
+        { path: 'responseType', message: `required: SECURITY is not configured; configured: ${Object.keys(opts.responseTypes).join(', ')}` },
       ]);
     }
     const existing = async (err: ApiError) => {

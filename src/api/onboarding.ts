@@ -25,26 +25,26 @@ import { ApiError, parseOrThrow } from './errors.js';
 import { isWorkflowGone } from '../temporal/errors.js';
 import { temporalUnavailable } from './incidents.js';
 import { documentRoute, errorResponse, jsonBody, jsonResponse, TEMPORAL_UNAVAILABLE, VALIDATION_FAILED } from './openapi.js';
-import { IncidentIdParam } from './schemas.js';
+import { IncidentIdParam, nonBlank, PositiveId, withFormatPattern } from './schemas.js';
 import { onboardingWorkflow } from '../workflows/onboarding.js';
 
 export const CustomerRefParam = IncidentIdParam;
 
+const MOBILE = /^\s*\+?[1-9][0-9]{6,14}\s*$/;
+
 export const OnboardingBody = z
   .object({
     customerRef: CustomerRefParam,
-    name: z.string().trim().min(1).max(100),
-    surname: z.string().trim().min(1).max(100),
-    mobile: z
-      .string()
-      .trim()
-      .regex(/^\+?[1-9][0-9]{6,14}$/, 'an international mobile number, digits only with an optional leading +'),
-    email: z.email().max(254).optional(),
-    subscriptionTypeId: z.number().int().positive(),
-    validFrom: z.iso.datetime({ offset: true }).optional(),
-    validTo: z.iso.datetime({ offset: true }).optional(),
+    name: nonBlank(100),
+    surname: nonBlank(100),
+    // Surrounding whitespace is forgiven (trimmed), as the pattern says.
+    mobile: z.string().regex(MOBILE, 'an international mobile number, digits only with an optional leading +').trim(),
+    email: withFormatPattern(z.email()).max(254).optional(),
+    subscriptionTypeId: PositiveId,
+    validFrom: withFormatPattern(z.iso.datetime({ offset: true })).optional(),
+    validTo: withFormatPattern(z.iso.datetime({ offset: true })).optional(),
     /** Adopt an existing AURA customer (its id) instead of creating one. */
-    auraCustomerId: z.number().int().positive().optional(),
+    auraCustomerId: PositiveId.optional(),
   })
   .refine((b) => !b.validFrom || !b.validTo || Date.parse(b.validFrom) < Date.parse(b.validTo), { message: 'validTo must be after validFrom', path: ['validTo'] });
 
@@ -68,7 +68,8 @@ documentRoute({
   path: '/v1/customers/onboarding',
   operationId: 'startOnboarding',
   summary: 'Create the AURA customer and activate a subscription',
-  description: 'One onboarding per `customerRef`: a repeat answers 200 with the current state; a failed one may be started again.',
+  description:
+    'One onboarding per `customerRef`: a repeat answers 200 with the current state; a failed one may be started again. Unknown fields are ignored. `validTo`, when given with `validFrom`, must be after it (400 `VALIDATION_FAILED` naming `validTo`, a rule the schema cannot state).',
   tags: ['Customers'],
   request: { body: jsonBody(OnboardingBody, { customerRef: 'crm-4711', name: 'Thandi', surname: 'Nkosi', mobile: '+27821234567', email: 'thandi@example.com', subscriptionTypeId: 12 }) },
   responses: {
@@ -84,9 +85,10 @@ documentRoute({
   operationId: 'getOnboarding',
   summary: 'Onboarding state',
   tags: ['Customers'],
-  request: { params: z.object({ customerRef: CustomerRefParam }) },
+  request: { params: z.object({ customerRef: CustomerRefParam.meta({ example: 'crm-4711' }) }) },
   responses: {
     200: jsonResponse('The onboarding', OnboardingViewSchema, { ...ONBOARDING_EXAMPLE, status: 'active', auraCustomerId: 184750, confirmedBy: 'webhook' }),
+    400: VALIDATION_FAILED,
     404: errorResponse('No onboarding for this customerRef', 'ONBOARDING_NOT_FOUND'),
     503: TEMPORAL_UNAVAILABLE,
   },
@@ -207,8 +209,8 @@ export type OnboardingService = ReturnType<typeof createOnboardingService>;
 
 export function createOnboardingRouter(service: OnboardingService): Router {
   const router = Router();
-  router.use('/customers/onboarding', express.json({ limit: '100kb', type: () => true }));
-  router.post('/customers/onboarding', async (req, res) => {
+  const json = express.json({ limit: '100kb', type: () => true });
+  router.post('/customers/onboarding', json, async (req, res) => {
     const body = parseOrThrow(OnboardingBody, req.body ?? {});
     const r = await service.start(body);
     res.status(r.created ? 202 : 200).location(`/v1/customers/onboarding/${encodeURIComponent(body.customerRef)}`).json(r.body);

@@ -6,7 +6,7 @@ import { ACTIVE_PHASES } from '../domain/status.js';
 import { METRICS_CONTENT_TYPE, metricsText, setActiveIncidentsSource } from '../metrics.js';
 import { renderDocsPage } from './docs-page.js';
 import { Readiness } from './readiness.js';
-import { buildOpenApiDocument, documentRoute, jsonResponse } from './openapi.js';
+import { buildOpenApiDocument, documentRoute, jsonResponse, type OpenApiDocument } from './openapi.js';
 import { incidentWorkflow } from '../workflows/incident.js';
 
 export interface OpsRouterOptions {
@@ -14,8 +14,8 @@ export interface OpsRouterOptions {
   namespace: string;
   taskQueue: string;
   auraBaseUrl?: string | undefined;
-  /** Base URL the document names as its server (PUBLIC_BASE_URL). */
-  publicBaseUrl?: string | undefined;
+  /** The document /openapi.json serves (the app's own: its routers and configuration); the defaults' when absent. */
+  document?: OpenApiDocument;
   /** The checks /readyz runs; temporal, worker and aura are added here. A new one when absent. */
   readiness?: Readiness;
   /** Whether a worker polling the task queue is required (role all, the default) or a warning (role api). */
@@ -153,11 +153,10 @@ export function createOpsRouter(opts: OpsRouterOptions): Router {
     res.type(METRICS_CONTENT_TYPE).send(await metricsText());
   });
 
-  let doc: ReturnType<typeof buildOpenApiDocument> | null = null;
-  const document = () => (doc ??= buildOpenApiDocument({ serverUrl: opts.publicBaseUrl }));
-  router.get('/openapi.json', (_req, res) => void res.json(document()));
+  const document = opts.document ?? buildOpenApiDocument();
+  router.get('/openapi.json', (_req, res) => void res.json(document));
   let docsHtml: string | undefined;
-  router.get('/docs', (_req, res) => void res.type('html').send((docsHtml ??= renderDocsPage(document()))));
+  router.get('/docs', (_req, res) => void res.type('html').send((docsHtml ??= renderDocsPage(document))));
 
   return router;
 }

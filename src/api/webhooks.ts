@@ -9,8 +9,16 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DEFAULT_JSON_LIMITS, parseJsonLenient } from '../aura/json.js';
 import { observationFromWebhook } from '../aura/mapping.js';
-import { CalloutWebhook, MAX_WEBHOOK_ROUTING_ENTRIES, WebhookEnvelope } from '../aura/schemas.js';
-import { isCalloutEvent, isCustomerOrSubscriptionEvent, normaliseEventName } from '../domain/events.js';
+import { CalloutWebhook, CustomerWebhook, MAX_WEBHOOK_ROUTING_ENTRIES, SubscriptionWebhook, WebhookEnvelope } from '../aura/schemas.js';
+import {
+  CALLOUT_EVENTS,
+  CUSTOMER_EVENTS,
+  DELIVERED_MESSAGE_ALIASES,
+  isCalloutEvent,
+  isCustomerOrSubscriptionEvent,
+  normaliseEventName,
+  SUBSCRIPTION_EVENTS,
+} from '../domain/events.js';
 import { lifecycleWorkflowId } from '../domain/incident.js';
 import type { Logger } from '../logger.js';
 import { calloutObservedSignal } from '../workflows/messages.js';
@@ -42,20 +50,43 @@ export const WEBHOOK_BODY_LIMIT = '1mb';
 /** Shape bounds on a delivery, checked before it is parsed: AURA's payloads nest at most 7 levels deep. */
 export const WEBHOOK_JSON_LIMITS = DEFAULT_JSON_LIMITS;
 
+/** The `message` values that name these events as delivered (the event names, and the aliases AURA sends for them). */
+const deliveredAs = (events: readonly string[]) => [...events, ...Object.keys(DELIVERED_MESSAGE_ALIASES).filter((m) => events.includes(DELIVERED_MESSAGE_ALIASES[m]!))] as [string, ...string[]];
+const KNOWN_MESSAGES = deliveredAs([...CALLOUT_EVENTS, ...CUSTOMER_EVENTS, ...SUBSCRIPTION_EVENTS]);
+
+/**
+ * Every delivery the receiver accepts, as the document states it: the receiver reads `message` (the envelope), then
+ * holds a callout, customer or subscription event to that event's schema; any other message is acknowledged as it
+ * is. The same schemas, and the same event lists, as the receiver's dispatch below.
+ */
+export const WebhookDelivery = z
+  .union([
+    CalloutWebhook.extend({ message: z.enum(deliveredAs(CALLOUT_EVENTS)) }),
+    CustomerWebhook.extend({ message: z.enum(deliveredAs(CUSTOMER_EVENTS)) }),
+    SubscriptionWebhook.extend({ message: z.enum(deliveredAs(SUBSCRIPTION_EVENTS)) }),
+    WebhookEnvelope.extend({
+      message: z
+        .string()
+        .refine((m) => !KNOWN_MESSAGES.includes(m), 'a known event must carry its entity')
+        .meta({ not: { enum: KNOWN_MESSAGES }, description: 'Any other message: acknowledged and counted' }),
+    }),
+  ])
+  .meta({ description: 'An AURA webhook: `message` names the event; callout events carry `callout` (id, status, responder details), customer events `customer`, subscription events `subscription`' });
+
 documentRoute({
   method: 'post',
   path: '/webhooks/aura',
   operationId: 'receiveAuraWebhook',
   summary: 'AURA webhook receiver',
   description:
-    "Accepts every AURA webhook payload shape as AURA sends it (unknown fields kept; a trailing comma before `}`/`]` tolerated). Authenticated by the configured header (default `Authorization: Bearer <WEBHOOK_TOKEN>`, compared in constant time) and, when `WEBHOOK_IP_ALLOWLIST` is set, by source address. Answers 2xx only once the event is durably in Temporal's hands; the same delivery repeated has the effect of one; an unknown `message` is acknowledged. " +
+    "Accepts every AURA webhook payload shape as AURA sends it (unknown fields kept; a trailing comma before `}`/`]` tolerated; read as JSON whatever the Content-Type says). Authenticated by the configured header (default `Authorization: Bearer <WEBHOOK_TOKEN>`, compared in constant time) and, when `WEBHOOK_IP_ALLOWLIST` is set, by source address. Answers 2xx only once the event is durably in Temporal's hands; the same delivery repeated has the effect of one; an unknown `message` is acknowledged. " +
     `Bodies are bounded before parsing: over 1 MiB is 413; nested deeper than ${WEBHOOK_JSON_LIMITS.maxDepth} levels or holding more than ${WEBHOOK_JSON_LIMITS.maxItems} items (array elements and object members) is 400 \`JSON_TOO_COMPLEX\`. ` +
     `Ids (callout, customer, subscription, link) are positive safe integers; a customer or subscription event naming more than ${MAX_WEBHOOK_ROUTING_ENTRIES} subscriptions or links is 400 \`VALIDATION_FAILED\`.`,
   tags: ['Webhooks'],
   security: [{ webhookToken: [] }],
   request: {
     body: jsonBody(
-      WebhookEnvelope.meta({ description: 'An AURA webhook: `message` names the event; callout events carry `callout` (id, status, responder details)' }),
+      WebhookDelivery,
       { message: 'RESPONDER_ARRIVED_ON_SCENE', calloutExternalRefId: null, siteExternalRefId: null, callout: { id: 81347, status: 'Responder Arrived' } },
     ),
   },

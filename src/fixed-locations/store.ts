@@ -23,18 +23,27 @@ export const PlatformLocationIdSchema = z
   .max(100)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only, starting with a letter or digit');
 
+// PostgreSQL text holds no NUL character: one is refused as invalid input (400), not left to fail the INSERT (500).
+// The patterns are the whole rule (one per field, as the OpenAPI document carries one): at most `max` characters as
+// sent, no NUL, and for required text at least one character that is not whitespace (the value is then trimmed).
+const NO_NUL = /^[^\u0000]*$/;
+const NON_BLANK_NO_NUL = /^[^\u0000]*[^\s\u0000][^\u0000]*$/;
+
+const requiredText = (max: number) => z.string().max(max).regex(NON_BLANK_NO_NUL, 'must not be blank nor hold a NUL character').trim();
+
 const optionalText = (max: number) =>
   z
     .string()
     .max(max)
+    .regex(NO_NUL, 'must not hold a NUL character')
     .nullish()
     .transform((v) => (v == null || v.trim() === '' ? null : v.trim()));
 
 /** The body of `PUT /v1/platform-locations/:platformLocationId`. */
 export const PlatformLocationBody = z
   .object({
-    name: z.string().trim().min(1).max(200),
-    address: z.string().trim().min(1).max(500),
+    name: requiredText(200),
+    address: requiredText(500),
     latitude: z.number().min(-90).max(90),
     longitude: z.number().min(-180).max(180),
     contactNotes: optionalText(2000),
@@ -45,8 +54,8 @@ export const PlatformLocationBody = z
 /** One record of a portfolio file (CSV cells are strings: coordinates are coerced). */
 const FileRecord = z.object({
   platformLocationId: PlatformLocationIdSchema,
-  name: z.string().trim().min(1).max(200),
-  address: z.string().trim().min(1).max(500),
+  name: requiredText(200),
+  address: requiredText(500),
   latitude: z.coerce.number().min(-90).max(90),
   longitude: z.coerce.number().min(-180).max(180),
   contactNotes: optionalText(2000),
