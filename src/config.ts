@@ -84,6 +84,16 @@ export const EnvSchema = z.object({
   CONTINUE_AS_NEW_EVENTS: int(50).default(5_000),
   /** Workflows the worker caches (two per active callout); unset: the SDK's default, derived from the heap size. */
   WORKER_MAX_CACHED_WORKFLOWS: int(2).optional(),
+  /** Workflow tasks the worker runs at once. */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASK_EXECUTIONS: int(2).optional(),
+  /** Workflow task polls kept open at once (sticky and normal queue together); `autoscaling`: as the server's backlog asks. */
+  WORKER_WORKFLOW_TASK_POLLERS: z.union([z.literal('autoscaling'), int(2)]).optional(),
+  /** Share of the workflow task polls on the normal queue (new workflows, evicted runs) rather than the worker's sticky queue. */
+  WORKER_NONSTICKY_TO_STICKY_POLL_RATIO: z.coerce.number().gt(0).max(1).optional(),
+  /** Panic API activities the worker runs at once (the cap and the pacer bound them anyway). */
+  WORKER_MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS: int(1).optional(),
+  /** Local activities (workflow config, attaching an incident to its lifecycle) the worker runs at once. */
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITY_EXECUTIONS: int(1).optional(),
 
   // API and receiver
   API_HOST: z.string().default('127.0.0.1'),

@@ -121,6 +121,13 @@ export async function workersFromEnv(
     log,
     ...(workflowBundle ? { workflowBundle } : {}),
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+    tuning: {
+      maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASK_EXECUTIONS,
+      workflowTaskPollers: env.WORKER_WORKFLOW_TASK_POLLERS,
+      nonStickyToStickyPollRatio: env.WORKER_NONSTICKY_TO_STICKY_POLL_RATIO,
+      maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS,
+      maxConcurrentLocalActivityExecutions: env.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITY_EXECUTIONS,
+    },
     dataConverter: dataConverterFor(payloadKeysOf(env)),
     fixedLocations: fixedLocationSettingsFromEnv(env, store),
   });

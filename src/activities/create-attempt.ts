@@ -171,3 +171,61 @@ function waitUnlessAborted(p: Promise<void>, signal: AbortSignal): Promise<void>
     });
   });
 }
+
+/**
+ * A listing shared by the lookups that wait for it (AURA's active callouts, read before every alarm's create): each
+ * caller gets a listing that was sent after it asked, so it sees every create that ended before it asked (what a
+ * look-then-create needs), and the callers that ask while one is on its way share the next one. At most one is in
+ * flight: under a burst of alarms that is one listing per round trip, not one per alarm, and AURA's whole list of
+ * active callouts (thousands of callouts, hundreds of kilobytes) is read and parsed that much less often. A caller
+ * that gives up (its signal) stops waiting; the listing itself, a read, goes on for the others.
+ */
+export class SharedListing<T> {
+  /** The listing the next callers join: not yet sent. */
+  private next: Promise<T> | null = null;
+  /** The listing on its way. */
+  private current: Promise<T> | null = null;
+
+  constructor(private readonly send: () => Promise<T>) {}
+
+  get(signal?: AbortSignal): Promise<T> {
+    if (!this.next) {
+      const before = this.current ?? Promise.resolve();
+      const self: { p?: Promise<T> } = {};
+      const next: Promise<T> = (async () => {
+        // Always at least one turn: the callers of this tick join before it is sent.
+        await before.then(() => undefined, () => undefined);
+        // Sent from here: whoever asks from now on waits for the listing after this one.
+        if (this.next === self.p) this.next = null;
+        const req = this.send();
+        this.current = req;
+        try {
+          return await req;
+        } finally {
+          if (this.current === req) this.current = null;
+        }
+      })();
+      self.p = next;
+      this.next = next;
+      // A listing nobody waits for any more must not surface as an unhandled rejection.
+      next.catch(() => undefined);
+    }
+    const p = this.next;
+    if (!signal) return p;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      );
+    });
+  }
+}

@@ -30,7 +30,7 @@ import {
 } from '../domain/fixed-locations.js';
 import type { FixedLocationStore } from '../fixed-locations/store.js';
 import type { CalloutCreated } from '../aura/schemas.js';
-import { KeyedSerializer, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
+import { KeyedSerializer, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt, SharedListing } from './create-attempt.js';
 import { toFailure, type CreateCalloutActivityResult } from './index.js';
 import { mapLimit } from '../lib/map-limit.js';
 import { mergeBatchResults, type BatchResult, type StoredPlan } from '../domain/fixed-location-report.js';
@@ -205,6 +205,9 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
   const portfolio = () => files().list();
   // Alarm dispatch looks, then creates: one location at a time in this worker, so two alarms cannot both miss.
   const perLocation = new KeyedSerializer();
+  // Alarms at once on different locations share one listing of AURA's active callouts (each still one sent after it
+  // asked, so it sees every create that ended before): under 50 alarms/s, one listing per round trip.
+  const activeCallouts = new SharedListing(() => aura.listActiveCallouts({ retries: 0 }));
 
   return {
     async getFixedLocationSyncConfig(): Promise<FixedLocationSyncConfig> {
@@ -438,7 +441,7 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
             const lookup = async (signal: AbortSignal): Promise<CalloutCreated | null> => {
               if (input.fixedLocationId === undefined) return null; // nothing to match by (the alarm route always gives it)
               try {
-                return (await aura.listActiveCallouts({ signal, retries: 0 })).find((c) => c.predefinedLocationId === input.fixedLocationId) ?? null;
+                return (await activeCallouts.get(signal)).find((c) => c.predefinedLocationId === input.fixedLocationId) ?? null;
               } catch (err) {
                 throw lookupFailed(err, `the active callouts of Fixed Location ${input.fixedLocationId}`);
               }

@@ -52,6 +52,8 @@ export interface CalloutWorkerOptions {
    * evicted one is replayed from its whole history at its next timer: size this to the active set.
    */
   maxCachedWorkflows?: number | undefined;
+  /** Slots and pollers (WORKER_* variables); what is unset takes DEFAULT_WORKER_TUNING. */
+  tuning?: Partial<WorkerTuning> | undefined;
   /** The payload codec (encryption) when TEMPORAL_PAYLOAD_KEY is set; the client must carry the same one. */
   dataConverter?: DataConverter | undefined;
   /**
@@ -59,6 +61,33 @@ export interface CalloutWorkerOptions {
    * one process on the same task queue and build id, so a second replica in one process (tests) needs its own.
    */
   buildId?: string | undefined;
+}
+
+/** How many tasks of each kind a worker process takes on at once, and how it polls for them. */
+export interface WorkerTuning {
+  /** Workflow tasks run at once (the SDK's default: 40). */
+  maxConcurrentWorkflowTaskExecutions: number | undefined;
+  /** Workflow task polls open at once, or `autoscaling` on the server's backlog (the SDK's default: 10 fixed). */
+  workflowTaskPollers: number | 'autoscaling' | undefined;
+  /** Share of those polls on the normal queue, where every new workflow's first task waits (the SDK's default: 0.2). */
+  nonStickyToStickyPollRatio: number | undefined;
+  /** Panic API activities run at once (the SDK's default: 100). */
+  maxConcurrentActivityTaskExecutions: number | undefined;
+  /** Local activities run at once (the SDK's default: 100). */
+  maxConcurrentLocalActivityExecutions: number | undefined;
+}
+
+/** The defaults, measured with bench/callouts-2000.bench.ts (README, "Worker tuning"). */
+export const DEFAULT_WORKER_TUNING: WorkerTuning = {
+  maxConcurrentWorkflowTaskExecutions: undefined,
+  workflowTaskPollers: undefined,
+  nonStickyToStickyPollRatio: undefined,
+  maxConcurrentActivityTaskExecutions: undefined,
+  maxConcurrentLocalActivityExecutions: undefined,
+};
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export interface CalloutWorkers {
@@ -105,12 +134,24 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     ? { workerDeploymentOptions: { version: { deploymentName: 'aura-callouts', buildId: opts.buildId }, useWorkerVersioning: false as const } }
     : {};
   const activityInterceptors = [pollMetricsInterceptor, ...(opts.log ? [activityLogInterceptor(opts.log.child({ component: 'activity' }))] : [])];
+  const tuning: WorkerTuning = { ...DEFAULT_WORKER_TUNING, ...defined(opts.tuning ?? {}) };
+  const pollers = tuning.workflowTaskPollers;
   const main = await Worker.create({
     connection: opts.connection,
     namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    ...defined({
+      maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions,
+      nonStickyToStickyPollRatio: tuning.nonStickyToStickyPollRatio,
+      maxConcurrentLocalActivityExecutions: tuning.maxConcurrentLocalActivityExecutions,
+    }),
+    ...(pollers === 'autoscaling'
+      ? { workflowTaskPollerBehavior: { type: 'autoscaling' as const } }
+      : pollers !== undefined
+        ? { workflowTaskPollerBehavior: { type: 'simple-maximum' as const, maximum: pollers } }
+        : {}),
     activities,
     sinks: metricsSinks(),
     ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),
@@ -127,6 +168,7 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     taskQueue: auraTaskQueue,
     activities,
     maxTaskQueueActivitiesPerSecond: opts.auraMaxRequestsPerSecond,
+    ...defined({ maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions }),
     interceptors: { activity: activityInterceptors },
     ...(opts.shutdownGraceTimeMs !== undefined ? { shutdownGraceTime: opts.shutdownGraceTimeMs } : {}),
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),

@@ -87,6 +87,22 @@ describe('create activities', () => {
     assert.equal((await calloutsAt(id)).length, 1, 'one callout for the location');
   });
 
+  it('alarms at once share the listing of active callouts, and two alarms at once on one location still make one callout', async () => {
+    const acts = activitiesWith();
+    const ids = await Promise.all(['SITE-A', 'SITE-B', 'SITE-C', 'SITE-D'].map(fixedLocation));
+    const before = (await requests('GET', /\/activeCallouts$/)).length;
+    const alarm = (ref: string, fixedLocationId: number, n: number) =>
+      runIn(new MockActivityEnvironment(info(1)), acts.createFixedLocationCallout, { incidentId: `alarm-${ref}-${n}`, externalReferenceId: ref, fixedLocationId, responseTypeId: 1 });
+    // Two alarms for SITE-A (the second looks only after the first's create), one for each of the others.
+    const [a1, a2] = await Promise.all([alarm('SITE-A', ids[0]!, 1), alarm('SITE-A', ids[0]!, 2), alarm('SITE-B', ids[1]!, 1), alarm('SITE-C', ids[2]!, 1), alarm('SITE-D', ids[3]!, 1)]);
+    const listings = (await requests('GET', /\/activeCallouts$/)).length - before;
+    assert.equal(a2.auraCalloutId, a1.auraCalloutId);
+    for (const id of ids) assert.equal((await calloutsAt(id)).length, 1, `one callout at Fixed Location ${id}`);
+    // Five looks: the first four share a listing (how many exactly depends on when each attempt gets there); the second
+    // SITE-A alarm needs one sent after the first's create.
+    assert.ok(listings >= 2 && listings < 5, `${listings} listings for 5 looks`);
+  });
+
   it('a create whose answer was lost is looked up before the attempt gives up: even the last attempt finds the live callout', async () => {
     const acts = activitiesWith();
     const id = await fixedLocation('SITE-LAST');
