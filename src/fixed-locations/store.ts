@@ -26,7 +26,9 @@ export const PlatformLocationIdSchema = z
 // PostgreSQL text holds no NUL character: one is refused as invalid input (400), not left to fail the INSERT (500).
 // The patterns are the whole rule (one per field, as the OpenAPI document carries one): at most `max` characters as
 // sent, no NUL, and for required text at least one character that is not whitespace (the value is then trimmed).
+// eslint-disable-next-line no-control-regex -- NUL is exactly what these refuse
 const NO_NUL = /^[^\u0000]*$/;
+// eslint-disable-next-line no-control-regex -- as above
 const NON_BLANK_NO_NUL = /^[^\u0000]*[^\s\u0000][^\u0000]*$/;
 
 const requiredText = (max: number) => z.string().max(max).regex(NON_BLANK_NO_NUL, 'must not be blank nor hold a NUL character').trim();
