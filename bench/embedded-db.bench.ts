@@ -42,7 +42,9 @@ if (role === 'host-pglite') {
   const pgliteModule: string = '@electric-sql/pglite';
   const socketModule: string = '@electric-sql/pglite-socket';
   const { PGlite } = (await import(pgliteModule)) as { PGlite: { create(dir: string): Promise<any> } };
-  const { PGLiteSocketServer } = (await import(socketModule)) as { PGLiteSocketServer: new (o: Record<string, unknown>) => any };
+  const { PGLiteSocketServer } = (await import(socketModule)) as {
+    PGLiteSocketServer: new (o: Record<string, unknown>) => any;
+  };
   const db = await PGlite.create(dir);
   const server = new PGLiteSocketServer({ db, port: Number(port), host: '127.0.0.1', maxConnections: 64 });
   await server.start();
@@ -70,9 +72,11 @@ if (role === 'host-pglite') {
   const t0 = performance.now();
   const lanes = async (n: number, fn: (i: number) => Promise<void>) => {
     let next = 0;
-    await Promise.all(Array.from({ length: POOL }, async () => {
-      while (next < n) await fn(next++).catch(fail);
-    }));
+    await Promise.all(
+      Array.from({ length: POOL }, async () => {
+        while (next < n) await fn(next++).catch(fail);
+      }),
+    );
   };
   if (job === 'tx' || job === 'crash') {
     await lanes(job === 'crash' ? 1e9 : TX, async (i) => {
@@ -133,7 +137,10 @@ const pglite: Candidate = {
   name: 'pglite + pglite-socket',
   async start(dir) {
     const port = await freePort();
-    const host = fork(SELF, ['host-pglite', join(dir, 'pglite'), String(port)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const host = fork(SELF, ['host-pglite', join(dir, 'pglite'), String(port)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     // The host's own time from import to listening (its Node start-up is not the database's).
     const ms = await new Promise<number>((resolve, reject) => {
       host.once('message', (m: any) => resolve(m.ready));
@@ -160,8 +167,16 @@ interface WriterResult {
   firstErrors: string[];
 }
 
-function writer(url: string, name: string, job: string, onAck?: (seq: number) => void): { child: ChildProcess; done: Promise<WriterResult | null> } {
-  const child = fork(SELF, ['writer', url, name, job], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+function writer(
+  url: string,
+  name: string,
+  job: string,
+  onAck?: (seq: number) => void,
+): { child: ChildProcess; done: Promise<WriterResult | null> } {
+  const child = fork(SELF, ['writer', url, name, job], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   let result: WriterResult | null = null;
   child.on('message', (m: any) => {
     if ('acked' in m && !('ms' in m)) onAck?.(m.acked);
@@ -203,7 +218,10 @@ async function measure(cand: Candidate): Promise<void> {
     const acked = (a?.acked ?? 0) + (b?.acked ?? 0);
     const wrong = (a?.wrong ?? 0) + (b?.wrong ?? 0);
     const errors = (a?.errors ?? 0) + (b?.errors ?? 0);
-    line(`2 processes × ${TX} transactions`, `${((acked / ms) * 1000).toFixed(0)} tx/s; committed ${acked}, counter ${n}, rows ${items}; lost updates ${acked - n}, wrong answers ${wrong}, errors ${errors}`);
+    line(
+      `2 processes × ${TX} transactions`,
+      `${((acked / ms) * 1000).toFixed(0)} tx/s; committed ${acked}, counter ${n}, rows ${items}; lost updates ${acked - n}, wrong answers ${wrong}, errors ${errors}`,
+    );
     for (const e of [...(a?.firstErrors ?? []), ...(b?.firstErrors ?? [])]) line('  error', e);
 
     // Upserts (one statement each), two processes.
@@ -211,10 +229,20 @@ async function measure(cand: Candidate): Promise<void> {
     const [ua, ub] = await Promise.all([writer(s.url, 'A', 'upsert').done, writer(s.url, 'B', 'upsert').done]);
     const ums = performance.now() - t1;
     const uacked = (ua?.acked ?? 0) + (ub?.acked ?? 0);
-    line(`upserts, 2 processes × ${UPSERTS}`, `${((uacked / ums) * 1000).toFixed(0)} /s (wrong ${(ua?.wrong ?? 0) + (ub?.wrong ?? 0)}, errors ${(ua?.errors ?? 0) + (ub?.errors ?? 0)})`);
+    line(
+      `upserts, 2 processes × ${UPSERTS}`,
+      `${((uacked / ums) * 1000).toFixed(0)} /s (wrong ${(ua?.wrong ?? 0) + (ub?.wrong ?? 0)}, errors ${(ua?.errors ?? 0) + (ub?.errors ?? 0)})`,
+    );
 
     // A portfolio load: every row in one transaction, one statement.
-    const rows = Array.from({ length: ROWS }, (_, i) => ({ id: `P-${i}`, name: `Site ${i}`, address: `${i} Main Road, Sandton`, latitude: -26.1 + i * 1e-6, longitude: 28.05, notes: i % 3 ? null : 'Keyholder on call' }));
+    const rows = Array.from({ length: ROWS }, (_, i) => ({
+      id: `P-${i}`,
+      name: `Site ${i}`,
+      address: `${i} Main Road, Sandton`,
+      latitude: -26.1 + i * 1e-6,
+      longitude: 28.05,
+      notes: i % 3 ? null : 'Keyholder on call',
+    }));
     const t2 = performance.now();
     await withClient(s.url, async (c) => {
       await c.query('BEGIN');
@@ -243,7 +271,8 @@ async function measure(cand: Candidate): Promise<void> {
     const wb = writer(s.url, 'B', 'crash', (i) => ackedSeqs.B.add(i));
     // Kill once both are writing (a few hundred commits acknowledged), or after 20 s.
     const killAt = Date.now() + 20_000;
-    while (ackedSeqs.A.size + ackedSeqs.B.size < 300 && Date.now() < killAt) await new Promise((r) => setTimeout(r, 20));
+    while (ackedSeqs.A.size + ackedSeqs.B.size < 300 && Date.now() < killAt)
+      await new Promise((r) => setTimeout(r, 20));
     process.kill(s.pid, 'SIGKILL');
     await Promise.race([Promise.all([wa.done, wb.done]), new Promise((r) => setTimeout(r, 5_000))]);
     wa.child.kill('SIGKILL');
@@ -259,8 +288,13 @@ async function measure(cand: Candidate): Promise<void> {
         const r = await c.query('SELECT writer, seq FROM items');
         return new Set(r.rows.map((x: any) => `${x.writer}:${x.seq}`));
       });
-      const missing = [...ackedSeqs.A].filter((i) => !present.has(`A:${i}`)).length + [...ackedSeqs.B].filter((i) => !present.has(`B:${i}`)).length;
-      line('SIGKILL of the server during writes', `restart ${restartMs.toFixed(0)} ms; ${ackedSeqs.A.size + ackedSeqs.B.size} acknowledged commits, ${missing} missing after restart`);
+      const missing =
+        [...ackedSeqs.A].filter((i) => !present.has(`A:${i}`)).length +
+        [...ackedSeqs.B].filter((i) => !present.has(`B:${i}`)).length;
+      line(
+        'SIGKILL of the server during writes',
+        `restart ${restartMs.toFixed(0)} ms; ${ackedSeqs.A.size + ackedSeqs.B.size} acknowledged commits, ${missing} missing after restart`,
+      );
     } catch (err) {
       line('SIGKILL of the server during writes', `no restart: ${(err as Error).message.split('\n')[0]}`);
     } finally {
@@ -272,7 +306,9 @@ async function measure(cand: Candidate): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`Embedded database candidates: ${TX} transactions and ${UPSERTS} upserts per process (2 processes, ${POOL} connections each), ${ROWS}-row load`);
+  console.log(
+    `Embedded database candidates: ${TX} transactions and ${UPSERTS} upserts per process (2 processes, ${POOL} connections each), ${ROWS}-row load`,
+  );
   await measure(embeddedPostgres);
   let havePglite = true;
   try {
@@ -281,7 +317,10 @@ async function main(): Promise<void> {
     havePglite = false;
   }
   if (havePglite) await measure(pglite);
-  else console.log('\npglite: not installed (npm install --no-save @electric-sql/pglite@0.5.14 @electric-sql/pglite-socket@0.2.17 to measure it)');
+  else
+    console.log(
+      '\npglite: not installed (npm install --no-save @electric-sql/pglite@0.5.14 @electric-sql/pglite-socket@0.2.17 to measure it)',
+    );
 }
 
 if (role !== 'host-pglite' && role !== 'writer') await main();

@@ -56,7 +56,9 @@ async function timedSync(label: string): Promise<void> {
   console.log(`  run time            ${(ms / 1000).toFixed(1)} s`);
   console.log(`  Panic API requests  ${reqs.length}  ${JSON.stringify(byRoute)}`);
   console.log(`  workflow history    ${h.events} events in ${h.runs} run(s), at most ${h.maxPerRun} per run`);
-  console.log(`  report counts       ${JSON.stringify(report.counts)} (issues listed: ${report.issues.length}, truncated: ${report.issuesTruncated ?? 0})`);
+  console.log(
+    `  report counts       ${JSON.stringify(report.counts)} (issues listed: ${report.issues.length}, truncated: ${report.issuesTruncated ?? 0})`,
+  );
 }
 
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
@@ -85,10 +87,18 @@ try {
     const t0 = Date.now();
     sentAt.set(ref, t0);
     posts.push(
-      stack.api('POST', '/v1/alarms', { alarmId: `bench-${i}`, platformLocationId: ref, alarmType: 'BURGLARY', zone: String(i % 8), test: true }).then((r) => {
-        if (r.status !== 202) throw new Error(`alarm ${i}: ${r.status} ${JSON.stringify(r.body)}`);
-        accepted.push(Date.now() - t0);
-      }),
+      stack
+        .api('POST', '/v1/alarms', {
+          alarmId: `bench-${i}`,
+          platformLocationId: ref,
+          alarmType: 'BURGLARY',
+          zone: String(i % 8),
+          test: true,
+        })
+        .then((r) => {
+          if (r.status !== 202) throw new Error(`alarm ${i}: ${r.status} ${JSON.stringify(r.body)}`);
+          accepted.push(Date.now() - t0);
+        }),
     );
   }
   await Promise.all(posts);
@@ -104,14 +114,19 @@ try {
       }
       for (const [ref, at] of first) latencies.push(at - sentAt.get(ref)!);
       // Where the time of the slowest goes, from their incident workflows' histories.
-      const slow = [...first].map(([ref, at]) => ({ ref, ms: at - sentAt.get(ref)! })).sort((a, b) => b.ms - a.ms).slice(0, 3);
+      const slow = [...first]
+        .map(([ref, at]) => ({ ref, ms: at - sentAt.get(ref)! }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 3);
       for (const { ref, ms } of slow) {
         const i = Number(ref.slice(2)) - 1;
         const alarmNo = Math.round(i / Math.floor(LOCATIONS / ALARMS));
         const h = await env.client.workflow.getHandle(`incident-alarm-bench-${alarmNo}`).fetchHistory();
         const t = (e: any) => Number(e.eventTime.seconds) * 1000 + Math.round(e.eventTime.nanos / 1e6);
         const t0 = t(h.events![0]);
-        const steps = h.events!.slice(0, 12).map((e: any) => `${String(e.eventType).replace('EVENT_TYPE_', '')}+${t(e) - t0}`);
+        const steps = h
+          .events!.slice(0, 12)
+          .map((e: any) => `${String(e.eventType).replace('EVENT_TYPE_', '')}+${t(e) - t0}`);
         console.log(`  slow alarm ${alarmNo} (${ms} ms; POST→start ${t0 - sentAt.get(ref)!} ms): ${steps.join(' ')}`);
       }
       break;
@@ -132,7 +147,9 @@ try {
   for (const q of creates) statuses[q.status] = (statuses[q.status] ?? 0) + 1;
   const retried = stack.sim.state.requests.filter((q) => q.path.endsWith('/activeCallouts')).length;
   console.log(`\n  Fixed Location callout creates by status ${JSON.stringify(statuses)}; retried creates ${retried}`);
-  console.log(`\nalarm → AURA Fixed Location callout create (${latencies.length} of ${ALARMS} alarms, ${ALARM_RATE}/s)`);
+  console.log(
+    `\nalarm → AURA Fixed Location callout create (${latencies.length} of ${ALARMS} alarms, ${ALARM_RATE}/s)`,
+  );
   console.log(`  p50 ${pct(latencies, 50)} ms   p99 ${pct(latencies, 99)} ms   max ${latencies.at(-1)} ms`);
 } finally {
   await stack.close();

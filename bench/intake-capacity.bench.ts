@@ -46,11 +46,27 @@ import { AuraClient } from '../src/aura/client.js';
 import { lifecycleWorkflowId } from '../src/domain/incident.js';
 import { freePort, PROJECT_ROOT } from '../src/temporal/dev-server.js';
 import type { SliceResult, StageRequest } from './intake-driver.js';
-import { benchServers, cpuMsOf, num, pool, say, sleep, startBenchRun, until, verdict, withGoal, type BenchServer } from './lib.js';
+import {
+  benchServers,
+  cpuMsOf,
+  num,
+  pool,
+  say,
+  sleep,
+  startBenchRun,
+  until,
+  verdict,
+  withGoal,
+  type BenchServer,
+} from './lib.js';
 
 const SERVERS = benchServers('dev,postgres');
 const N = num('BENCH_CALLOUTS', 1000);
-const FIXED_RATES = process.env.BENCH_RATES ? process.env.BENCH_RATES.split(',').map(Number).filter((n) => n > 0) : null;
+const FIXED_RATES = process.env.BENCH_RATES
+  ? process.env.BENCH_RATES.split(',')
+      .map(Number)
+      .filter((n) => n > 0)
+  : null;
 const MAX_RATE = num('BENCH_MAX_RATE', 1000);
 const STAGE_S = num('BENCH_STAGE_S', 10);
 const SLICES = Math.max(1, num('BENCH_SLICES', 2));
@@ -66,8 +82,16 @@ const GOAL_THROUGHPUT = 0.85;
 const GOAL_P99 = 2;
 // Callout events that keep a lifecycle open (CALLOUT_CLOSED would finish it, and later deliveries would rightly be
 // acknowledged without reaching a workflow): the mix a busy control room produces.
-const EVENTS = ['NEW_CALLOUT', 'RESPONDER_MANUALLY_DISPATCHED', 'RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA', 'RESPONDER_ARRIVED_ON_SCENE'];
-const SERVER_NAMES: Record<BenchServer, string> = { dev: 'Temporal dev server (SQLite, WAL)', postgres: 'temporal-server on PostgreSQL' };
+const EVENTS = [
+  'NEW_CALLOUT',
+  'RESPONDER_MANUALLY_DISPATCHED',
+  'RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA',
+  'RESPONDER_ARRIVED_ON_SCENE',
+];
+const SERVER_NAMES: Record<BenchServer, string> = {
+  dev: 'Temporal dev server (SQLite, WAL)',
+  postgres: 'temporal-server on PostgreSQL',
+};
 
 /** A stage's figures, merged from its slices. */
 interface StageResult {
@@ -97,7 +121,8 @@ type MeasuredSlice = SliceResult & { cpuMs: CpuShare };
 
 function merge(rate: number, slices: MeasuredSlice[]): StageResult {
   const latencies = slices.flatMap((s) => s.latencies).sort((a, b) => a - b);
-  const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! : 0);
+  const pct = (p: number) =>
+    latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! : 0;
   const sum = (f: (s: MeasuredSlice) => number) => slices.reduce((a, s) => a + f(s), 0);
   const windowS = sum((s) => s.windowS);
   const firstError = slices.find((s) => s.firstError)?.firstError;
@@ -113,9 +138,24 @@ function merge(rate: number, slices: MeasuredSlice[]): StageResult {
     errors: sum((s) => s.errors),
     ...(firstError ? { firstError } : {}),
     cpu: {
-      driver: sum((s) => s.cpuMs.driver) / Math.max(1, sum((s) => s.ok)),
-      service: sum((s) => s.cpuMs.service) / Math.max(1, sum((s) => s.ok)),
-      server: sum((s) => s.cpuMs.server) / Math.max(1, sum((s) => s.ok)),
+      driver:
+        sum((s) => s.cpuMs.driver) /
+        Math.max(
+          1,
+          sum((s) => s.ok),
+        ),
+      service:
+        sum((s) => s.cpuMs.service) /
+        Math.max(
+          1,
+          sum((s) => s.ok),
+        ),
+      server:
+        sum((s) => s.cpuMs.server) /
+        Math.max(
+          1,
+          sum((s) => s.ok),
+        ),
     },
   };
 }
@@ -205,7 +245,11 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
         });
         if (res.status !== 201) throw new Error(`simulator customer: ${res.status}`);
         const customerId = ((await res.json()) as any).customer.id as number;
-        const { callout } = await aura.createCustomerCallout({ customerId, responseTypeId: 1, location: { latitude: -26.1 + k / 1e4, longitude: 28.05 } });
+        const { callout } = await aura.createCustomerCallout({
+          customerId,
+          responseTypeId: 1,
+          location: { latitude: -26.1 + k / 1e4, longitude: 28.05 },
+        });
         calloutIds.push(callout.id);
       },
     );
@@ -223,7 +267,8 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
         for (const t of templates) {
           const p = structuredClone(t);
           p.callout.id = id;
-          if (Array.isArray(p.callout.incidentInformation)) for (const inf of p.callout.incidentInformation) if (inf && 'calloutId' in inf) inf.calloutId = id;
+          if (Array.isArray(p.callout.incidentInformation))
+            for (const inf of p.callout.incidentInformation) if (inf && 'calloutId' in inf) inf.calloutId = id;
           bodies.push(JSON.stringify(p));
         }
       }
@@ -242,7 +287,9 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
     writeFileSync(engineFile, JSON.stringify(engineBodies));
     const all = [...receiverBodies, ...engineBodies];
     const meanBytes = Math.round(all.reduce((a, b) => a + b.length, 0) / all.length);
-    say(`${all.length} distinct deliveries (${EVENTS.length} events × ${calloutIds.length} callouts, half for the receiver, half for the engine), mean ${meanBytes} bytes`);
+    say(
+      `${all.length} distinct deliveries (${EVENTS.length} events × ${calloutIds.length} callouts, half for the receiver, half for the engine), mean ${meanBytes} bytes`,
+    );
 
     // ---- the service, the floor and the driver --------------------------------------------------------------------
     const apiPort = await freePort();
@@ -254,7 +301,10 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
     let database: Record<string, string> = { DATA_DIR: join(run.dir, 'data') };
     if (temporal.postgres) {
       temporal.postgres.query('postgres', 'CREATE DATABASE aura_callouts');
-      database = { DATABASE_URL: temporal.postgres.url.replace(/\/postgres$/, '/aura_callouts'), DATA_DIR: join(run.dir, 'data') };
+      database = {
+        DATABASE_URL: temporal.postgres.url.replace(/\/postgres$/, '/aura_callouts'),
+        DATA_DIR: join(run.dir, 'data'),
+      };
     }
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
     const serviceEnv: NodeJS.ProcessEnv = {
@@ -278,23 +328,51 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
       SHUTDOWN_READINESS_DELAY_MS: '0',
       ...database,
     };
-    const worker = SPLIT && WITH_WORKER ? run.startChild('worker', [join(PROJECT_ROOT, 'src', 'main.ts')], { ...serviceEnv, SERVICE_ROLE: 'worker', API_PORT: String(await freePort()) }) : null;
-    service = run.startChild('service', [...profile, join(PROJECT_ROOT, 'src', 'main.ts')], { ...serviceEnv, ...(SPLIT ? { SERVICE_ROLE: 'api' } : {}) });
+    const worker =
+      SPLIT && WITH_WORKER
+        ? run.startChild('worker', [join(PROJECT_ROOT, 'src', 'main.ts')], {
+            ...serviceEnv,
+            SERVICE_ROLE: 'worker',
+            API_PORT: String(await freePort()),
+          })
+        : null;
+    service = run.startChild('service', [...profile, join(PROJECT_ROOT, 'src', 'main.ts')], {
+      ...serviceEnv,
+      ...(SPLIT ? { SERVICE_ROLE: 'api' } : {}),
+    });
     const serviceProcesses = () => [service!.pid, worker?.pid].filter((p): p is number => Boolean(p));
     const floorPort = await freePort();
-    run.startChild('floor', [join(PROJECT_ROOT, 'bench', 'floor-server.ts')], { ...process.env, FLOOR_PORT: String(floorPort) });
-    const driverChild = run.startChild('driver', [join(PROJECT_ROOT, 'bench', 'intake-driver.ts')], { ...process.env }, { ipc: true });
+    run.startChild('floor', [join(PROJECT_ROOT, 'bench', 'floor-server.ts')], {
+      ...process.env,
+      FLOOR_PORT: String(floorPort),
+    });
+    const driverChild = run.startChild(
+      'driver',
+      [join(PROJECT_ROOT, 'bench', 'intake-driver.ts')],
+      { ...process.env },
+      { ipc: true },
+    );
     const driver = driverOf(driverChild);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const floorUrl = `http://127.0.0.1:${floorPort}`;
     const svc = service;
     await Promise.race([
-      until('the service to be ready', async () => (await fetch(`${apiUrl}/${WITH_WORKER ? 'readyz' : 'healthz'}`)).status === 200, 120_000),
-      new Promise((_, reject) => svc.once('exit', (code) => reject(new Error(`the service exited (${code}): see ${join(run.dir, 'service.log')}`)))),
+      until(
+        'the service to be ready',
+        async () => (await fetch(`${apiUrl}/${WITH_WORKER ? 'readyz' : 'healthz'}`)).status === 200,
+        120_000,
+      ),
+      new Promise((_, reject) =>
+        svc.once('exit', (code) =>
+          reject(new Error(`the service exited (${code}): see ${join(run.dir, 'service.log')}`)),
+        ),
+      ),
     ]);
     await until('the floor server', async () => (await fetch(`${floorUrl}/healthz`)).status === 200, 30_000);
     await driver.ready;
-    say(`service ${apiUrl} (${WITH_WORKER ? 'API + worker' : 'API alone'}, task queue ${taskQueue}); floor ${floorUrl}`);
+    say(
+      `service ${apiUrl} (${WITH_WORKER ? 'API + worker' : 'API alone'}, task queue ${taskQueue}); floor ${floorUrl}`,
+    );
 
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection, namespace: temporal.namespace });
@@ -303,10 +381,22 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
     const settle = async () => {
       const backlog = async (taskQueueType: number) =>
         Number(
-          (await client.workflowService.describeTaskQueue({ namespace: temporal.namespace, taskQueue: { name: taskQueue, kind: 1 }, taskQueueType, reportStats: true })).stats
-            ?.approximateBacklogCount ?? 0,
+          (
+            await client.workflowService.describeTaskQueue({
+              namespace: temporal.namespace,
+              taskQueue: { name: taskQueue, kind: 1 },
+              taskQueueType,
+              reportStats: true,
+            })
+          ).stats?.approximateBacklogCount ?? 0,
         );
-      if (WITH_WORKER) await until('the worker to drain the task queue', async () => (await backlog(1)) === 0 && (await backlog(2)) === 0, 120_000, 250).catch((e) => say(`${(e as Error).message}; going on`));
+      if (WITH_WORKER)
+        await until(
+          'the worker to drain the task queue',
+          async () => (await backlog(1)) === 0 && (await backlog(2)) === 0,
+          120_000,
+          250,
+        ).catch((e) => say(`${(e as Error).message}; going on`));
       await sleep(500);
     };
 
@@ -315,7 +405,11 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
     const warmAcked = new Map<number, number>();
     const warm = [...receiverBodies, ...engineBodies].filter((b) => b.includes('"NEW_CALLOUT"'));
     await pool(warm, 16, async (b) => {
-      const r = await fetch(`${apiUrl}/webhooks/aura`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: b });
+      const r = await fetch(`${apiUrl}/webhooks/aura`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: b,
+      });
       await r.arrayBuffer();
       if (r.ok) {
         const id = (JSON.parse(b) as { callout: { id: number } }).callout.id;
@@ -331,11 +425,26 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
     const rows: RateRow[] = [];
     const rates = FIXED_RATES ? [...FIXED_RATES] : [50, 100];
     const sliceS = STAGE_S / SLICES;
-    const idle = (rate: number): StageResult => ({ rate, throughput: 0, p50: 0, p99: 0, ok: 0, sent: 0, notSent: 0, non2xx: 0, errors: 0, cpu: { driver: 0, service: 0, server: 0 } });
+    const idle = (rate: number): StageResult => ({
+      rate,
+      throughput: 0,
+      p50: 0,
+      p99: 0,
+      ok: 0,
+      sent: 0,
+      notSent: 0,
+      non2xx: 0,
+      errors: 0,
+      cpu: { driver: 0, service: 0, server: 0 },
+    });
     // CPU time of the processes, read before a slice and after the task queue has drained behind it.
     const cpuNow = () => {
       const server = new Map(temporal.pids().map((pid) => [pid, cpuMsOf(pid)]));
-      return { driver: cpuMsOf(driverChild.pid), service: serviceProcesses().reduce((a, pid) => a + cpuMsOf(pid), 0), server };
+      return {
+        driver: cpuMsOf(driverChild.pid),
+        service: serviceProcesses().reduce((a, pid) => a + cpuMsOf(pid), 0),
+        server,
+      };
     };
     const measured = async (req: Omit<StageRequest, 'id'>, thenSettle = true): Promise<MeasuredSlice> => {
       const before = cpuNow();
@@ -346,7 +455,14 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
       for (const [pid, ms] of after.server) server += ms - (before.server.get(pid) ?? 0);
       return { ...r, cpuMs: { driver: after.driver - before.driver, service: after.service - before.service, server } };
     };
-    const engineReq = { kind: 'engine' as const, bodiesFile: engineFile, temporalAddress: temporal.address, namespace: temporal.namespace, taskQueue, transport: ENGINE_CLIENT };
+    const engineReq = {
+      kind: 'engine' as const,
+      bodiesFile: engineFile,
+      temporalAddress: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue,
+      transport: ENGINE_CLIENT,
+    };
     const receiverReq = { kind: 'http' as const, url: apiUrl, bodiesFile: receiverFile, token: TOKEN };
     for (let i = 0; i < rates.length; i++) {
       const rate = rates[i]!;
@@ -354,14 +470,21 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
       let floor = idle(rate);
       if (STAGES.has('floor')) {
         say(`rate ${rate}/s: floor, ${STAGE_S} s`);
-        floor = merge(rate, [await measured({ ...common, durationS: STAGE_S, kind: 'http', url: floorUrl, bodiesFile: receiverFile, token: TOKEN }, false)]);
+        floor = merge(rate, [
+          await measured(
+            { ...common, durationS: STAGE_S, kind: 'http', url: floorUrl, bodiesFile: receiverFile, token: TOKEN },
+            false,
+          ),
+        ]);
       }
       const slices: Record<'engine' | 'receiver', MeasuredSlice[]> = { engine: [], receiver: [] };
       const order = (['engine', 'receiver'] as const).filter((n) => STAGES.has(n));
       if (order.length) say(`rate ${rate}/s: ${order.join(' and ')}, ${SLICES} × ${f1(sliceS)} s each`);
       for (let j = 0; j < SLICES; j++) {
         for (const name of j % 2 === 0 ? order : [...order].reverse()) {
-          slices[name].push(await measured({ ...common, durationS: sliceS, ...(name === 'engine' ? engineReq : receiverReq) }));
+          slices[name].push(
+            await measured({ ...common, durationS: sliceS, ...(name === 'engine' ? engineReq : receiverReq) }),
+          );
         }
       }
       const engine = STAGES.has('engine') ? merge(rate, slices.engine) : idle(rate);
@@ -370,13 +493,22 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
       say(
         `rate ${rate}/s: floor ${f1(floor.throughput)}/s p99 ${f1(floor.p99)} ms; engine ${f1(engine.throughput)}/s p50 ${f1(engine.p50)} p99 ${f1(engine.p99)} ms; receiver ${f1(receiver.throughput)}/s p50 ${f1(receiver.p50)} p99 ${f1(receiver.p99)} ms`,
       );
-      for (const [name, r] of [['engine', engine], ['receiver', receiver]] as const) if (r.firstError) say(`  ${name}: ${r.errors} errors, the first: ${r.firstError}`);
+      for (const [name, r] of [
+        ['engine', engine],
+        ['receiver', receiver],
+      ] as const)
+        if (r.firstError) say(`  ${name}: ${r.errors} errors, the first: ${r.firstError}`);
       if (!FIXED_RATES && i === rates.length - 1) {
         // (The receiver's saturation when the engine stage is not run.)
         const saturated = (STAGES.has('engine') ? engine : receiver).throughput < SATURATED * rate;
         const nextRate = rate + 100;
         if (!saturated && nextRate <= MAX_RATE) rates.push(nextRate);
-        else say(saturated ? `the engine is saturated at ${rate}/s (${f1(engine.throughput)}/s acknowledged)` : `BENCH_MAX_RATE ${MAX_RATE} reached`);
+        else
+          say(
+            saturated
+              ? `the engine is saturated at ${rate}/s (${f1(engine.throughput)}/s acknowledged)`
+              : `BENCH_MAX_RATE ${MAX_RATE} reached`,
+          );
       }
     }
 
@@ -393,7 +525,9 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
           const h = await client.workflow.getHandle(lifecycleWorkflowId(id), runId).fetchHistory();
           const events = h.events ?? [];
           // With signalWithStart, the first delivery's signal is recorded as a signal event too.
-          n += events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'calloutObserved').length;
+          n += events.filter(
+            (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'calloutObserved',
+          ).length;
           const can = events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes);
           runId = can?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
           if (!runId) break;
@@ -456,7 +590,9 @@ function printServer(r: ServerReport): void {
   console.log(
     `\nIntake on the ${SERVER_NAMES[r.server]} (${WITH_WORKER ? 'API + worker' : 'API alone, no worker'}): ${N} active callouts (half for the receiver, half for the engine), ${EVENTS.length} callout events, mean body ${r.meanBytes} bytes; ${STAGE_S} s per stage, at most ${CONNECTIONS} in flight; acked/s = acknowledged per second, p50/p99 in ms`,
   );
-  console.log('  rate/s |  floor acked/s   p50   p99 | engine acked/s   p50    p99 | receiver acked/s   p50    p99 non2xx err | recv/engine acked/s (≥ 0.85)  p99 (≤ 2)');
+  console.log(
+    '  rate/s |  floor acked/s   p50   p99 | engine acked/s   p50    p99 | receiver acked/s   p50    p99 non2xx err | recv/engine acked/s (≥ 0.85)  p99 (≤ 2)',
+  );
   for (const { rate, floor: fl, engine: e, receiver: rc } of r.rows) {
     const tq = ratio(rc.throughput, e.throughput);
     const pq = ratio(rc.p99, e.p99);
@@ -466,14 +602,24 @@ function printServer(r: ServerReport): void {
     );
   }
   console.log(`  (* the engine saturated: it acknowledged less than ${SATURATED * 100} % of the rate)`);
-  console.log('  CPU ms per acknowledgement, by process (the service: API and worker; the server: Temporal and its database):');
+  console.log(
+    '  CPU ms per acknowledgement, by process (the service: API and worker; the server: Temporal and its database):',
+  );
   console.log('  rate/s | engine: driver service server  total | receiver: driver service server  total');
-  const cpuCols = (c: CpuShare) => `${f2(c.driver).padStart(6)} ${f2(c.service).padStart(7)} ${f2(c.server).padStart(6)} ${f2(c.driver + c.service + c.server).padStart(6)}`;
-  for (const { rate, engine: e, receiver: rc } of r.rows) console.log(`  ${String(rate).padStart(6)} | ${cpuCols(e.cpu).padStart(34)} | ${cpuCols(rc.cpu).padStart(36)}`);
+  const cpuCols = (c: CpuShare) =>
+    `${f2(c.driver).padStart(6)} ${f2(c.service).padStart(7)} ${f2(c.server).padStart(6)} ${f2(c.driver + c.service + c.server).padStart(6)}`;
+  for (const { rate, engine: e, receiver: rc } of r.rows)
+    console.log(`  ${String(rate).padStart(6)} | ${cpuCols(e.cpu).padStart(34)} | ${cpuCols(rc.cpu).padStart(36)}`);
   console.log(`  ${r.counts}`);
-  console.log(`  ${withGoal('receiver/engine throughput', r.throughputRatio, '≥', GOAL_THROUGHPUT)} (the most acknowledged per second over the rates: receiver ${f1(r.receiverCapacity)}, engine ${f1(r.engineCapacity)}, floor ${f1(r.floorCapacity)})`);
-  console.log(`  ${withGoal('receiver/engine p99', r.worstP99Ratio, '≤', GOAL_P99)} (the worst rate: ${r.worstP99Rate}/s)`);
-  console.log(`  ${withGoal('lost (receiver)', r.receiverLost, '=', 0, 0)}; ${withGoal('lost (engine)', r.engineLost, '=', 0, 0)}`);
+  console.log(
+    `  ${withGoal('receiver/engine throughput', r.throughputRatio, '≥', GOAL_THROUGHPUT)} (the most acknowledged per second over the rates: receiver ${f1(r.receiverCapacity)}, engine ${f1(r.engineCapacity)}, floor ${f1(r.floorCapacity)})`,
+  );
+  console.log(
+    `  ${withGoal('receiver/engine p99', r.worstP99Ratio, '≤', GOAL_P99)} (the worst rate: ${r.worstP99Rate}/s)`,
+  );
+  console.log(
+    `  ${withGoal('lost (receiver)', r.receiverLost, '=', 0, 0)}; ${withGoal('lost (engine)', r.engineLost, '=', 0, 0)}`,
+  );
 }
 
 const reports: ServerReport[] = [];
@@ -489,20 +635,32 @@ for (const server of SERVERS) {
 
 if (reports.length > 1) {
   const col = (s: string) => s.padStart(16);
-  const line = (label: string, f: (r: ServerReport) => string) => console.log(`  ${label.padEnd(40)}${reports.map((r) => col(f(r))).join('')}`);
-  console.log(`\nIntake side by side (${WITH_WORKER ? 'API + worker' : 'API alone'}, ${N} callouts, ${STAGE_S} s stages, ${CONNECTIONS} in flight)`);
+  const line = (label: string, f: (r: ServerReport) => string) =>
+    console.log(`  ${label.padEnd(40)}${reports.map((r) => col(f(r))).join('')}`);
+  console.log(
+    `\nIntake side by side (${WITH_WORKER ? 'API + worker' : 'API alone'}, ${N} callouts, ${STAGE_S} s stages, ${CONNECTIONS} in flight)`,
+  );
   line('', (r) => r.server);
   line('rates run (/s)', (r) => `${r.rows[0]!.rate}-${r.rows.at(-1)!.rate}`);
   line('floor, most acked/s', (r) => f1(r.floorCapacity));
   line('engine, most acked/s', (r) => f1(r.engineCapacity));
   line('receiver, most acked/s', (r) => f1(r.receiverCapacity));
-  line(`receiver/engine throughput (goal ≥ ${GOAL_THROUGHPUT})`, (r) => `${f2(r.throughputRatio)} ${verdict(r.throughputRatio >= GOAL_THROUGHPUT)}`);
-  line(`receiver/engine p99, worst (goal ≤ ${GOAL_P99})`, (r) => `${f2(r.worstP99Ratio)} ${verdict(r.worstP99Ratio <= GOAL_P99)}`);
+  line(
+    `receiver/engine throughput (goal ≥ ${GOAL_THROUGHPUT})`,
+    (r) => `${f2(r.throughputRatio)} ${verdict(r.throughputRatio >= GOAL_THROUGHPUT)}`,
+  );
+  line(
+    `receiver/engine p99, worst (goal ≤ ${GOAL_P99})`,
+    (r) => `${f2(r.worstP99Ratio)} ${verdict(r.worstP99Ratio <= GOAL_P99)}`,
+  );
   const at = (r: ServerReport, rate: number) => r.rows.find((x) => x.rate === rate);
   const common = reports[0]!.rows.map((x) => x.rate).filter((rate) => reports.every((r) => at(r, rate)));
   for (const rate of common) {
     line(`at ${rate}/s: engine p50/p99 ms`, (r) => `${f1(at(r, rate)!.engine.p50)}/${f1(at(r, rate)!.engine.p99)}`);
-    line(`at ${rate}/s: receiver p50/p99 ms`, (r) => `${f1(at(r, rate)!.receiver.p50)}/${f1(at(r, rate)!.receiver.p99)}`);
+    line(
+      `at ${rate}/s: receiver p50/p99 ms`,
+      (r) => `${f1(at(r, rate)!.receiver.p50)}/${f1(at(r, rate)!.receiver.p99)}`,
+    );
   }
   line('lost (goal 0)', (r) => `${r.receiverLost + r.engineLost} ${verdict(r.receiverLost + r.engineLost === 0)}`);
 }

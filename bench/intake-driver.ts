@@ -58,7 +58,12 @@ export interface SliceResult {
 type Send = (k: number) => Promise<'ok' | 'non2xx'>;
 
 /** Request k is due at k/rate s after the start; at most `concurrency` in flight; nothing is sent after `durationS`. */
-export function drive(rate: number, durationS: number, concurrency: number, send: Send): Promise<Omit<SliceResult, 'id' | 'rate'>> {
+export function drive(
+  rate: number,
+  durationS: number,
+  concurrency: number,
+  send: Send,
+): Promise<Omit<SliceResult, 'id' | 'rate'>> {
   const total = Math.floor(rate * durationS);
   const interval = 1000 / rate;
   const latencies: number[] = [];
@@ -82,7 +87,17 @@ export function drive(rate: number, durationS: number, concurrency: number, send
       if (done) return;
       done = true;
       if (timer) clearTimeout(timer);
-      resolve({ windowAcks, windowS: (end - warm) / 1000, latencies: latencies.map((l) => Math.round(l * 100) / 100), ok, sent: next, notSent: total - next, non2xx, errors, ...(firstError ? { firstError } : {}) });
+      resolve({
+        windowAcks,
+        windowS: (end - warm) / 1000,
+        latencies: latencies.map((l) => Math.round(l * 100) / 100),
+        ok,
+        sent: next,
+        notSent: total - next,
+        non2xx,
+        errors,
+        ...(firstError ? { firstError } : {}),
+      });
     };
     const pump = () => {
       timer = null;
@@ -92,28 +107,30 @@ export function drive(rate: number, durationS: number, concurrency: number, send
         const k = next++;
         const sentAt = performance.now();
         inFlight++;
-        send(k).then(
-          (r) => {
-            const at = performance.now();
-            latencies.push(at - sentAt);
-            if (r === 'ok') {
-              ok++;
-              if (at >= warm && at <= end) windowAcks++;
-            } else non2xx++;
-          },
-          (err: unknown) => {
-            errors++;
-            firstError ??= (err as Error)?.message ?? String(err);
-          },
-        ).finally(() => {
-          inFlight--;
-          if (stopped) {
-            if (inFlight === 0) finish();
-          } else {
-            if (timer) clearTimeout(timer);
-            pump();
-          }
-        });
+        send(k)
+          .then(
+            (r) => {
+              const at = performance.now();
+              latencies.push(at - sentAt);
+              if (r === 'ok') {
+                ok++;
+                if (at >= warm && at <= end) windowAcks++;
+              } else non2xx++;
+            },
+            (err: unknown) => {
+              errors++;
+              firstError ??= (err as Error)?.message ?? String(err);
+            },
+          )
+          .finally(() => {
+            inFlight--;
+            if (stopped) {
+              if (inFlight === 0) finish();
+            } else {
+              if (timer) clearTimeout(timer);
+              pump();
+            }
+          });
         if (next >= total) stopped = true;
       }
       if (stopped) {
@@ -121,7 +138,8 @@ export function drive(rate: number, durationS: number, concurrency: number, send
         return;
       }
       // Wake for the next due request (a completion wakes us sooner when the cap holds it back), or at the end.
-      if (inFlight < concurrency) timer = setTimeout(pump, Math.max(0, Math.min(t0 + next * interval, end) - performance.now()));
+      if (inFlight < concurrency)
+        timer = setTimeout(pump, Math.max(0, Math.min(t0 + next * interval, end) - performance.now()));
       else timer = setTimeout(pump, Math.max(0, end - performance.now()));
     };
     pump();
@@ -144,7 +162,18 @@ function httpSender(req: StageRequest): Send & { close(): void } {
     new Promise((resolve, reject) => {
       const body = bodies[(offset + k) % bodies.length]!;
       const r = request(
-        { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: auth } },
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            authorization: auth,
+          },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode! >= 200 && res.statusCode! < 300 ? 'ok' : 'non2xx'));
@@ -164,7 +193,8 @@ async function engineSender(req: StageRequest): Promise<Send> {
   let c = clients.get(transport);
   if (!c) {
     const address = req.temporalAddress!;
-    const connection = transport === 'native' ? await NativeConnection.connect({ address }) : await Connection.connect({ address });
+    const connection =
+      transport === 'native' ? await NativeConnection.connect({ address }) : await Connection.connect({ address });
     clients.set(transport, (c = new Client({ connection, namespace: req.namespace ?? 'default' })));
   }
   const client = c;

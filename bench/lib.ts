@@ -27,9 +27,18 @@ export async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<vo
 }
 
 /** Wait until fn holds (a throw counts as not yet). */
-export async function until(what: string, fn: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 300): Promise<void> {
+export async function until(
+  what: string,
+  fn: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  stepMs = 300,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve().then(fn).catch(() => false))) {
+  while (
+    !(await Promise.resolve()
+      .then(fn)
+      .catch(() => false))
+  ) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(stepMs);
   }
@@ -49,8 +58,12 @@ export type BenchServer = 'dev' | 'postgres';
 
 /** BENCH_SERVERS, comma-separated (default `fallback`). */
 export function benchServers(fallback = 'dev'): BenchServer[] {
-  const names = (process.env.BENCH_SERVERS ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (n !== 'dev' && n !== 'postgres') throw new Error(`BENCH_SERVERS: unknown server "${n}" (dev, postgres)`);
+  const names = (process.env.BENCH_SERVERS ?? fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (n !== 'dev' && n !== 'postgres') throw new Error(`BENCH_SERVERS: unknown server "${n}" (dev, postgres)`);
   return names as BenchServer[];
 }
 
@@ -114,7 +127,13 @@ async function startTemporal(server: BenchServer, dir: string): Promise<BenchTem
   }
   const cliPath = process.env.TEMPORAL_CLI_PATH ?? (await ensureTemporalCli());
   const t = await startDevServer({ cliPath, dbFilename: join(dir, 'temporal.db'), uiPort: null, logLevel: 'error' });
-  return { server, address: t.address, namespace: 'default', pids: () => (t.process.pid ? [t.process.pid] : []), stop: () => t.stop() };
+  return {
+    server,
+    address: t.address,
+    namespace: 'default',
+    pids: () => (t.process.pid ? [t.process.pid] : []),
+    stop: () => t.stop(),
+  };
 }
 
 export async function startBenchRun(prefix: string, opts: { server?: BenchServer } = {}): Promise<BenchRun> {
@@ -128,7 +147,11 @@ export async function startBenchRun(prefix: string, opts: { server?: BenchServer
     sim,
     startChild(name, args, env, childOpts = {}) {
       const log = openSync(join(dir, `${name}.log`), 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: PROJECT_ROOT, env, stdio: childOpts.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log] });
+      const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+        cwd: PROJECT_ROOT,
+        env,
+        stdio: childOpts.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
+      });
       children.push(child);
       return child;
     },

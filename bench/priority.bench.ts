@@ -24,20 +24,39 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
 };
-const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(0)} ms, p99 ${pct(xs, 99).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms (n=${xs.length})`;
+const fmt = (xs: number[]) =>
+  `p50 ${pct(xs, 50).toFixed(0)} ms, p99 ${pct(xs, 99).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms (n=${xs.length})`;
 
 async function run(newMatcher: boolean): Promise<{ creates: number[]; cancels: number[]; polls: number[] }> {
   process.env.TEMPORAL_NEW_MATCHER = String(newMatcher);
   const env = await startTemporal();
-  const stack = await startStack(env, { pollIntervalMs: POLL_MS, pollIntervalSlowMs: POLL_MS, auraMaxRequestsPerSecond: CAP, ratingWindowMs: 1000 });
+  const stack = await startStack(env, {
+    pollIntervalMs: POLL_MS,
+    pollIntervalSlowMs: POLL_MS,
+    auraMaxRequestsPerSecond: CAP,
+    ratingWindowMs: 1000,
+  });
   try {
-    say(`${newMatcher ? 'priority matcher' : 'FIFO matcher'}: ${CALLOUTS} callouts polling every ${POLL_MS} ms (${Math.round((CALLOUTS * 1000) / POLL_MS)}/s) against a cap of ${CAP}/s`);
+    say(
+      `${newMatcher ? 'priority matcher' : 'FIFO matcher'}: ${CALLOUTS} callouts polling every ${POLL_MS} ms (${Math.round((CALLOUTS * 1000) / POLL_MS)}/s) against a cap of ${CAP}/s`,
+    );
     const background: { incidentId: string; auraCalloutId: number }[] = [];
-    await pool(Array.from({ length: CALLOUTS }, (_, i) => i), 8, async (i) => {
-      const incidentId = `bg-${newMatcher}-${i}`;
-      await stack.api('POST', '/v1/callouts', { incidentId, customerId: await stack.newCustomer(), location: live });
-      background.push({ incidentId, auraCalloutId: await eventually(async () => (await stack.api('GET', `/v1/callouts/${incidentId}`)).body.auraCalloutId, 300_000, 500) });
-    });
+    await pool(
+      Array.from({ length: CALLOUTS }, (_, i) => i),
+      8,
+      async (i) => {
+        const incidentId = `bg-${newMatcher}-${i}`;
+        await stack.api('POST', '/v1/callouts', { incidentId, customerId: await stack.newCustomer(), location: live });
+        background.push({
+          incidentId,
+          auraCalloutId: await eventually(
+            async () => (await stack.api('GET', `/v1/callouts/${incidentId}`)).body.auraCalloutId,
+            300_000,
+            500,
+          ),
+        });
+      },
+    );
     say('background callouts open; letting the poll backlog build for 10 s');
     await sleep(10_000);
     const creates: string[] = [];
@@ -48,8 +67,11 @@ async function run(newMatcher: boolean): Promise<{ creates: number[]; cancels: n
       await sleep(500);
     }
     const cancelled = background.slice(0, CANCELS);
-    await Promise.all(cancelled.map((b) => stack.api('POST', `/v1/callouts/${b.incidentId}/cancel`, { reasons: ['FALSE_ALARM'] })));
-    for (const id of creates) await eventually(async () => (await stack.api('GET', `/v1/callouts/${id}`)).body.auraCalloutId, 600_000, 500);
+    await Promise.all(
+      cancelled.map((b) => stack.api('POST', `/v1/callouts/${b.incidentId}/cancel`, { reasons: ['FALSE_ALARM'] })),
+    );
+    for (const id of creates)
+      await eventually(async () => (await stack.api('GET', `/v1/callouts/${id}`)).body.auraCalloutId, 600_000, 500);
 
     const waits = async (workflowId: string, type: (name: string) => boolean) => {
       const h = await env.client.workflow.getHandle(workflowId).fetchHistory();
@@ -66,9 +88,23 @@ async function run(newMatcher: boolean): Promise<{ creates: number[]; cancels: n
       }
       return out;
     };
-    const createWaits = (await Promise.all(creates.map((id) => waits(`incident-${id}`, (n) => n === 'createCallout')))).flat();
-    const cancelWaits = (await Promise.all(cancelled.map((b) => waits(lifecycleWorkflowId(b.auraCalloutId), (n) => n === 'cancelCallout' || n === 'linkExceptionReason')))).flat();
-    const pollWaits = (await Promise.all(background.slice(CANCELS, CANCELS + 10).map((b) => waits(lifecycleWorkflowId(b.auraCalloutId), (n) => n === 'pollCallout')))).flat();
+    const createWaits = (
+      await Promise.all(creates.map((id) => waits(`incident-${id}`, (n) => n === 'createCallout')))
+    ).flat();
+    const cancelWaits = (
+      await Promise.all(
+        cancelled.map((b) =>
+          waits(lifecycleWorkflowId(b.auraCalloutId), (n) => n === 'cancelCallout' || n === 'linkExceptionReason'),
+        ),
+      )
+    ).flat();
+    const pollWaits = (
+      await Promise.all(
+        background
+          .slice(CANCELS, CANCELS + 10)
+          .map((b) => waits(lifecycleWorkflowId(b.auraCalloutId), (n) => n === 'pollCallout')),
+      )
+    ).flat();
     return { creates: createWaits, cancels: cancelWaits, polls: pollWaits };
   } finally {
     await stack.close();
@@ -85,5 +121,7 @@ console.log(`  cancel   priority: ${fmt(withPriority.cancels)}`);
 console.log(`  cancel   FIFO:     ${fmt(fifo.cancels)}`);
 console.log(`  poll     priority: ${fmt(withPriority.polls)}`);
 console.log(`  poll     FIFO:     ${fmt(fifo.polls)}`);
-console.log(`goal: a create or a cancel starts within 1 s of being scheduled, p99 (priority: create ${pct(withPriority.creates, 99).toFixed(0)} ms, cancel ${pct(withPriority.cancels, 99).toFixed(0)} ms)`);
+console.log(
+  `goal: a create or a cancel starts within 1 s of being scheduled, p99 (priority: create ${pct(withPriority.creates, 99).toFixed(0)} ms, cancel ${pct(withPriority.cancels, 99).toFixed(0)} ms)`,
+);
 process.exit(0);

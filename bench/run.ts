@@ -24,8 +24,14 @@ let failed = 0;
 for (const f of files) {
   console.log(`\n=== ${f} ===`);
   const started = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(dir, f)], { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
-  console.log(`=== ${f}: ${r.status === 0 ? 'done' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - started) / 1000).toFixed(0)} s ===`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(dir, f)], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: 'inherit',
+  });
+  console.log(
+    `=== ${f}: ${r.status === 0 ? 'done' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - started) / 1000).toFixed(0)} s ===`,
+  );
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

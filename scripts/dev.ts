@@ -14,12 +14,19 @@ import { ensureTemporalCli, PROJECT_ROOT, startDevServer, type RunningDevServer 
 
 const say = (m: string) => console.log(`[dev] ${m}`);
 // A server named by TEMPORAL_ADDRESS or by a Temporal profile (TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE) is used as it is.
-const externalTemporal = Boolean(process.env.TEMPORAL_ADDRESS || process.env.TEMPORAL_CONFIG_FILE || process.env.TEMPORAL_PROFILE);
+const externalTemporal = Boolean(
+  process.env.TEMPORAL_ADDRESS || process.env.TEMPORAL_CONFIG_FILE || process.env.TEMPORAL_PROFILE,
+);
 
 let env;
 try {
   // The sample portfolio of a few hundred premises, unless another file is given.
-  env = loadEnv({ LOG_LEVEL: 'warn', PLATFORM_LOCATIONS_FILE: join(PROJECT_ROOT, 'data', 'platform-locations.sample.csv'), FIXED_LOCATION_MAX_REQUESTS_PER_SECOND: '0', ...process.env });
+  env = loadEnv({
+    LOG_LEVEL: 'warn',
+    PLATFORM_LOCATIONS_FILE: join(PROJECT_ROOT, 'data', 'platform-locations.sample.csv'),
+    FIXED_LOCATION_MAX_REQUESTS_PER_SECOND: '0',
+    ...process.env,
+  });
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);
@@ -65,7 +72,10 @@ try {
         ...(env.TEMPORAL_PAYLOAD_KEY ? { uiCodecEndpoint: `http://${env.API_HOST}:${env.API_PORT}/codec` } : {}),
       });
     } catch (err) {
-      throw new Error(`could not start the Temporal dev server (${(err as Error).message}); is port ${portText ?? 7233} already in use? Set TEMPORAL_ADDRESS to use a running server.`, { cause: err });
+      throw new Error(
+        `could not start the Temporal dev server (${(err as Error).message}); is port ${portText ?? 7233} already in use? Set TEMPORAL_ADDRESS to use a running server.`,
+        { cause: err },
+      );
     }
     stops.push(() => server.stop());
     temporalUi = server.uiUrl;
@@ -87,7 +97,9 @@ try {
   const adapterDb = await adapterDatabaseFromEnv(env, log, 'aura-callouts-dev');
   stops.push(() => adapterDb.close());
   if (!env.DATABASE_URL) {
-    say(`embedded PostgreSQL: ${adapterDb.url.replace(/:[^:@/]+@/, ':***@')} (cluster in ${join(env.DATA_DIR, 'postgres')}, password in ${join(env.DATA_DIR, 'postgres.json')})`);
+    say(
+      `embedded PostgreSQL: ${adapterDb.url.replace(/:[^:@/]+@/, ':***@')} (cluster in ${join(env.DATA_DIR, 'postgres')}, password in ${join(env.DATA_DIR, 'postgres.json')})`,
+    );
   }
   // Platform locations first, so that the reconciliation the Schedule runs at once sees the sample portfolio.
   const fixedLocations = await fixedLocationApiFromEnv(env, adapterDb.store, log);

@@ -26,7 +26,9 @@ try {
   // no node_modules yet
 }
 if (linked) {
-  console.error(`[setup] node_modules is a link to ${readlinkSync(modules)}: not installing through it (run npm ci where it lives).`);
+  console.error(
+    `[setup] node_modules is a link to ${readlinkSync(modules)}: not installing through it (run npm ci where it lives).`,
+  );
   process.exit(0);
 }
 
@@ -36,6 +38,9 @@ if (missing || stale) {
   // `npm ci`: exactly the lock (it holds every platform's optional packages), never a rewrite of it.
   const args = ['ci'];
   console.error(`[setup] ${missing ? 'Installing' : 'Updating'} npm dependencies (npm ${args.join(' ')})...`);
-  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', [...args, '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', [...args, '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

@@ -18,7 +18,12 @@ const env = await startTemporal();
 const cli = await ensureTemporalCli();
 
 async function openIncident(stack: Stack, incidentId: string): Promise<number> {
-  await stack.api('POST', '/v1/callouts', { incidentId, customerId: await stack.newCustomer(), location: live, notes: 'Gate code 4411' });
+  await stack.api('POST', '/v1/callouts', {
+    incidentId,
+    customerId: await stack.newCustomer(),
+    location: live,
+    notes: 'Gate code 4411',
+  });
   return eventually(async () => (await stack.api('GET', `/v1/callouts/${incidentId}`)).body.auraCalloutId);
 }
 
@@ -32,10 +37,17 @@ async function save(name: string, workflowIds: string[], opts: { open?: boolean 
     for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(wf.runId);
     for (const runId of runs.length > 1 ? [runs[0]!, runs.at(-1)!] : [runs[0] ?? (await handle.describe()).runId]) {
       // The CLI writes the history in protobuf JSON, the form replay reads back (historyFromJSON).
-      const json = execFileSync(cli, ['workflow', 'show', '--address', env.address, '-w', workflowId, '-r', runId, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const json = execFileSync(
+        cli,
+        ['workflow', 'show', '--address', env.address, '-w', workflowId, '-r', runId, '--output', 'json'],
+        { encoding: 'utf8', maxBuffer: 64 << 20 },
+      );
       const history = JSON.parse(json);
       const file = join(out, `${name}-${i}-${runs.indexOf(runId) === 0 ? 'last' : 'first'}.json`);
-      if (existsSync(file)) throw new Error(`${file} exists: recorded histories are never overwritten (set HISTORIES_RELEASE for a new release)`);
+      if (existsSync(file))
+        throw new Error(
+          `${file} exists: recorded histories are never overwritten (set HISTORIES_RELEASE for a new release)`,
+        );
       writeFileSync(file, JSON.stringify({ workflowId, history }));
       console.log(`${file}: ${history.events?.length} events`);
     }
@@ -51,7 +63,11 @@ const scenarios: [string, (s: Stack) => Promise<string[]>, Parameters<typeof sta
       await eventually(async () => (await s.api('GET', '/v1/callouts/h-webhook')).body.status === 'closed');
       return ['incident-h-webhook', lifecycleWorkflowId(id)];
     },
-    { pollIntervalMs: 60_000, registerWebhook: true, simulator: { autopilot: { enabled: true, stepMs: 300, emitWebhooks: true } } },
+    {
+      pollIntervalMs: 60_000,
+      registerWebhook: true,
+      simulator: { autopilot: { enabled: true, stepMs: 300, emitWebhooks: true } },
+    },
   ],
   [
     'poll-only',
@@ -91,13 +107,24 @@ const scenarios: [string, (s: Stack) => Promise<string[]>, Parameters<typeof sta
       await eventually(async () => (await s.api('GET', '/v1/callouts/h-can')).body.status === 'closed', 60_000);
       return ['incident-h-can', lifecycleWorkflowId(id)];
     },
-    { pollIntervalMs: 100, continueAsNewEvents: 50, registerWebhook: true, simulator: { autopilot: { enabled: true, stepMs: 1000, emitWebhooks: true } } },
+    {
+      pollIntervalMs: 100,
+      continueAsNewEvents: 50,
+      registerWebhook: true,
+      simulator: { autopilot: { enabled: true, stepMs: 1000, emitWebhooks: true } },
+    },
   ],
 ];
 
 // Onboarding (open workflows): `npm run histories:record -- onboarding` records only these.
 async function onboard(s: Stack, ref: string, until: (b: any) => boolean): Promise<any> {
-  await s.api('POST', '/v1/customers/onboarding', { customerRef: ref, name: 'Thandi', surname: 'Nkosi', mobile: `+2784${Date.now().toString().slice(-7)}`, subscriptionTypeId: 12 });
+  await s.api('POST', '/v1/customers/onboarding', {
+    customerRef: ref,
+    name: 'Thandi',
+    surname: 'Nkosi',
+    mobile: `+2784${Date.now().toString().slice(-7)}`,
+    subscriptionTypeId: 12,
+  });
   return eventually(async () => {
     const b = (await s.api('GET', `/v1/customers/onboarding/${ref}`)).body;
     return until(b) ? b : null;
@@ -108,11 +135,26 @@ const onboardingScenarios: [string, (s: Stack) => Promise<string[]>, Parameters<
     'onboarding-webhook',
     async (s) => {
       const active = await onboard(s, 'h-onb-hook', (b) => b.status === 'active');
-      await fetch(`${s.sim.panicApiUrl}/v2/subscriptions/${active.subscription.id}`, { method: 'DELETE', headers: { authorization: 'Bearer dev-token' } });
-      await eventually(async () => (await s.api('GET', '/v1/customers/onboarding/h-onb-hook')).body.status === 'cancelled');
+      await fetch(`${s.sim.panicApiUrl}/v2/subscriptions/${active.subscription.id}`, {
+        method: 'DELETE',
+        headers: { authorization: 'Bearer dev-token' },
+      });
+      await eventually(
+        async () => (await s.api('GET', '/v1/customers/onboarding/h-onb-hook')).body.status === 'cancelled',
+      );
       return ['onboarding-h-onb-hook'];
     },
-    { registerWebhook: true, webhookEvents: ['CREATED_CUSTOMER', 'UPDATED_CUSTOMER', 'SUBSCRIPTION_CREATED', 'SUBSCRIPTION_UPDATED', 'SUBSCRIPTION_CANCELLED', 'SUBSCRIPTION_CANCELLED_FAILED'] },
+    {
+      registerWebhook: true,
+      webhookEvents: [
+        'CREATED_CUSTOMER',
+        'UPDATED_CUSTOMER',
+        'SUBSCRIPTION_CREATED',
+        'SUBSCRIPTION_UPDATED',
+        'SUBSCRIPTION_CANCELLED',
+        'SUBSCRIPTION_CANCELLED_FAILED',
+      ],
+    },
   ],
   [
     'onboarding-read-back',
@@ -129,7 +171,9 @@ const onboardingScenarios: [string, (s: Stack) => Promise<string[]>, Parameters<
 ];
 
 const only = process.argv.slice(2);
-const selected = [...scenarios, ...onboardingScenarios].filter(([name]) => only.length === 0 || only.some((o) => name.startsWith(o)));
+const selected = [...scenarios, ...onboardingScenarios].filter(
+  ([name]) => only.length === 0 || only.some((o) => name.startsWith(o)),
+);
 
 try {
   for (const [name, run, opts] of selected) {

@@ -13,7 +13,9 @@ try {
   const env = loadEnv();
   const input = webhookRegistrationFromEnv(env);
   const r = await registerReceiver(auraClientFromEnv(env), input, (w) => console.warn(`warning: ${w}`));
-  console.log(`Registered ${r.url} with AURA at ${env.AURA_BASE_URL} for ${r.events.length} events: ${r.events.join(', ')}`);
+  console.log(
+    `Registered ${r.url} with AURA at ${env.AURA_BASE_URL} for ${r.events.length} events: ${r.events.join(', ')}`,
+  );
 } catch (err) {
   if (err instanceof ConfigError || err instanceof WebhookRegistrationError) {
     console.error(err.message);

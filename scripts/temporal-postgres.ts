@@ -6,10 +6,18 @@ import { startPostgresTemporal } from '../src/temporal/postgres-server.js';
 const started = Date.now();
 const temporal = await startPostgresTemporal();
 const t = temporal.timings;
-console.log(`Temporal on PostgreSQL: ${temporal.address} (namespace ${temporal.namespace}) in ${Date.now() - started} ms`);
-console.log(`  PostgreSQL ${temporal.postgres.host}:${temporal.postgres.port} user ${temporal.postgres.user}; server log ${temporal.logFile}`);
-console.log(`  binaries ${t.binariesMs} ms, PostgreSQL ${t.postgresMs} ms, schemas ${t.schemaMs} ms, server ${t.serverMs} ms, namespace ${t.registerMs} ms`);
-console.log(`  e.g. TEMPORAL_ADDRESS=${temporal.address} npm run worker (and npm run api); Ctrl-C stops it and removes its folders`);
+console.log(
+  `Temporal on PostgreSQL: ${temporal.address} (namespace ${temporal.namespace}) in ${Date.now() - started} ms`,
+);
+console.log(
+  `  PostgreSQL ${temporal.postgres.host}:${temporal.postgres.port} user ${temporal.postgres.user}; server log ${temporal.logFile}`,
+);
+console.log(
+  `  binaries ${t.binariesMs} ms, PostgreSQL ${t.postgresMs} ms, schemas ${t.schemaMs} ms, server ${t.serverMs} ms, namespace ${t.registerMs} ms`,
+);
+console.log(
+  `  e.g. TEMPORAL_ADDRESS=${temporal.address} npm run worker (and npm run api); Ctrl-C stops it and removes its folders`,
+);
 const stop = () => void temporal.stop().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -49,9 +49,13 @@ if (files.some((f) => readFileSync(join(PROJECT_ROOT, f), 'utf8').includes('temp
   }
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
-  cwd: PROJECT_ROOT,
-  env,
-  stdio: 'inherit',
-});
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: 'inherit',
+  },
+);
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -7,14 +7,20 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min = 0) => z.coerce.number().int().min(min);
-const csv = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 /** `SECURITY=1,MEDICAL=2` → { SECURITY: 1, MEDICAL: 2 } */
 const responseTypeMap = z.string().transform((s, ctx) => {
   const out: Record<string, number> = {};
-  for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, id] = pair.split('=').map((x) => x?.trim());
     const n = Number(id);
     if (!name || !Number.isInteger(n) || n <= 0) {
@@ -51,7 +57,10 @@ export const EnvSchema = z.object({
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
     .optional(),
   /** Id written into each encrypted payload's metadata, so keys can be rotated. */
-  TEMPORAL_PAYLOAD_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).default('k1'),
+  TEMPORAL_PAYLOAD_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default('k1'),
   /** Keys retired from encrypting but still needed to decrypt older histories: "keyId:base64,keyId:base64". */
   TEMPORAL_PAYLOAD_PREVIOUS_KEYS: z.string().optional(),
   /** Bearer token the API's codec endpoint (/codec/decode, /codec/encode) requires; without it the endpoint is off in production. */
@@ -142,7 +151,10 @@ export const EnvSchema = z.object({
    * intermediate state) in PostgreSQL, shared by every API and worker process. Unset: the embedded server, its
    * cluster in DATA_DIR/postgres (started by the first process that needs it, reused by the others).
    */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
+    .optional(),
   /** Home of the embedded database (without DATABASE_URL), and of a file-store DATA_DIR imported at start. */
   DATA_DIR: z.string().default('.data'),
   /** Portfolio loaded at start (CSV or JSON) when new or changed since the last load. */
@@ -195,7 +207,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   let profile: ReturnType<typeof loadTemporalProfile> | null = null;
   if (usesTemporalProfile(input)) {
     try {
-      profile = loadTemporalProfile({ ...input, HOME: source.HOME, XDG_CONFIG_HOME: source.XDG_CONFIG_HOME, APPDATA: source.APPDATA });
+      profile = loadTemporalProfile({
+        ...input,
+        HOME: source.HOME,
+        XDG_CONFIG_HOME: source.XDG_CONFIG_HOME,
+        APPDATA: source.APPDATA,
+      });
     } catch (err) {
       if (!(err instanceof TemporalProfileError)) throw err;
       problems.push(err.message);

@@ -38,7 +38,9 @@ export const REDACT_PATHS = [
   '*.vehicleLicensePlate',
 ];
 
-export function createLogger(opts: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; name?: string; destination?: pino.DestinationStream } = {},
+): Logger {
   return pino(
     {
       name: opts.name ?? 'aura-callouts',

@@ -125,7 +125,11 @@ export interface IncidentTransition {
 }
 
 /** What the incident workflow's sink reports: new timeline entries, and the moments that end each duration. */
-export function recordIncidentTransitions(createdAt: string | undefined, entries: IncidentTransition[], firsts: { dispatched?: string; arrived?: string; closed?: string }): void {
+export function recordIncidentTransitions(
+  createdAt: string | undefined,
+  entries: IncidentTransition[],
+  firsts: { dispatched?: string; arrived?: string; closed?: string },
+): void {
   for (const e of entries) transitions.inc({ phase: e.phase });
   const start = createdAt ? Date.parse(createdAt) : NaN;
   if (!Number.isFinite(start)) return;

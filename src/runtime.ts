@@ -33,7 +33,8 @@ export function fixedLocationSettingsFromEnv(env: Env, store?: FixedLocationStor
     maxRequestsPerSecond: env.FIXED_LOCATION_MAX_REQUESTS_PER_SECOND,
     maxDeleteShare: env.FIXED_LOCATION_CSV_MAX_DELETE_SHARE,
     callbackTimeoutMs: env.FIXED_LOCATION_CSV_CALLBACK_TIMEOUT_MS,
-    callbackBaseUrl: env.FIXED_LOCATION_CALLBACK_BASE_URL ?? env.PUBLIC_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
+    callbackBaseUrl:
+      env.FIXED_LOCATION_CALLBACK_BASE_URL ?? env.PUBLIC_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
     callbackSecret: callbackSecretOf(env),
     continueAsNewEvents: 2_000,
     reportMaxIssues: env.FIXED_LOCATION_REPORT_MAX_ISSUES,
@@ -52,7 +53,11 @@ export interface AdapterDatabase {
  * (started, or reused when another process of this DATA_DIR runs it). Migrated, and a DATA_DIR of the old file
  * store imported once.
  */
-export async function adapterDatabaseFromEnv(env: Env, log?: Logger, applicationName = 'aura-callouts'): Promise<AdapterDatabase> {
+export async function adapterDatabaseFromEnv(
+  env: Env,
+  log?: Logger,
+  applicationName = 'aura-callouts',
+): Promise<AdapterDatabase> {
   const db = await openDatabase({
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,
@@ -62,7 +67,8 @@ export async function adapterDatabaseFromEnv(env: Env, log?: Logger, application
   const store = new FixedLocationStore(db.pool);
   try {
     const imported = await importFileStore(store, env.DATA_DIR);
-    if (imported.imported || imported.renamed.length) log?.info({ dataDir: env.DATA_DIR, ...imported }, 'file store imported into the database');
+    if (imported.imported || imported.renamed.length)
+      log?.info({ dataDir: env.DATA_DIR, ...imported }, 'file store imported into the database');
   } catch (err) {
     await db.close();
     throw err;
@@ -71,10 +77,17 @@ export async function adapterDatabaseFromEnv(env: Env, log?: Logger, application
 }
 
 /** The API's side: load PLATFORM_LOCATIONS_FILE when it is new or changed. */
-export async function fixedLocationApiFromEnv(env: Env, store: FixedLocationStore, log?: Logger): Promise<FixedLocationApiOptions> {
+export async function fixedLocationApiFromEnv(
+  env: Env,
+  store: FixedLocationStore,
+  log?: Logger,
+): Promise<FixedLocationApiOptions> {
   if (env.PLATFORM_LOCATIONS_FILE) {
     const r = await store.loadFileIfChanged(env.PLATFORM_LOCATIONS_FILE);
-    log?.info({ file: env.PLATFORM_LOCATIONS_FILE, loaded: r.loaded, count: r.count }, r.loaded ? 'platform locations loaded from file' : 'platform locations: file unchanged, store kept');
+    log?.info(
+      { file: env.PLATFORM_LOCATIONS_FILE, loaded: r.loaded, count: r.count },
+      r.loaded ? 'platform locations loaded from file' : 'platform locations: file unchanged, store kept',
+    );
   }
   return { store, callbackSecret: callbackSecretOf(env) };
 }
@@ -131,7 +144,10 @@ export async function workersFromEnv(
     dataConverter: dataConverterFor(payloadKeysOf(env)),
     fixedLocations: fixedLocationSettingsFromEnv(env, store),
   });
-  await ensureFixedLocationSchedule(client, { taskQueue: env.TEMPORAL_TASK_QUEUE, intervalMs: env.FIXED_LOCATION_SYNC_INTERVAL_MS });
+  await ensureFixedLocationSchedule(client, {
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    intervalMs: env.FIXED_LOCATION_SYNC_INTERVAL_MS,
+  });
   return workers;
 }
 
@@ -146,7 +162,13 @@ export interface AppFromEnvOptions {
   webhookSignalClient?: Client;
 }
 
-export function appFromEnv(env: Env, client: Client, log: Logger, fixedLocations?: FixedLocationApiOptions, opts: AppFromEnvOptions = {}): Express {
+export function appFromEnv(
+  env: Env,
+  client: Client,
+  log: Logger,
+  fixedLocations?: FixedLocationApiOptions,
+  opts: AppFromEnvOptions = {},
+): Express {
   return createApp({
     requireWorker: (opts.role ?? env.SERVICE_ROLE) !== 'api',
     ...(opts.readiness ? { readiness: opts.readiness } : {}),
@@ -160,7 +182,9 @@ export function appFromEnv(env: Env, client: Client, log: Logger, fixedLocations
     webhookToken: env.WEBHOOK_TOKEN,
     webhookAuthHeader: env.WEBHOOK_AUTH_HEADER,
     webhookIpAllowlist: env.WEBHOOK_IP_ALLOWLIST,
-    ...(env.TRUST_PROXY ? { trustProxy: /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY } : {}),
+    ...(env.TRUST_PROXY
+      ? { trustProxy: /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY }
+      : {}),
     responseTypes: env.RESPONSE_TYPES,
     auraBaseUrl: env.AURA_BASE_URL,
     publicBaseUrl: env.PUBLIC_BASE_URL,
@@ -168,7 +192,11 @@ export function appFromEnv(env: Env, client: Client, log: Logger, fixedLocations
     codecAuthToken: env.CODEC_AUTH_TOKEN,
     codecOpenWithoutToken: env.NODE_ENV !== 'production',
     onboarding: {
-      settings: { confirmWaitMs: env.ONBOARDING_CONFIRM_WAIT_MS, customerLookupWaitMs: Math.max(30_000, env.ONBOARDING_CONFIRM_WAIT_MS), readBackAttempts: 5 },
+      settings: {
+        confirmWaitMs: env.ONBOARDING_CONFIRM_WAIT_MS,
+        customerLookupWaitMs: Math.max(30_000, env.ONBOARDING_CONFIRM_WAIT_MS),
+        readBackAttempts: 5,
+      },
       defaultSubscriptionDays: env.SUBSCRIPTION_DEFAULT_DAYS,
       subscriptionGrace: env.SUBSCRIPTION_GRACE,
     },

@@ -16,7 +16,13 @@ import { setCoreMetricsUrl, setWorkerStatesSource } from './metrics.js';
 import { Readiness } from './api/readiness.js';
 import { createWorkerHealthServer, WorkerHealth } from './worker/health.js';
 import { registerReceiver, webhookRegistrationFromEnv } from './aura/webhook-registration.js';
-import { adapterDatabaseFromEnv, appFromEnv, auraClientFromEnv, fixedLocationApiFromEnv, workersFromEnv } from './runtime.js';
+import {
+  adapterDatabaseFromEnv,
+  appFromEnv,
+  auraClientFromEnv,
+  fixedLocationApiFromEnv,
+  workersFromEnv,
+} from './runtime.js';
 import { connectClient, connectNativeClient, connectWorker } from './temporal/connection.js';
 
 export type Role = Env['SERVICE_ROLE'];
@@ -36,11 +42,16 @@ export function loadEnvOrExit(source: NodeJS.ProcessEnv = process.env): Env {
   }
 }
 
-
 /** The Temporal SDK's runtime (every NativeConnection's): its logs through pino, its metrics (the worker's, the core client's) on a loopback Prometheus exporter. */
 async function installRuntime(log: Logger): Promise<void> {
   const port = await freePort();
-  const levels: Record<string, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  const levels: Record<string, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
+  };
   const sdkLog = log.child({ component: 'temporal-sdk' });
   Runtime.install({
     logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as LogLevel | undefined) ?? 'WARN', (entry) => {
@@ -107,7 +118,10 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
     const server = createWorkerHealthServer(health);
     const listening = await new Promise<boolean>((r) => {
       server.once('error', (err) => {
-        log.error({ err: (err as Error).message, port: env.WORKER_METRICS_PORT }, 'worker /metrics, /healthz and /readyz not served');
+        log.error(
+          { err: (err as Error).message, port: env.WORKER_METRICS_PORT },
+          'worker /metrics, /healthz and /readyz not served',
+        );
         r(false);
       });
       server.listen(env.WORKER_METRICS_PORT, env.WORKER_METRICS_HOST, () => r(true));
@@ -120,7 +134,11 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
     // The receiver's signalWithStart goes through the Rust core's connection: per delivery, the event loop the API
     // shares with the worker spends about half the CPU time it spends on @grpc/grpc-js, and no network work.
     signalClient = await connectNativeClient(env);
-    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, adapterDb.store, log), { role, readiness, webhookSignalClient: signalClient });
+    const app = appFromEnv(env, client, log, await fixedLocationApiFromEnv(env, adapterDb.store, log), {
+      role,
+      readiness,
+      webhookSignalClient: signalClient,
+    });
     apiServer = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
       s.on('error', reject);
@@ -141,7 +159,10 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
   const apiUrl = addr(apiServer);
   const workerHealthUrl = addr(metricsServer);
   const metricsUrl = apiUrl ? `${apiUrl}/metrics` : workerHealthUrl ? `${workerHealthUrl}/metrics` : null;
-  log.info({ role, apiUrl, metricsUrl, workerHealthUrl, taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS }, 'aura-callouts running');
+  log.info(
+    { role, apiUrl, metricsUrl, workerHealthUrl, taskQueue: env.TEMPORAL_TASK_QUEUE, address: env.TEMPORAL_ADDRESS },
+    'aura-callouts running',
+  );
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -151,7 +172,10 @@ export async function startService(env: Env, role: Role, log: Logger): Promise<R
       readiness.beginShutdown();
       workerHealth?.beginShutdown();
       if (apiServer && env.SHUTDOWN_READINESS_DELAY_MS > 0) {
-        log.info({ delayMs: env.SHUTDOWN_READINESS_DELAY_MS }, 'shutting down: /readyz answers 503 while the load balancer takes this replica out');
+        log.info(
+          { delayMs: env.SHUTDOWN_READINESS_DELAY_MS },
+          'shutting down: /readyz answers 503 while the load balancer takes this replica out',
+        );
         await new Promise((r) => setTimeout(r, env.SHUTDOWN_READINESS_DELAY_MS));
       }
       log.info('shutting down: no new requests; in-flight requests and activities finish');

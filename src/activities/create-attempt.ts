@@ -54,7 +54,8 @@ export async function runCreateAttempt<T>(callBoundMs: number, fn: (attempt: Cre
   const info = ctx.info;
   const now = Date.now();
   const attemptEnd = info.startToCloseTimeoutMs > 0 ? now + info.startToCloseTimeoutMs : Infinity;
-  const scheduleEnd = info.scheduleToCloseTimeoutMs > 0 ? info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs : Infinity;
+  const scheduleEnd =
+    info.scheduleToCloseTimeoutMs > 0 ? info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs : Infinity;
   const end = Math.min(attemptEnd, scheduleEnd) - CREATE_ATTEMPT_MARGIN_MS;
   const last = scheduleEnd - attemptEnd < info.startToCloseTimeoutMs;
   const finalMs = Math.max(0, end - now);
@@ -73,7 +74,11 @@ export async function runCreateAttempt<T>(callBoundMs: number, fn: (attempt: Cre
     // (the server then retries the create elsewhere, which looks first).
     if (ctx.cancellationSignal.aborted && ctx.cancellationDetails?.cancelRequested) throw ctx.cancellationSignal.reason;
     if (!(err instanceof AuraError) && signal.aborted) {
-      throw new AuraConnectionError({ message: `The create attempt ended before AURA answered: ${(err as Error)?.message ?? String(err)}`, code: 'AURA_TIMEOUT', cause: err });
+      throw new AuraConnectionError({
+        message: `The create attempt ended before AURA answered: ${(err as Error)?.message ?? String(err)}`,
+        code: 'AURA_TIMEOUT',
+        cause: err,
+      });
     }
     throw err;
   } finally {
@@ -194,7 +199,10 @@ export class SharedListing<T> {
       const self: { p?: Promise<T> } = {};
       const next: Promise<T> = (async () => {
         // Always at least one turn: the callers of this tick join before it is sent.
-        await before.then(() => undefined, () => undefined);
+        await before.then(
+          () => undefined,
+          () => undefined,
+        );
         // Sent from here: whoever asks from now on waits for the listing after this one.
         if (this.next === self.p) this.next = null;
         const req = this.send();

@@ -30,7 +30,13 @@ import {
 } from '../domain/fixed-locations.js';
 import type { FixedLocationStore } from '../fixed-locations/store.js';
 import type { CalloutCreated } from '../aura/schemas.js';
-import { KeyedSerializer, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt, SharedListing } from './create-attempt.js';
+import {
+  KeyedSerializer,
+  lookUpBeforeGivingUp,
+  lookupFailed,
+  runCreateAttempt,
+  SharedListing,
+} from './create-attempt.js';
 import { toFailure, type CreateCalloutActivityResult } from './index.js';
 import { mapLimit } from '../lib/map-limit.js';
 import { mergeBatchResults, type BatchResult, type StoredPlan } from '../domain/fixed-location-report.js';
@@ -162,7 +168,11 @@ function pacer(perSecond: number): () => Promise<void> {
  * that cannot be read as the list ends the listing with a `problem`; a transient failure (5xx, 429, connection)
  * throws, for Temporal to retry.
  */
-export async function listAllFixedLocations(aura: AuraClient, pageSize: number, pace: () => Promise<void> = async () => undefined): Promise<FixedLocationListing> {
+export async function listAllFixedLocations(
+  aura: AuraClient,
+  pageSize: number,
+  pace: () => Promise<void> = async () => undefined,
+): Promise<FixedLocationListing> {
   const c = new ListingCollector();
   for (let page = 1; ; page++) {
     await pace();
@@ -183,7 +193,15 @@ export async function listAllFixedLocations(aura: AuraClient, pageSize: number, 
 function capIssues(issues: SyncIssue[], max: number): { issues: SyncIssue[]; issuesTruncated?: number } {
   if (issues.length <= max) return { issues };
   // Keep the kinds a person must act on first.
-  const order: Record<SyncIssue['kind'], number> = { LISTING_FAILED: 0, DUPLICATE_REFERENCE: 1, UNREFERENCED_IN_AURA: 2, MISSING_IN_PLATFORM: 3, MOVED: 4, RENAMED: 5, MISSING_IN_AURA: 6 };
+  const order: Record<SyncIssue['kind'], number> = {
+    LISTING_FAILED: 0,
+    DUPLICATE_REFERENCE: 1,
+    UNREFERENCED_IN_AURA: 2,
+    MISSING_IN_PLATFORM: 3,
+    MOVED: 4,
+    RENAMED: 5,
+    MISSING_IN_AURA: 6,
+  };
   const sorted = [...issues].sort((a, b) => order[a.kind] - order[b.kind]);
   return { issues: sorted.slice(0, max), issuesTruncated: issues.length - max };
 }
@@ -196,7 +214,11 @@ export interface FixedLocationActivityDeps {
 export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
   const { aura, settings } = deps;
   const files = (): FixedLocationStore => {
-    if (!settings.store) throw ApplicationFailure.nonRetryable('the Fixed Location activities were started without the adapter\'s database', 'CONFIGURATION');
+    if (!settings.store)
+      throw ApplicationFailure.nonRetryable(
+        "the Fixed Location activities were started without the adapter's database",
+        'CONFIGURATION',
+      );
     return settings.store;
   };
   // Bulk work must not crowd out alarms at AURA: the reconciliation paces its own requests.
@@ -211,18 +233,30 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
 
   return {
     async getFixedLocationSyncConfig(): Promise<FixedLocationSyncConfig> {
-      return { mode: settings.mode, callbackTimeoutMs: settings.callbackTimeoutMs, continueAsNewEvents: settings.continueAsNewEvents };
+      return {
+        mode: settings.mode,
+        callbackTimeoutMs: settings.callbackTimeoutMs,
+        continueAsNewEvents: settings.continueAsNewEvents,
+      };
     },
 
     /**
      * List AURA (all pages), read the portfolio, and plan: in rest mode the create/update batches; in csv mode the
      * upload file and the deletion check. Everything is written to the run's scratch.
      */
-    async planFixedLocationSync(input: { runKey: string; mode: FixedLocationSyncMode; overrideDeleteLimit?: boolean }): Promise<PlanSummary> {
+    async planFixedLocationSync(input: {
+      runKey: string;
+      mode: FixedLocationSyncMode;
+      overrideDeleteLimit?: boolean;
+    }): Promise<PlanSummary> {
       try {
         const listing = await listAll();
         const platform = await portfolio();
-        const stored: StoredListing = { summary: listing.summary, unreferenced: listing.unreferenced, problem: listing.problem ?? null };
+        const stored: StoredListing = {
+          summary: listing.summary,
+          unreferenced: listing.unreferenced,
+          problem: listing.problem ?? null,
+        };
         await files().writeScratch(input.runKey, 'listing.json', stored);
         await files().writeScratch(input.runKey, 'aura-before.json', listing.locations);
         await files().writeScratch(input.runKey, 'platform.json', platform);
@@ -230,21 +264,44 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
         const none = { batches: 0, platform: platform.length, aura, creates: 0, updates: 0 };
         // Fail closed: a list that cannot be trusted looks like sites missing on one side, so nothing is written.
         if (listing.problem !== undefined) {
-          const what = input.mode === 'csv' ? 'Nothing was uploaded' : 'Nothing was created, updated or deleted in AURA';
-          return { ...none, failed: true, message: `AURA's Fixed Locations could not be listed completely: ${listing.problem}. ${what}; the previous index is kept.` };
+          const what =
+            input.mode === 'csv' ? 'Nothing was uploaded' : 'Nothing was created, updated or deleted in AURA';
+          return {
+            ...none,
+            failed: true,
+            message: `AURA's Fixed Locations could not be listed completely: ${listing.problem}. ${what}; the previous index is kept.`,
+          };
         }
         if (input.mode === 'csv') {
-          const check = checkCsvImport(new Set(platform.map((p) => p.platformLocationId)), listing, settings.maxDeleteShare, input.overrideDeleteLimit === true);
+          const check = checkCsvImport(
+            new Set(platform.map((p) => p.platformLocationId)),
+            listing,
+            settings.maxDeleteShare,
+            input.overrideDeleteLimit === true,
+          );
           return { ...none, refused: check.refused, message: check.message };
         }
         const plan = planReconciliation(platform, listing.locations);
-        const ops: BatchOp[] = [...plan.creates.map((loc) => ({ t: 'c' as const, loc })), ...plan.updates.map((u) => ({ t: 'u' as const, id: u.auraFixedLocationId, loc: u.location }))];
+        const ops: BatchOp[] = [
+          ...plan.creates.map((loc) => ({ t: 'c' as const, loc })),
+          ...plan.updates.map((u) => ({ t: 'u' as const, id: u.auraFixedLocationId, loc: u.location })),
+        ];
         let batches = 0;
         for (let i = 0; i < ops.length; i += settings.batchSize) {
           await files().writeScratch(input.runKey, `batch-${batches++}.json`, ops.slice(i, i + settings.batchSize));
         }
-        await files().writeScratch(input.runKey, 'plan.json', { issues: plan.issues, counts: plan.counts, index: plan.index });
-        return { batches, platform: plan.counts.platform, aura, creates: plan.creates.length, updates: plan.updates.length };
+        await files().writeScratch(input.runKey, 'plan.json', {
+          issues: plan.issues,
+          counts: plan.counts,
+          index: plan.index,
+        });
+        return {
+          batches,
+          platform: plan.counts.platform,
+          aura,
+          creates: plan.creates.length,
+          updates: plan.updates.length,
+        };
       } catch (err) {
         throw toFailure(err);
       }
@@ -262,7 +319,10 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
         // Without a complete list, which creates already happened is unknown: create nothing (a duplicate site
         // would make its alarms LOCATION_AMBIGUOUS).
         if (listing.problem !== undefined) {
-          throw ApplicationFailure.create({ type: LISTING_FAILED, message: `AURA's Fixed Locations could not be listed before retrying batch ${input.batch}: ${listing.problem}` });
+          throw ApplicationFailure.create({
+            type: LISTING_FAILED,
+            message: `AURA's Fixed Locations could not be listed before retrying batch ${input.batch}: ${listing.problem}`,
+          });
         }
         const now = new Map<string, number>();
         for (const a of listing.locations) now.set(a.externalReferenceId, a.id);
@@ -286,7 +346,12 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
             result.updated.push(op.id);
           }
         } catch (err) {
-          result.failed.push({ ref, ...(op.t === 'u' ? { id: op.id } : {}), op: op.t === 'c' ? 'create' : 'update', message: (err as Error).message });
+          result.failed.push({
+            ref,
+            ...(op.t === 'u' ? { id: op.id } : {}),
+            op: op.t === 'c' ? 'create' : 'update',
+            message: (err as Error).message,
+          });
         }
         if (++done % 50 === 0) heartbeat({ done });
       });
@@ -295,14 +360,27 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
     },
 
     /** csv mode: upload the complete portfolio as AURA's import file, with the signed callback URL. */
-    async uploadFixedLocationsCsv(input: { runKey: string; workflowId: string; runId: string }): Promise<{ message: string | null; rows: number }> {
+    async uploadFixedLocationsCsv(input: {
+      runKey: string;
+      workflowId: string;
+      runId: string;
+    }): Promise<{ message: string | null; rows: number }> {
       if (!settings.callbackBaseUrl) {
-        throw ApplicationFailure.nonRetryable('FIXED_LOCATION_CALLBACK_BASE_URL (or PUBLIC_BASE_URL) must be set in csv mode: AURA POSTs the import result there', 'CONFIGURATION');
+        throw ApplicationFailure.nonRetryable(
+          'FIXED_LOCATION_CALLBACK_BASE_URL (or PUBLIC_BASE_URL) must be set in csv mode: AURA POSTs the import result there',
+          'CONFIGURATION',
+        );
       }
       const platform = await files().readScratch<PlatformLocation[]>(input.runKey, 'platform.json');
-      const callbackUrl = settings.callbackBaseUrl.replace(/\/+$/, '') + callbackPath(input.workflowId, input.runId, settings.callbackSecret);
+      const callbackUrl =
+        settings.callbackBaseUrl.replace(/\/+$/, '') +
+        callbackPath(input.workflowId, input.runId, settings.callbackSecret);
       try {
-        const r = await aura.uploadFixedLocationsCsv({ csv: fixedLocationsCsv(platform), callbackUrl, source: 'aura-callouts' });
+        const r = await aura.uploadFixedLocationsCsv({
+          csv: fixedLocationsCsv(platform),
+          callbackUrl,
+          source: 'aura-callouts',
+        });
         return { message: r.message, rows: platform.length };
       } catch (err) {
         throw toFailure(err);
@@ -326,11 +404,16 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
         // A retry after the report was written (and the scratch removed) answers from the report.
         const done = await files().reportOf(input.runId);
         if (done?.finishedAt) {
-          return { counts: done.counts, issues: done.issues.length + (done.issuesTruncated ?? 0), status: done.status ?? 'completed' };
+          return {
+            counts: done.counts,
+            issues: done.issues.length + (done.issuesTruncated ?? 0),
+            status: done.status ?? 'completed',
+          };
         }
         const finishedAt = new Date().toISOString();
         const mode = input.mode === 'csv' ? 'csv-import' : 'api';
-        const optional = async <T>(name: string): Promise<T | undefined> => files().readScratchIfAny<T>(input.runKey, name);
+        const optional = async <T>(name: string): Promise<T | undefined> =>
+          files().readScratchIfAny<T>(input.runKey, name);
         const listing = await optional<StoredListing>('listing.json');
         const unreferenced = listing?.unreferenced ?? [];
         let counts: SyncCounts;
@@ -355,7 +438,14 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
           status = 'failed';
           message = input.failed.message;
           counts = failedCounts(platform.length, before.length + unreferenced.length, input.failed);
-          issues = input.failed.listing ? [listingFailedIssue(listing?.problem ?? input.failed.message, 'The run wrote nothing more to AURA and kept the previous index')] : [];
+          issues = input.failed.listing
+            ? [
+                listingFailedIssue(
+                  listing?.problem ?? input.failed.message,
+                  'The run wrote nothing more to AURA and kept the previous index',
+                ),
+              ]
+            : [];
         } else {
           const before = await files().readScratch<AuraFixedLocation[]>(input.runKey, 'aura-before.json');
           const platform = await files().readScratch<PlatformLocation[]>(input.runKey, 'platform.json');
@@ -366,10 +456,23 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
             message = input.refused.message;
             index = plan.index;
             issues = [
-              ...plan.issues.map((i) => (i.kind === 'MISSING_IN_PLATFORM' ? { ...i, detail: 'not in the platform portfolio: the refused CSV import would have deleted it' } : i)),
+              ...plan.issues.map((i) =>
+                i.kind === 'MISSING_IN_PLATFORM'
+                  ? { ...i, detail: 'not in the platform portfolio: the refused CSV import would have deleted it' }
+                  : i,
+              ),
               ...unreferencedIssues(unreferenced, mode),
             ];
-            counts = { platform: plan.counts.platform, aura, matched: plan.counts.matched, created: 0, updated: 0, deleted: 0, missing: plan.creates.length + plan.counts.auraOnly, duplicates: plan.counts.duplicates };
+            counts = {
+              platform: plan.counts.platform,
+              aura,
+              matched: plan.counts.matched,
+              created: 0,
+              updated: 0,
+              deleted: 0,
+              missing: plan.creates.length + plan.counts.auraOnly,
+              duplicates: plan.counts.duplicates,
+            };
           } else if (input.mode === 'csv') {
             const after = await listAll();
             if (after.problem !== undefined) {
@@ -384,7 +487,8 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
             } else {
               ({ counts, issues, index } = csvImportOutcome(platform, before, after.locations));
               issues.push(...unreferencedIssues(after.unreferenced, 'api'));
-              if (!input.importResult?.received) message = 'AURA did not call back in time; the outcome was read by listing its Fixed Locations';
+              if (!input.importResult?.received)
+                message = 'AURA did not call back in time; the outcome was read by listing its Fixed Locations';
             }
           } else {
             const plan = await files().readScratch<StoredPlan>(input.runKey, 'plan.json');
@@ -410,10 +514,16 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
           status,
           ...(message ? { message } : {}),
           ...(capped.issuesTruncated ? { issuesTruncated: capped.issuesTruncated } : {}),
-          ...(input.mode === 'csv' && !input.refused && !input.failed ? { importResult: input.importResult ?? { received: false } } : {}),
+          ...(input.mode === 'csv' && !input.refused && !input.failed
+            ? { importResult: input.importResult ?? { received: false } }
+            : {}),
           ...(listing ? { listing: listing.summary } : {}),
         };
-        await files().finishRun(input.runKey, report, index ? { updatedAt: finishedAt, runId: input.runId, refs: index } : undefined);
+        await files().finishRun(
+          input.runKey,
+          report,
+          index ? { updatedAt: finishedAt, runId: input.runId, refs: index } : undefined,
+        );
         return { counts, issues: issues.length, status };
       } catch (err) {
         throw toFailure(err);
@@ -441,12 +551,19 @@ export function createFixedLocationActivities(deps: FixedLocationActivityDeps) {
             const lookup = async (signal: AbortSignal): Promise<CalloutCreated | null> => {
               if (input.fixedLocationId === undefined) return null; // nothing to match by (the alarm route always gives it)
               try {
-                return (await activeCallouts.get(signal)).find((c) => c.predefinedLocationId === input.fixedLocationId) ?? null;
+                return (
+                  (await activeCallouts.get(signal)).find((c) => c.predefinedLocationId === input.fixedLocationId) ??
+                  null
+                );
               } catch (err) {
                 throw lookupFailed(err, `the active callouts of Fixed Location ${input.fixedLocationId}`);
               }
             };
-            const joined = (c: CalloutCreated): CreateCalloutActivityResult => ({ auraCalloutId: c.id, existing: true, observation: observationFromCreate(c) });
+            const joined = (c: CalloutCreated): CreateCalloutActivityResult => ({
+              auraCalloutId: c.id,
+              existing: true,
+              observation: observationFromCreate(c),
+            });
             try {
               const match = await lookup(a.signal);
               if (match) return joined(match);

@@ -13,7 +13,12 @@ import { readFingerprint } from '../domain/callout.js';
 import { CALLOUT_MEMO, lifecycleWorkflowId } from '../domain/incident.js';
 import type { PlatformEvent } from '../domain/platform.js';
 import type { WorkflowConfig } from '../workflows/config.js';
-import { attachIncidentSignal, type AttachIncident, type CalloutView, type LiveLocation } from '../workflows/messages.js';
+import {
+  attachIncidentSignal,
+  type AttachIncident,
+  type CalloutView,
+  type LiveLocation,
+} from '../workflows/messages.js';
 import { CREATE_ATTEMPT_MARGIN_MS, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
 import { createOnboardingActivities } from './onboarding.js';
 import { postPlatformEvent } from './platform.js';
@@ -47,7 +52,13 @@ export function inboundEvent(e: CalloutEventWire): InboundEvent {
   const ev = e.event as Record<string, unknown> | string | undefined;
   const text =
     e.message ??
-    (typeof ev === 'string' ? ev : typeof ev?.message === 'string' ? ev.message : typeof ev?.body === 'string' ? ev.body : JSON.stringify(ev ?? ''));
+    (typeof ev === 'string'
+      ? ev
+      : typeof ev?.message === 'string'
+        ? ev.message
+        : typeof ev?.body === 'string'
+          ? ev.body
+          : JSON.stringify(ev ?? ''));
   const author = e.createdBy ?? (typeof ev === 'object' && typeof ev?.senderRole === 'string' ? ev.senderRole : null);
   return { id: e.id, text, createdAt: e.createdAt ?? null, author, fromIntegration: author === 'integration' };
 }
@@ -55,7 +66,12 @@ export function inboundEvent(e: CalloutEventWire): InboundEvent {
 /** AURA errors become Temporal failures: retryable or not as AURA's answer says, AURA's text kept. */
 export function toFailure(err: unknown): unknown {
   if (!(err instanceof AuraError)) return err;
-  const details = { code: err.code, status: err.status ?? null, auraMessage: err.auraMessage ?? null, requestId: err.requestId ?? null };
+  const details = {
+    code: err.code,
+    status: err.status ?? null,
+    auraMessage: err.auraMessage ?? null,
+    requestId: err.requestId ?? null,
+  };
   return ApplicationFailure.create({
     type: err.name,
     message: err.message,
@@ -77,7 +93,12 @@ function activityCall(): CallOptions {
     return {}; // not inside an activity
   }
   const ms = ctx.info.startToCloseTimeoutMs;
-  return { signal: ms > 0 ? AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(Math.max(0, ms - CREATE_ATTEMPT_MARGIN_MS))]) : ctx.cancellationSignal };
+  return {
+    signal:
+      ms > 0
+        ? AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(Math.max(0, ms - CREATE_ATTEMPT_MARGIN_MS))])
+        : ctx.cancellationSignal,
+  };
 }
 
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
@@ -116,7 +137,9 @@ export function createActivities(deps: ActivityDeps) {
      * that died (terminated, failed, timed out), so that a restart by a webhook keeps the timeline and notes. A
      * visibility read that fails only means no base: the run starts from AURA's answers.
      */
-    async lifecycleStart(input: { auraCalloutId: number }): Promise<{ config: WorkflowConfig; previous: CalloutView | null }> {
+    async lifecycleStart(input: {
+      auraCalloutId: number;
+    }): Promise<{ config: WorkflowConfig; previous: CalloutView | null }> {
       let previous: CalloutView | null = null;
       try {
         const query = `WorkflowId = '${lifecycleWorkflowId(input.auraCalloutId)}' AND ExecutionStatus IN ('Terminated', 'Failed', 'TimedOut')`;
@@ -134,7 +157,10 @@ export function createActivities(deps: ActivityDeps) {
      * Whether the callout's lifecycle is running with this incident attached (v3 liveness, read from its memo): an
      * incident that is told only final views checks this instead of waiting for views.
      */
-    async lifecycleFollows(input: { auraCalloutId: number; incidentId: string }): Promise<'attached' | 'detached' | 'completed' | 'gone'> {
+    async lifecycleFollows(input: {
+      auraCalloutId: number;
+      incidentId: string;
+    }): Promise<'attached' | 'detached' | 'completed' | 'gone'> {
       try {
         const d = await temporal.workflow.getHandle(lifecycleWorkflowId(input.auraCalloutId)).describe();
         if (d.status.name === 'COMPLETED') return 'completed';
@@ -159,26 +185,38 @@ export function createActivities(deps: ActivityDeps) {
       return guarded(() =>
         runCreateAttempt(aura.callBoundMs, async (attempt) => {
           const wanted = (c: CalloutCreated) =>
-            input.predefinedLocationId !== undefined ? c.predefinedLocationId === input.predefinedLocationId : c.predefinedLocationId == null;
+            input.predefinedLocationId !== undefined
+              ? c.predefinedLocationId === input.predefinedLocationId
+              : c.predefinedLocationId == null;
           // The per-customer route is inferred (not in the reference); when it fails, the documented list of the
           // source's active callouts, and that one for the rest of the attempt.
           let customerRoute = true;
           const lookup = async (signal: AbortSignal): Promise<CalloutCreated | null> => {
             if (customerRoute) {
               try {
-                return (await aura.listCustomerActiveCallouts(input.customerId, { signal, retries: 0 })).find(wanted) ?? null;
+                return (
+                  (await aura.listCustomerActiveCallouts(input.customerId, { signal, retries: 0 })).find(wanted) ?? null
+                );
               } catch (err) {
                 if (signal.aborted) throw err;
                 customerRoute = false;
               }
             }
             try {
-              return (await aura.listActiveCallouts({ signal, retries: 0 })).find((c) => c.customerId === input.customerId && wanted(c)) ?? null;
+              return (
+                (await aura.listActiveCallouts({ signal, retries: 0 })).find(
+                  (c) => c.customerId === input.customerId && wanted(c),
+                ) ?? null
+              );
             } catch (err) {
               throw lookupFailed(err, `the active callouts of customer ${input.customerId}`);
             }
           };
-          const joined = (c: CalloutCreated): CreateCalloutActivityResult => ({ auraCalloutId: c.id, existing: true, observation: observationFromCreate(c) });
+          const joined = (c: CalloutCreated): CreateCalloutActivityResult => ({
+            auraCalloutId: c.id,
+            existing: true,
+            observation: observationFromCreate(c),
+          });
           if (attempt.number > 1) {
             try {
               const match = await lookup(attempt.signal);
@@ -212,7 +250,10 @@ export function createActivities(deps: ActivityDeps) {
      * false only for `restart: 'if-failed'` (the incident's liveness check) when the lifecycle completed normally.
      */
     async attachToLifecycle(
-      input: { auraCalloutId: number; incidentWorkflowId: string; restart?: 'if-failed' } & Omit<AttachIncident, 'workflowId'>,
+      input: { auraCalloutId: number; incidentWorkflowId: string; restart?: 'if-failed' } & Omit<
+        AttachIncident,
+        'workflowId'
+      >,
     ): Promise<{ attached: boolean }> {
       const { auraCalloutId, incidentWorkflowId, restart, ...attach } = input;
       try {
@@ -222,7 +263,10 @@ export function createActivities(deps: ActivityDeps) {
           args: [{ auraCalloutId }],
           // The creator knows AURA just returned this callout as active, so a fresh run is right if an old one
           // ended. A liveness check restarts only a run that was terminated or failed, never one that finished.
-          workflowIdReusePolicy: restart === 'if-failed' ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          workflowIdReusePolicy:
+            restart === 'if-failed'
+              ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
+              : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
           signal: attachIncidentSignal,
           signalArgs: [{ ...attach, workflowId: incidentWorkflowId }],
         });
@@ -235,7 +279,9 @@ export function createActivities(deps: ActivityDeps) {
 
     /** One poll: read the callout and reduce it to an observation. */
     async pollCallout(input: { auraCalloutId: number }): Promise<CalloutObservation> {
-      return guarded(async () => observationFromRead(await aura.getCallout(input.auraCalloutId, activityCall()), 'poll'));
+      return guarded(async () =>
+        observationFromRead(await aura.getCallout(input.auraCalloutId, activityCall()), 'poll'),
+      );
     },
 
     /** Send the newest position with "update location and return callout": it doubles as a poll. 285 = closed. */
@@ -243,7 +289,11 @@ export function createActivities(deps: ActivityDeps) {
       return guarded(async () => {
         const r = await aura.updateLocationAndReturn(input.auraCalloutId, input.location, activityCall());
         if (r.callout) return observationFromRead(r.callout, 'poll');
-        return { key: contentKey(['location', input.auraCalloutId]), source: 'poll', status: r.closed ? 'closed' : null };
+        return {
+          key: contentKey(['location', input.auraCalloutId]),
+          source: 'poll',
+          status: r.closed ? 'closed' : null,
+        };
       });
     },
 
@@ -262,9 +312,15 @@ export function createActivities(deps: ActivityDeps) {
       firstDelayMs: number;
       eventsEveryPolls: number;
       knownEventIds: number[];
-    }): Promise<{ observation: CalloutObservation | null; events: InboundEvent[] | null; notFound: boolean; reads: number }> {
+    }): Promise<{
+      observation: CalloutObservation | null;
+      events: InboundEvent[] | null;
+      notFound: boolean;
+      reads: number;
+    }> {
       const attempt = Context.current().info.attempt;
-      const again = (type: string, message: string, delay = input.intervalMs) => ApplicationFailure.create({ type, message, nextRetryDelay: delay });
+      const again = (type: string, message: string, delay = input.intervalMs) =>
+        ApplicationFailure.create({ type, message, nextRetryDelay: delay });
       const waits = input.firstDelayMs > 0;
       if (waits && attempt === 1) throw again(WATCH_WAIT, 'Waiting until the next read is due.', input.firstDelayMs);
       const reads = waits ? attempt - 1 : attempt;
@@ -276,26 +332,36 @@ export function createActivities(deps: ActivityDeps) {
         if (err instanceof AuraNotFoundError) return { observation: null, events: null, notFound: true, reads };
         const f = toFailure(err);
         // A failed read is tried again at the interval (or when AURA's Retry-After says), like the next poll.
-        if (f instanceof ApplicationFailure && !f.nonRetryable && f.nextRetryDelay == null) throw again(f.type ?? 'AuraError', f.message);
+        if (f instanceof ApplicationFailure && !f.nonRetryable && f.nextRetryDelay == null)
+          throw again(f.type ?? 'AuraError', f.message);
         throw f;
       }
       let events: InboundEvent[] | null = null;
       if (input.eventsEveryPolls > 0 && reads % input.eventsEveryPolls === 0) {
         const known = new Set(input.knownEventIds);
-        events = await aura.listCalloutEvents(input.auraCalloutId, call).then((es) => es.map(inboundEvent), () => null);
+        events = await aura.listCalloutEvents(input.auraCalloutId, call).then(
+          (es) => es.map(inboundEvent),
+          () => null,
+        );
         if (events && !events.some((e) => !known.has(e.id))) events = null;
       }
-      if (events === null && readFingerprint(observation) === input.lastRead) throw again(WATCH_UNCHANGED, 'No change since the last read.');
+      if (events === null && readFingerprint(observation) === input.lastRead)
+        throw again(WATCH_UNCHANGED, 'No change since the last read.');
       return { observation, events, notFound: false, reads };
     },
 
     /** A poll that also reads the callout's events (every few polls): one activity, one round of history. */
-    async pollCalloutWithEvents(input: { auraCalloutId: number }): Promise<{ observation: CalloutObservation; events: InboundEvent[] | null }> {
+    async pollCalloutWithEvents(input: {
+      auraCalloutId: number;
+    }): Promise<{ observation: CalloutObservation; events: InboundEvent[] | null }> {
       return guarded(async () => {
         const call = activityCall();
         const observation = observationFromRead(await aura.getCallout(input.auraCalloutId, call), 'poll');
         // The events route failing does not lose the poll: the workflow reads them again later.
-        const events = await aura.listCalloutEvents(input.auraCalloutId, call).then((es) => es.map(inboundEvent), () => null);
+        const events = await aura.listCalloutEvents(input.auraCalloutId, call).then(
+          (es) => es.map(inboundEvent),
+          () => null,
+        );
         return { observation, events };
       });
     },
@@ -305,7 +371,9 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async sendCalloutEvent(input: { auraCalloutId: number; message: string }): Promise<{ id: number | null }> {
-      return guarded(async () => ({ id: (await aura.sendCalloutEvent(input.auraCalloutId, input.message, activityCall()))?.id ?? null }));
+      return guarded(async () => ({
+        id: (await aura.sendCalloutEvent(input.auraCalloutId, input.message, activityCall()))?.id ?? null,
+      }));
     },
 
     /** Customer cancellation with the safe code, or integration cancellation without it. */
@@ -323,7 +391,16 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async submitRating(input: { auraCalloutId: number; rating: number; comment?: string | undefined }): Promise<void> {
-      await guarded(() => aura.submitRating({ calloutId: input.auraCalloutId, rating: input.rating, ...(input.comment ? { comment: input.comment } : {}) }, activityCall()));
+      await guarded(() =>
+        aura.submitRating(
+          {
+            calloutId: input.auraCalloutId,
+            rating: input.rating,
+            ...(input.comment ? { comment: input.comment } : {}),
+          },
+          activityCall(),
+        ),
+      );
     },
 
     async postPlatformEvent(event: PlatformEvent): Promise<void> {

@@ -77,7 +77,11 @@ export function createOnboardingActivities(deps: OnboardingActivityDeps) {
           return { status: 'exists', customerId: r.customerId, auraMessage: r.auraMessage };
         }
         const subscriptionId = r.subscription?.id ?? null;
-        await link({ ...input, customerId: r.customerId, subscriptionIds: subscriptionId !== null ? [subscriptionId] : [] });
+        await link({
+          ...input,
+          customerId: r.customerId,
+          subscriptionIds: subscriptionId !== null ? [subscriptionId] : [],
+        });
         return { status: 'created', customerId: r.customerId, subscriptionId };
       });
     },
@@ -109,7 +113,11 @@ export function createOnboardingActivities(deps: OnboardingActivityDeps) {
      * queue whose server-side rate limit is the global request cap.
      */
     async readBackSubscriptions(input: { customerId: number }): Promise<SubscriptionRecord[]> {
-      return guarded(async () => (await aura.listCustomerSubscriptions(input.customerId)).map((w) => subscriptionRecord({ ...w, customerId: w.customerId ?? input.customerId })));
+      return guarded(async () =>
+        (await aura.listCustomerSubscriptions(input.customerId)).map((w) =>
+          subscriptionRecord({ ...w, customerId: w.customerId ?? input.customerId }),
+        ),
+      );
     },
   };
 }

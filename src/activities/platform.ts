@@ -11,7 +11,12 @@ export function signPlatformBody(secret: string, timestamp: number, body: string
   return `t=${timestamp},v1=${mac}`;
 }
 
-export async function postPlatformEvent(url: string, secret: string | undefined, event: PlatformEvent, timeoutMs = 10_000): Promise<void> {
+export async function postPlatformEvent(
+  url: string,
+  secret: string | undefined,
+  event: PlatformEvent,
+  timeoutMs = 10_000,
+): Promise<void> {
   const body = JSON.stringify(event);
   const ts = Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = { 'content-type': 'application/json', [IDEMPOTENCY_HEADER]: event.id };

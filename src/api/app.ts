@@ -71,7 +71,10 @@ export function createApp(opts: AppOptions): Express {
         return id;
       },
       // Bodies are never logged; headers are redacted by the logger.
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
       // Every line of a request about an incident names it (nothing else: an empty binding would cost a child
       // logger per request).
       customProps: (req) => {
@@ -89,7 +92,9 @@ export function createApp(opts: AppOptions): Express {
         const note = accessLogNote(res);
         return note ? { ...val, ...note.fields } : val;
       },
-      customSuccessMessage: (req, res) => accessLogNote(res)?.msg ?? (!req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted'),
+      customSuccessMessage: (req, res) =>
+        accessLogNote(res)?.msg ??
+        (!req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted'),
       // Load-balancer probes come every few seconds: debug when answered, warn when not ready (or shutting down).
       customLogLevel: (req, res, err) =>
         /^\/(healthz|readyz)(\?|$)/.test(req.url ?? '')
@@ -125,8 +130,13 @@ export function createApp(opts: AppOptions): Express {
 
   // The codec answers its own OPTIONS (the Temporal UI's CORS preflight), so it comes before the shared OPTIONS.
   if (codecMounted && opts.payloadKeys) {
-    const origins = [opts.temporalUiUrl, 'http://localhost:8233', 'http://127.0.0.1:8233'].filter((o): o is string => Boolean(o)).map((o) => new URL(o).origin);
-    app.use('/codec', createCodecRouter({ keys: opts.payloadKeys, authToken: opts.codecAuthToken, allowedOrigins: origins }));
+    const origins = [opts.temporalUiUrl, 'http://localhost:8233', 'http://127.0.0.1:8233']
+      .filter((o): o is string => Boolean(o))
+      .map((o) => new URL(o).origin);
+    app.use(
+      '/codec',
+      createCodecRouter({ keys: opts.payloadKeys, authToken: opts.codecAuthToken, allowedOrigins: origins }),
+    );
   }
   app.use(methods.options);
 
@@ -164,7 +174,12 @@ export function createApp(opts: AppOptions): Express {
   const onboarding = createOnboardingService({
     client: opts.client,
     taskQueue: opts.taskQueue,
-    settings: { confirmWaitMs: 15_000, customerLookupWaitMs: 30_000, readBackAttempts: 5, ...opts.onboarding?.settings },
+    settings: {
+      confirmWaitMs: 15_000,
+      customerLookupWaitMs: 30_000,
+      readBackAttempts: 5,
+      ...opts.onboarding?.settings,
+    },
     defaultSubscriptionDays: opts.onboarding?.defaultSubscriptionDays ?? 365,
     subscriptionGrace: opts.onboarding?.subscriptionGrace ?? false,
   });
@@ -181,7 +196,15 @@ export function createApp(opts: AppOptions): Express {
   );
 
   if (opts.fixedLocations) {
-    app.use(createFixedLocationRouter({ ...opts.fixedLocations, client: opts.client, taskQueue: opts.taskQueue, responseTypes: opts.responseTypes, incidents }));
+    app.use(
+      createFixedLocationRouter({
+        ...opts.fixedLocations,
+        client: opts.client,
+        taskQueue: opts.taskQueue,
+        responseTypes: opts.responseTypes,
+        incidents,
+      }),
+    );
   }
   app.use('/v1', v1);
   app.use(methods.notAllowed);

@@ -16,7 +16,15 @@ import {
   TEMPORAL_UNAVAILABLE,
   VALIDATION_FAILED,
 } from './openapi.js';
-import { CancelBody, createCalloutBody, IncidentIdParam, ListCalloutsQuery, LocationBody, NoteBody, RatingBody } from './schemas.js';
+import {
+  CancelBody,
+  createCalloutBody,
+  IncidentIdParam,
+  ListCalloutsQuery,
+  LocationBody,
+  NoteBody,
+  RatingBody,
+} from './schemas.js';
 
 export interface CalloutsRouterOptions {
   incidents: IncidentService;
@@ -38,7 +46,7 @@ documentRoute((ctx) => ({
   operationId: 'openIncident',
   summary: 'Open an incident',
   description:
-    'Starts (or joins) the incident\'s durable callout workflow. Exactly one of `location` and `predefinedLocationId`. `responseType` is a configured name (SECURITY → 1, MEDICAL → 2 by default; SECURITY when neither it nor `responseTypeId` is given); `responseTypeId` may be given instead, not both. Repeating the request with the same `incidentId` never creates a second AURA callout: it answers 200 with the existing incident.',
+    "Starts (or joins) the incident's durable callout workflow. Exactly one of `location` and `predefinedLocationId`. `responseType` is a configured name (SECURITY → 1, MEDICAL → 2 by default; SECURITY when neither it nor `responseTypeId` is given); `responseTypeId` may be given instead, not both. Repeating the request with the same `incidentId` never creates a second AURA callout: it answers 200 with the existing incident.",
   tags,
   request: {
     body: jsonBody(createCalloutBody(ctx.responseTypes), {
@@ -50,10 +58,22 @@ documentRoute((ctx) => ({
     }),
   },
   responses: {
-    202: jsonResponse('A new incident: its workflow has started', IncidentSchema, { ...INCIDENT_EXAMPLE, auraCalloutId: null, status: null, phase: 'requested', timeline: [], notes: [], responder: null, trackingUrl: null }),
+    202: jsonResponse('A new incident: its workflow has started', IncidentSchema, {
+      ...INCIDENT_EXAMPLE,
+      auraCalloutId: null,
+      status: null,
+      phase: 'requested',
+      timeline: [],
+      notes: [],
+      responder: null,
+      trackingUrl: null,
+    }),
     200: jsonResponse('The incident already exists (same body shape)', IncidentSchema, INCIDENT_EXAMPLE),
     400: VALIDATION_FAILED,
-    422: errorResponse('The customer is known to have no active AURA subscription (intake rule), so AURA would refuse a live callout', 'SUBSCRIPTION_INACTIVE'),
+    422: errorResponse(
+      'The customer is known to have no active AURA subscription (intake rule), so AURA would refuse a live callout',
+      'SUBSCRIPTION_INACTIVE',
+    ),
     503: TEMPORAL_UNAVAILABLE,
   },
 }));
@@ -79,7 +99,12 @@ documentRoute({
   summary: 'Current state of one incident',
   tags,
   request: { params: IncidentPath },
-  responses: { 200: jsonResponse('The incident', IncidentSchema, INCIDENT_EXAMPLE), 400: VALIDATION_FAILED, 404: NOT_FOUND, 503: TEMPORAL_UNAVAILABLE },
+  responses: {
+    200: jsonResponse('The incident', IncidentSchema, INCIDENT_EXAMPLE),
+    400: VALIDATION_FAILED,
+    404: NOT_FOUND,
+    503: TEMPORAL_UNAVAILABLE,
+  },
 });
 
 // Location and notes: accepted for the lifecycle, or refused for the same reasons.
@@ -98,7 +123,10 @@ documentRoute({
   summary: "The customer's latest position",
   description: 'Coalesced: the newest position is sent to AURA at most once per poll interval, in place of a poll.',
   tags,
-  request: { params: IncidentPath, body: jsonBody(LocationBody, { latitude: -26.1095, longitude: 28.0531, accuracy: 8 }) },
+  request: {
+    params: IncidentPath,
+    body: jsonBody(LocationBody, { latitude: -26.1095, longitude: 28.0531, accuracy: 8 }),
+  },
   responses: SIGNAL_RESPONSES,
 });
 
@@ -107,12 +135,16 @@ documentRoute({
   path: `${incidentPath}/notes`,
   operationId: 'sendNote',
   summary: "An operator note, sent into the callout's event stream",
-  description: 'The `X-Request-Id` header doubles as the note\'s idempotency key: a retry with the same id adds the note once.',
+  description:
+    "The `X-Request-Id` header doubles as the note's idempotency key: a retry with the same id adds the note once.",
   tags,
   request: {
     params: IncidentPath,
     headers: z.object({
-      'x-request-id': z.string().optional().meta({ description: "The note's idempotency key (its first 100 characters); a new one per request when absent", example: 'note-7f3a' }),
+      'x-request-id': z.string().optional().meta({
+        description: "The note's idempotency key (its first 100 characters); a new one per request when absent",
+        example: 'note-7f3a',
+      }),
     }),
     body: jsonBody(NoteBody, { text: 'Gate code 4411', author: 'operator-7' }),
   },
@@ -127,16 +159,30 @@ documentRoute({
   description:
     "`safeCode` (customer cancellation: the last four digits of the customer's mobile) or `reasons` (integration cancellation, reasons optional); not both.",
   tags,
-  request: { params: IncidentPath, body: jsonBody(CancelBody, { reasons: ['FALSE_ALARM'] }, { required: false, description: 'An empty body is an integration cancellation without reasons' }) },
+  request: {
+    params: IncidentPath,
+    body: jsonBody(
+      CancelBody,
+      { reasons: ['FALSE_ALARM'] },
+      { required: false, description: 'An empty body is an integration cancellation without reasons' },
+    ),
+  },
   responses: {
-    200: jsonResponse('Cancelled: the incident as AURA now reports it', IncidentSchema, { ...INCIDENT_EXAMPLE, phase: 'cancelled', status: 'Callout No Longer Requires Response' }),
+    200: jsonResponse('Cancelled: the incident as AURA now reports it', IncidentSchema, {
+      ...INCIDENT_EXAMPLE,
+      phase: 'cancelled',
+      status: 'Callout No Longer Requires Response',
+    }),
     400: VALIDATION_FAILED,
     404: NOT_FOUND,
     409: errorResponse(
       'The callout is closed (CALLOUT_CLOSED), AURA has not confirmed it yet (CALLOUT_PENDING), a cancellation is already on its way to AURA (CANCEL_IN_PROGRESS) or done (ALREADY_CANCELLED): AURA is asked once',
       'CALLOUT_CLOSED',
     ),
-    422: errorResponse('AURA refused the cancellation (CANCEL_REJECTED: wrong safe code; AURA_REJECTED: another refusal, AURA\'s message kept)', 'CANCEL_REJECTED'),
+    422: errorResponse(
+      "AURA refused the cancellation (CANCEL_REJECTED: wrong safe code; AURA_REJECTED: another refusal, AURA's message kept)",
+      'CANCEL_REJECTED',
+    ),
     502: errorResponse('AURA could not be reached', 'AURA_UNAVAILABLE'),
     503: TEMPORAL_UNAVAILABLE,
   },
@@ -150,11 +196,23 @@ documentRoute({
   tags,
   request: { params: IncidentPath, body: jsonBody(RatingBody, { rating: 5, comment: 'Fast' }) },
   responses: {
-    200: jsonResponse('Rating submitted to AURA', IncidentSchema, { ...INCIDENT_EXAMPLE, status: 'closed', phase: 'closed', terminal: true, rating: { state: 'submitted', value: 5, comment: 'Fast' } }),
+    200: jsonResponse('Rating submitted to AURA', IncidentSchema, {
+      ...INCIDENT_EXAMPLE,
+      status: 'closed',
+      phase: 'closed',
+      terminal: true,
+      rating: { state: 'submitted', value: 5, comment: 'Fast' },
+    }),
     400: VALIDATION_FAILED,
     404: NOT_FOUND,
-    409: errorResponse('The rating is not open (before close, after the window, already submitted, or another is on its way to AURA)', 'RATING_NOT_OPEN'),
-    422: errorResponse("AURA refused the rating (RATING_REJECTED, or AURA_REJECTED; AURA's message kept)", 'RATING_REJECTED'),
+    409: errorResponse(
+      'The rating is not open (before close, after the window, already submitted, or another is on its way to AURA)',
+      'RATING_NOT_OPEN',
+    ),
+    422: errorResponse(
+      "AURA refused the rating (RATING_REJECTED, or AURA_REJECTED; AURA's message kept)",
+      'RATING_REJECTED',
+    ),
     502: errorResponse('AURA could not be reached', 'AURA_UNAVAILABLE'),
     503: TEMPORAL_UNAVAILABLE,
   },
@@ -177,7 +235,10 @@ export function createCalloutsRouter(opts: CalloutsRouterOptions): Router {
       if (responseTypeId === undefined) {
         // Only when SECURITY, the default, is not configured and the request names no type.
         throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [
-          { path: 'responseType', message: `required: SECURITY is not configured; configured: ${Object.keys(opts.responseTypes).join(', ')}` },
+          {
+            path: 'responseType',
+            message: `required: SECURITY is not configured; configured: ${Object.keys(opts.responseTypes).join(', ')}`,
+          },
         ]);
       }
     }
@@ -193,7 +254,10 @@ export function createCalloutsRouter(opts: CalloutsRouterOptions): Router {
       },
       body.incidentId,
     );
-    res.status(created ? 202 : 200).location(incident.links.self).json(incident);
+    res
+      .status(created ? 202 : 200)
+      .location(incident.links.self)
+      .json(incident);
   });
 
   v1.get('/callouts', async (req, res) => {

@@ -19,7 +19,9 @@ export interface CodecRouterOptions {
 
 /** Temporal's payloads as protobuf JSON: metadata values and data base64. */
 const PayloadsBody = z.object({
-  payloads: z.array(z.looseObject({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })),
+  payloads: z.array(
+    z.looseObject({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() }),
+  ),
 });
 type JsonPayload = z.output<typeof PayloadsBody>['payloads'][number];
 
@@ -31,14 +33,17 @@ for (const op of ['encode', 'decode'] as const) {
       path: `/codec/${op}`,
       operationId: `codec${op === 'encode' ? 'Encode' : 'Decode'}`,
       summary: `Temporal remote codec: ${op} payloads (for the Temporal UI and CLI)`,
-      description: 'Served when payload encryption is configured. OPTIONS answers the Temporal UI\'s CORS preflight.',
+      description: "Served when payload encryption is configured. OPTIONS answers the Temporal UI's CORS preflight.",
       tags: ['Operations'],
       ...(ctx.codec === 'token' ? { security: [{ codecToken: [] }] } : {}),
       request: { body: jsonBody(PayloadsBody, PAYLOADS_EXAMPLE) },
       responses: {
         200: jsonResponse(`The payloads, ${op}d`, PayloadsBody, PAYLOADS_EXAMPLE),
         ...(ctx.codec === 'token' ? { 401: errorResponse('Missing or wrong codec token', 'UNAUTHENTICATED') } : {}),
-        422: errorResponse('A payload could not be decoded (wrong key, tampered data, an unknown key id)', 'PAYLOAD_UNDECODABLE'),
+        422: errorResponse(
+          'A payload could not be decoded (wrong key, tampered data, an unknown key id)',
+          'PAYLOAD_UNDECODABLE',
+        ),
       },
     }),
     { when: (ctx) => ctx.codec !== 'off' },
@@ -78,7 +83,8 @@ export function createCodecRouter(opts: CodecRouterOptions): Router {
     }
     if (opts.authToken) {
       const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-      if (!safeEqual(presented, opts.authToken)) return next(new ApiError(401, 'UNAUTHENTICATED', 'The codec endpoint needs the codec bearer token.'));
+      if (!safeEqual(presented, opts.authToken))
+        return next(new ApiError(401, 'UNAUTHENTICATED', 'The codec endpoint needs the codec bearer token.'));
     }
     next();
   });

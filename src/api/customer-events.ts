@@ -5,7 +5,12 @@
 // with describe (consistent, unlike a visibility query, and no worker involved).
 import type { Client } from '@temporalio/client';
 import { customerEventFromWebhook } from '../aura/customer-events.js';
-import { customerLinkWorkflowId, onboardingWorkflowId, subscriptionLinkWorkflowId, type CustomerEvent } from '../domain/onboarding.js';
+import {
+  customerLinkWorkflowId,
+  onboardingWorkflowId,
+  subscriptionLinkWorkflowId,
+  type CustomerEvent,
+} from '../domain/onboarding.js';
 import type { Logger } from '../logger.js';
 import { customerEventSignal, type LinkMemo } from '../workflows/onboarding-messages.js';
 import { validationError } from './errors.js';
@@ -53,7 +58,10 @@ export function createCustomerEventRouter(opts: CustomerEventRoutingOptions) {
   }
 
   /** Route one delivery; answers the body to send AURA (always 2xx unless invalid or Temporal is down). */
-  async function route(payload: unknown, event: string): Promise<{ status: 'accepted' | 'acknowledged'; routedTo?: number; reason?: string }> {
+  async function route(
+    payload: unknown,
+    event: string,
+  ): Promise<{ status: 'accepted' | 'acknowledged'; routedTo?: number; reason?: string }> {
     const receivedAt = new Date().toISOString();
     const parsed = customerEventFromWebhook(payload, event, receivedAt);
     if (!parsed.ok) {
@@ -68,7 +76,12 @@ export function createCustomerEventRouter(opts: CustomerEventRoutingOptions) {
       if (await signal(id, ev)) delivered.add(id);
     }
     // Each distinct id once: the schema caps how many a delivery names, so the lookups per delivery are bounded.
-    const linkIds = [...new Set([...routing.customerIds.map(customerLinkWorkflowId), ...routing.subscriptionIds.map(subscriptionLinkWorkflowId)])];
+    const linkIds = [
+      ...new Set([
+        ...routing.customerIds.map(customerLinkWorkflowId),
+        ...routing.subscriptionIds.map(subscriptionLinkWorkflowId),
+      ]),
+    ];
     const fresh = routing.entityAt !== null && Math.abs(Date.now() - Date.parse(routing.entityAt)) < FRESH_MS;
     const deadline = Date.now() + (fresh ? routeWaitMs : 0);
     for (;;) {

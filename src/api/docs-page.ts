@@ -33,7 +33,10 @@ function operation(path: string, method: string, op: Json, doc: Json): string {
     ${
       params.length
         ? `<table><tr><th>parameter</th><th>in</th><th>required</th><th>schema</th></tr>${params
-            .map((p) => `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}</td><td>${p.required ? 'yes' : 'no'}</td><td>${esc(JSON.stringify(p.schema))}</td></tr>`)
+            .map(
+              (p) =>
+                `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}</td><td>${p.required ? 'yes' : 'no'}</td><td>${esc(JSON.stringify(p.schema))}</td></tr>`,
+            )
             .join('')}</table>`
         : ''
     }

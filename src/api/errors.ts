@@ -32,7 +32,10 @@ export function validationError(err: z.ZodError, prefix?: string): ApiError {
     message: i.message,
   }));
   const more = err.issues.length - details.length;
-  const message = more > 0 ? `The request is not valid: see details for the first ${details.length} of ${err.issues.length} problems.` : 'The request is not valid: see details for each field.';
+  const message =
+    more > 0
+      ? `The request is not valid: see details for the first ${details.length} of ${err.issues.length} problems.`
+      : 'The request is not valid: see details for each field.';
   return new ApiError(400, 'VALIDATION_FAILED', message, details);
 }
 

@@ -7,16 +7,31 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { alarmContextMessage, SYNC_ISSUE_KINDS, type SyncIssueKind } from '../domain/fixed-locations.js';
 import { PlatformLocationBody, PlatformLocationIdSchema, type FixedLocationStore } from '../fixed-locations/store.js';
 import { callbackSignature } from '../activities/fixed-locations.js';
-import { csvImportResultSignal, fixedLocationSyncWorkflowId, getSyncProgressQuery } from '../workflows/fixed-location-messages.js';
+import {
+  csvImportResultSignal,
+  fixedLocationSyncWorkflowId,
+  getSyncProgressQuery,
+} from '../workflows/fixed-location-messages.js';
 import type { FixedLocationSyncInput } from '../workflows/fixed-location-sync.js';
 import { ApiError, parseOrThrow } from './errors.js';
 import { temporalUnavailable, type IncidentService } from './incidents.js';
-import { documentRoute, errorResponse, INCIDENT_EXAMPLE, IncidentSchema, jsonBody, jsonResponse, TEMPORAL_UNAVAILABLE, VALIDATION_FAILED, type ResolvedDocumentContext } from './openapi.js';
+import {
+  documentRoute,
+  errorResponse,
+  INCIDENT_EXAMPLE,
+  IncidentSchema,
+  jsonBody,
+  jsonResponse,
+  TEMPORAL_UNAVAILABLE,
+  VALIDATION_FAILED,
+  type ResolvedDocumentContext,
+} from './openapi.js';
 import { IncidentIdParam, nonBlank, queryInt, responseTypeName, SafeInt, trimmedText } from './schemas.js';
 import { fixedLocationSyncWorkflow } from '../workflows/fixed-location-sync.js';
 
 // Platforms number alarms and premises as often as they name them: a number is read as its decimal string.
-const idOrNumber = (id: z.ZodString) => z.union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), id]).transform(String);
+const idOrNumber = (id: z.ZodString) =>
+  z.union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), id]).transform(String);
 
 /** The body of POST /v1/alarms: the response type names are the app's configured ones. */
 export function alarmBody(responseTypes: Record<string, number>) {
@@ -25,7 +40,10 @@ export function alarmBody(responseTypes: Record<string, number>) {
       alarmId: idOrNumber(IncidentIdParam),
       platformLocationId: idOrNumber(PlatformLocationIdSchema),
       alarmType: nonBlank(100),
-      zone: z.union([trimmedText(100), SafeInt]).transform(String).optional(),
+      zone: z
+        .union([trimmedText(100), SafeInt])
+        .transform(String)
+        .optional(),
       notes: trimmedText(2000).optional(),
       test: z.boolean().optional(),
       responseType: responseTypeName(responseTypes).optional(),
@@ -48,35 +66,68 @@ export const PlatformLocationListQuery = z.object({
 
 // OpenAPI: the routes of this router, from the schemas above (response shapes are documentation only).
 const LocationPath = z.object({ platformLocationId: PlatformLocationIdSchema.meta({ example: 'L-9' }) });
-const PLATFORM_LOCATION_EXAMPLE = { name: 'Rosebank Mall, loading bay', address: '50 Bath Ave, Rosebank, Johannesburg', latitude: -26.1458, longitude: 28.0436, gateInstructions: 'Gate 3, code 4411' };
+const PLATFORM_LOCATION_EXAMPLE = {
+  name: 'Rosebank Mall, loading bay',
+  address: '50 Bath Ave, Rosebank, Johannesburg',
+  latitude: -26.1458,
+  longitude: 28.0436,
+  gateInstructions: 'Gate 3, code 4411',
+};
 const tags = ['Fixed Locations'];
 const fixedLocations = { when: (ctx: ResolvedDocumentContext) => ctx.fixedLocations };
-const STORED_LOCATION_EXAMPLE = { platformLocationId: 'L-9', contactNotes: null, ...PLATFORM_LOCATION_EXAMPLE, updatedAt: '2026-11-23T09:00:00.000Z' };
+const STORED_LOCATION_EXAMPLE = {
+  platformLocationId: 'L-9',
+  contactNotes: null,
+  ...PLATFORM_LOCATION_EXAMPLE,
+  updatedAt: '2026-11-23T09:00:00.000Z',
+};
 const StoredLocationSchema = z.object({ platformLocationId: z.string() }).passthrough();
 const SyncReportSchema = z.object({
   runId: z.string(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
   mode: z.enum(['api', 'csv-import']),
-  counts: z.object({ platform: z.number(), aura: z.number(), matched: z.number(), created: z.number(), updated: z.number(), deleted: z.number(), missing: z.number(), duplicates: z.number() }),
+  counts: z.object({
+    platform: z.number(),
+    aura: z.number(),
+    matched: z.number(),
+    created: z.number(),
+    updated: z.number(),
+    deleted: z.number(),
+    missing: z.number(),
+    duplicates: z.number(),
+  }),
   issues: z.array(
     z.object({
-      kind: z.enum(SYNC_ISSUE_KINDS as [SyncIssueKind, ...SyncIssueKind[]]).describe(
-        'The contract\'s five kinds, and two extensions: UNREFERENCED_IN_AURA, an AURA Fixed Location without an externalReferenceId (never matched, ' +
-          'updated or deleted; in csv mode it refuses the upload, since the full sync would delete it); LISTING_FAILED, AURA\'s list could not be read ' +
-          '(not under `predefinedLocations`, a malformed location, an error answer) or was incomplete (fewer locations than its stated total, a missing ' +
-          'page): the run wrote nothing to AURA and kept the previous index.',
-      ),
+      kind: z
+        .enum(SYNC_ISSUE_KINDS as [SyncIssueKind, ...SyncIssueKind[]])
+        .describe(
+          "The contract's five kinds, and two extensions: UNREFERENCED_IN_AURA, an AURA Fixed Location without an externalReferenceId (never matched, " +
+            "updated or deleted; in csv mode it refuses the upload, since the full sync would delete it); LISTING_FAILED, AURA's list could not be read " +
+            '(not under `predefinedLocations`, a malformed location, an error answer) or was incomplete (fewer locations than its stated total, a missing ' +
+            'page): the run wrote nothing to AURA and kept the previous index.',
+        ),
       platformLocationId: z.string().optional(),
       auraFixedLocationId: z.number().optional(),
       externalReferenceId: z.string().describe('"" for an unreferenced AURA Fixed Location and for LISTING_FAILED'),
       detail: z.string(),
     }),
   ),
-  status: z.enum(['completed', 'refused', 'failed']).optional().describe('refused: the CSV upload was refused (see message); failed: the run stopped, having written nothing more to AURA'),
+  status: z
+    .enum(['completed', 'refused', 'failed'])
+    .optional()
+    .describe(
+      'refused: the CSV upload was refused (see message); failed: the run stopped, having written nothing more to AURA',
+    ),
   message: z.string().optional(),
   issuesTruncated: z.number().optional(),
-  importResult: z.object({ received: z.boolean(), status: z.string().nullable().optional(), message: z.string().nullable().optional() }).optional(),
+  importResult: z
+    .object({
+      received: z.boolean(),
+      status: z.string().nullable().optional(),
+      message: z.string().nullable().optional(),
+    })
+    .optional(),
   listing: z
     .object({
       pages: z.number(),
@@ -87,7 +138,9 @@ const SyncReportSchema = z.object({
       complete: z.boolean(),
     })
     .optional()
-    .describe("How AURA's list was read: pages until an empty page or AURA's stated total, never stopping at a short page"),
+    .describe(
+      "How AURA's list was read: pages until an empty page or AURA's stated total, never stopping at a short page",
+    ),
 });
 documentRoute(
   {
@@ -95,11 +148,15 @@ documentRoute(
     path: '/v1/platform-locations/:platformLocationId',
     operationId: 'upsertPlatformLocation',
     summary: 'Upsert a platform location',
-    description: 'The id is the path\'s. A body that repeats `platformLocationId` (not part of the schema) must give the same id, else 400 `VALIDATION_FAILED` naming it.',
+    description:
+      "The id is the path's. A body that repeats `platformLocationId` (not part of the schema) must give the same id, else 400 `VALIDATION_FAILED` naming it.",
     tags,
     request: { params: LocationPath, body: jsonBody(PlatformLocationBody, PLATFORM_LOCATION_EXAMPLE) },
     responses: {
-      200: jsonResponse('The stored location', StoredLocationSchema.extend({ created: z.boolean() }), { ...STORED_LOCATION_EXAMPLE, created: true }),
+      200: jsonResponse('The stored location', StoredLocationSchema.extend({ created: z.boolean() }), {
+        ...STORED_LOCATION_EXAMPLE,
+        created: true,
+      }),
       400: VALIDATION_FAILED,
     },
   },
@@ -114,7 +171,11 @@ documentRoute(
     tags,
     request: { params: LocationPath },
     responses: {
-      200: jsonResponse('The location', StoredLocationSchema.extend({ auraFixedLocationIds: z.array(z.number().int()) }), { ...STORED_LOCATION_EXAMPLE, auraFixedLocationIds: [5512] }),
+      200: jsonResponse(
+        'The location',
+        StoredLocationSchema.extend({ auraFixedLocationIds: z.array(z.number().int()) }),
+        { ...STORED_LOCATION_EXAMPLE, auraFixedLocationIds: [5512] },
+      ),
       400: VALIDATION_FAILED,
       404: errorResponse('No platform location with this id', 'PLATFORM_LOCATION_NOT_FOUND'),
     },
@@ -143,7 +204,11 @@ documentRoute(
     tags,
     request: { query: PlatformLocationListQuery },
     responses: {
-      200: jsonResponse('A page of locations', z.object({ total: z.number().int(), items: z.array(StoredLocationSchema) }), { total: 1, items: [STORED_LOCATION_EXAMPLE] }),
+      200: jsonResponse(
+        'A page of locations',
+        z.object({ total: z.number().int(), items: z.array(StoredLocationSchema) }),
+        { total: 1, items: [STORED_LOCATION_EXAMPLE] },
+      ),
       400: VALIDATION_FAILED,
     },
   },
@@ -158,7 +223,11 @@ documentRoute(
     tags,
     request: { body: jsonBody(SyncBody, {}, { required: false, description: 'May be empty' }) },
     responses: {
-      202: jsonResponse('Started (or joined the running one)', z.object({ runId: z.string() }).passthrough(), { runId: '0f9c…', workflowId: 'fixed-location-sync-aura-callouts', links: { latest: '/v1/fixed-locations/sync/latest' } }),
+      202: jsonResponse('Started (or joined the running one)', z.object({ runId: z.string() }).passthrough(), {
+        runId: '0f9c…',
+        workflowId: 'fixed-location-sync-aura-callouts',
+        links: { latest: '/v1/fixed-locations/sync/latest' },
+      }),
       400: VALIDATION_FAILED,
       503: TEMPORAL_UNAVAILABLE,
     },
@@ -178,8 +247,24 @@ documentRoute(
         startedAt: '2026-11-23T10:00:00.000Z',
         finishedAt: '2026-11-23T10:00:12.000Z',
         mode: 'api',
-        counts: { platform: 120, aura: 119, matched: 118, created: 1, updated: 2, deleted: 0, missing: 0, duplicates: 1 },
-        issues: [{ kind: 'DUPLICATE_REFERENCE', auraFixedLocationId: 5512, externalReferenceId: 'L-9', detail: 'two AURA Fixed Locations carry this reference' }],
+        counts: {
+          platform: 120,
+          aura: 119,
+          matched: 118,
+          created: 1,
+          updated: 2,
+          deleted: 0,
+          missing: 0,
+          duplicates: 1,
+        },
+        issues: [
+          {
+            kind: 'DUPLICATE_REFERENCE',
+            auraFixedLocationId: 5512,
+            externalReferenceId: 'L-9',
+            detail: 'two AURA Fixed Locations carry this reference',
+          },
+        ],
       }),
       404: errorResponse('No reconciliation has finished yet', 'NO_SYNC_YET'),
     },
@@ -206,7 +291,16 @@ documentRoute(
           updated: z.number().int(),
           failed: z.number().int(),
         }),
-        { runId: '0f9c…', mode: 'rest', phase: 'applying', batches: 4, batchesDone: 1, created: 12, updated: 3, failed: 0 },
+        {
+          runId: '0f9c…',
+          mode: 'rest',
+          phase: 'applying',
+          batches: 4,
+          batchesDone: 1,
+          created: 12,
+          updated: 3,
+          failed: 0,
+        },
       ),
       404: errorResponse('No reconciliation is running', 'NO_SYNC_RUNNING'),
       503: TEMPORAL_UNAVAILABLE,
@@ -220,14 +314,37 @@ documentRoute(
     path: '/v1/alarms',
     operationId: 'openAlarm',
     summary: 'A monitoring-platform alarm for a Fixed Location',
-    description: 'Opens the incident `alarm-<alarmId>` on the AURA Fixed Location mapped to `platformLocationId`; a repeat answers 200 with the same incident.',
+    description:
+      'Opens the incident `alarm-<alarmId>` on the AURA Fixed Location mapped to `platformLocationId`; a repeat answers 200 with the same incident.',
     tags,
-    request: { body: jsonBody(alarmBody(ctx.responseTypes), { alarmId: 'A-1001', platformLocationId: 'L-9', alarmType: 'BURGLARY', zone: '3', notes: 'Back door contact' }) },
+    request: {
+      body: jsonBody(alarmBody(ctx.responseTypes), {
+        alarmId: 'A-1001',
+        platformLocationId: 'L-9',
+        alarmType: 'BURGLARY',
+        zone: '3',
+        notes: 'Back door contact',
+      }),
+    },
     responses: {
-      202: jsonResponse('A new incident', IncidentSchema, { ...INCIDENT_EXAMPLE, incidentId: 'alarm-A-1001', workflowId: 'incident-alarm-A-1001', status: null, phase: 'requested', timeline: [] }),
-      200: jsonResponse('The alarm was already received (same incident)', IncidentSchema, { ...INCIDENT_EXAMPLE, incidentId: 'alarm-A-1001', workflowId: 'incident-alarm-A-1001' }),
+      202: jsonResponse('A new incident', IncidentSchema, {
+        ...INCIDENT_EXAMPLE,
+        incidentId: 'alarm-A-1001',
+        workflowId: 'incident-alarm-A-1001',
+        status: null,
+        phase: 'requested',
+        timeline: [],
+      }),
+      200: jsonResponse('The alarm was already received (same incident)', IncidentSchema, {
+        ...INCIDENT_EXAMPLE,
+        incidentId: 'alarm-A-1001',
+        workflowId: 'incident-alarm-A-1001',
+      }),
       400: VALIDATION_FAILED,
-      422: errorResponse('The platform location has no AURA Fixed Location (LOCATION_NOT_MAPPED), or more than one (LOCATION_AMBIGUOUS)', 'LOCATION_NOT_MAPPED'),
+      422: errorResponse(
+        'The platform location has no AURA Fixed Location (LOCATION_NOT_MAPPED), or more than one (LOCATION_AMBIGUOUS)',
+        'LOCATION_NOT_MAPPED',
+      ),
       503: TEMPORAL_UNAVAILABLE,
     },
   }),
@@ -240,7 +357,7 @@ documentRoute(
     operationId: 'fixedLocationImportCallback',
     summary: "AURA's callback with the result of a Fixed Location CSV import",
     description:
-      'The URL is issued by the reconciliation and carries an HMAC of its workflow and run: AURA sends no credentials. The body is AURA\'s to choose (any content type, any text; a JSON object\'s `status` and `message` are kept).',
+      "The URL is issued by the reconciliation and carries an HMAC of its workflow and run: AURA sends no credentials. The body is AURA's to choose (any content type, any text; a JSON object's `status` and `message` are kept).",
     tags,
     request: {
       params: z.object({
@@ -271,14 +388,20 @@ export interface FixedLocationApiOptions {
 }
 
 export function createFixedLocationRouter(
-  opts: FixedLocationApiOptions & { client: Client; taskQueue: string; responseTypes: Record<string, number>; incidents: IncidentService },
+  opts: FixedLocationApiOptions & {
+    client: Client;
+    taskQueue: string;
+    responseTypes: Record<string, number>;
+    incidents: IncidentService;
+  },
 ): Router {
   const { store, client, incidents } = opts;
   const router = express.Router();
   const json = express.json({ limit: '1mb', type: () => true });
   const syncWorkflowId = fixedLocationSyncWorkflowId(opts.taskQueue);
 
-  const idOf = (req: express.Request) => parseOrThrow(PlatformLocationIdSchema, req.params.platformLocationId, 'platformLocationId');
+  const idOf = (req: express.Request) =>
+    parseOrThrow(PlatformLocationIdSchema, req.params.platformLocationId, 'platformLocationId');
   const AlarmBody = alarmBody(opts.responseTypes);
   const bodyFor = (id: string) =>
     PlatformLocationBody.extend({
@@ -304,7 +427,12 @@ export function createFixedLocationRouter(
 
   router.get('/v1/platform-locations/:platformLocationId', async (req, res) => {
     const found = await store.getWithAuraIds(idOf(req));
-    if (!found) throw new ApiError(404, 'PLATFORM_LOCATION_NOT_FOUND', `No platform location "${req.params.platformLocationId}".`);
+    if (!found)
+      throw new ApiError(
+        404,
+        'PLATFORM_LOCATION_NOT_FOUND',
+        `No platform location "${req.params.platformLocationId}".`,
+      );
     res.json({ ...found.location, auraFixedLocationIds: found.auraFixedLocationIds });
   });
 
@@ -315,7 +443,10 @@ export function createFixedLocationRouter(
 
   router.post('/v1/fixed-locations/sync', json, async (req, res) => {
     const body = parseOrThrow(SyncBody, req.body ?? {});
-    const input: FixedLocationSyncInput = { trigger: 'api', ...(body.overrideDeleteLimit ? { overrideDeleteLimit: true } : {}) };
+    const input: FixedLocationSyncInput = {
+      trigger: 'api',
+      ...(body.overrideDeleteLimit ? { overrideDeleteLimit: true } : {}),
+    };
     try {
       // One reconciliation at a time: a request while one runs joins it.
       const handle = await client.workflow.start(fixedLocationSyncWorkflow, {
@@ -325,7 +456,11 @@ export function createFixedLocationRouter(
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       });
-      res.status(202).json({ runId: handle.firstExecutionRunId, workflowId: syncWorkflowId, links: { latest: '/v1/fixed-locations/sync/latest' } });
+      res.status(202).json({
+        runId: handle.firstExecutionRunId,
+        workflowId: syncWorkflowId,
+        links: { latest: '/v1/fixed-locations/sync/latest' },
+      });
     } catch (err) {
       throw temporalUnavailable(err);
     }
@@ -333,7 +468,12 @@ export function createFixedLocationRouter(
 
   router.get('/v1/fixed-locations/sync/latest', async (_req, res) => {
     const report = await store.readReport();
-    if (!report) throw new ApiError(404, 'NO_SYNC_YET', 'No Fixed Location reconciliation has finished yet: POST /v1/fixed-locations/sync runs one now.');
+    if (!report)
+      throw new ApiError(
+        404,
+        'NO_SYNC_YET',
+        'No Fixed Location reconciliation has finished yet: POST /v1/fixed-locations/sync runs one now.',
+      );
     res.json(report);
   });
 
@@ -345,7 +485,8 @@ export function createFixedLocationRouter(
       if (d.status.name !== 'RUNNING') throw new WorkflowNotFoundError('not running', syncWorkflowId, undefined);
       res.json(await handle.query(getSyncProgressQuery));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'NO_SYNC_RUNNING', 'No Fixed Location reconciliation is running.');
+      if (err instanceof WorkflowNotFoundError)
+        throw new ApiError(404, 'NO_SYNC_RUNNING', 'No Fixed Location reconciliation is running.');
       throw temporalUnavailable(err);
     }
   });
@@ -359,7 +500,10 @@ export function createFixedLocationRouter(
     if (responseTypeId === undefined) {
       // Only when SECURITY, the default, is not configured and the alarm names no type.
       throw new ApiError(400, 'VALIDATION_FAILED', 'The request is not valid: see details for each field.', [
-        { path: 'responseType', message: `required: SECURITY is not configured; configured: ${Object.keys(opts.responseTypes).join(', ')}` },
+        {
+          path: 'responseType',
+          message: `required: SECURITY is not configured; configured: ${Object.keys(opts.responseTypes).join(', ')}`,
+        },
       ]);
     }
     const existing = async (err: ApiError) => {
@@ -408,36 +552,59 @@ export function createFixedLocationRouter(
         responseTypeId,
         fixedLocation: { externalReferenceId: location.platformLocationId, fixedLocationId: ids[0]! },
         // The operator context: the callout's first event (the alarm's test flag also goes in the callout fields).
-        notes: alarmContextMessage({ alarmId: body.alarmId, incidentId, alarmType: body.alarmType, zone: body.zone, notes: body.notes, test: body.test, references: body.references, location }),
+        notes: alarmContextMessage({
+          alarmId: body.alarmId,
+          incidentId,
+          alarmType: body.alarmType,
+          zone: body.zone,
+          notes: body.notes,
+          test: body.test,
+          references: body.references,
+          location,
+        }),
         test: body.test,
       },
       incidentId,
     );
-    res.status(created ? 202 : 200).location(incident.links.self).json(incident);
+    res
+      .status(created ? 202 : 200)
+      .location(incident.links.self)
+      .json(incident);
   });
 
   // AURA POSTs the CSV import's result here (the URL carries an HMAC of the workflow id: AURA sends no auth).
-  router.post('/callbacks/aura/fixed-location-import/:workflowId/:runId/:signature', express.text({ type: () => true, limit: '1mb' }), async (req, res) => {
-    const workflowId = String(req.params.workflowId);
-    const runId = String(req.params.runId);
-    if (!safeEqual(callbackSignature(opts.callbackSecret, workflowId, runId), String(req.params.signature))) {
-      throw new ApiError(401, 'UNAUTHORIZED', 'The callback URL is not one this service issued.');
-    }
-    let body: Record<string, unknown> = {};
-    try {
-      const parsed = JSON.parse(typeof req.body === 'string' && req.body ? req.body : '{}') as unknown;
-      if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
-    } catch {
-      /* AURA decides the shape: anything is a "done" */
-    }
-    const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 500) : v == null ? null : String(v).slice(0, 500));
-    try {
-      await client.workflow.getHandle(workflowId).signal(csvImportResultSignal, { received: true, runId, status: text(body.status), message: text(body.message) });
-      res.json({ status: 'accepted' });
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return void res.json({ status: 'ignored', reason: 'no reconciliation is waiting for this import' });
-      throw temporalUnavailable(err);
-    }
-  });
+  router.post(
+    '/callbacks/aura/fixed-location-import/:workflowId/:runId/:signature',
+    express.text({ type: () => true, limit: '1mb' }),
+    async (req, res) => {
+      const workflowId = String(req.params.workflowId);
+      const runId = String(req.params.runId);
+      if (!safeEqual(callbackSignature(opts.callbackSecret, workflowId, runId), String(req.params.signature))) {
+        throw new ApiError(401, 'UNAUTHORIZED', 'The callback URL is not one this service issued.');
+      }
+      let body: Record<string, unknown> = {};
+      try {
+        const parsed = JSON.parse(typeof req.body === 'string' && req.body ? req.body : '{}') as unknown;
+        if (parsed && typeof parsed === 'object') body = parsed as Record<string, unknown>;
+      } catch {
+        /* AURA decides the shape: anything is a "done" */
+      }
+      const text = (v: unknown) =>
+        typeof v === 'string' ? v.slice(0, 500) : v == null ? null : String(v).slice(0, 500);
+      try {
+        await client.workflow.getHandle(workflowId).signal(csvImportResultSignal, {
+          received: true,
+          runId,
+          status: text(body.status),
+          message: text(body.message),
+        });
+        res.json({ status: 'accepted' });
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError)
+          return void res.json({ status: 'ignored', reason: 'no reconciliation is waiting for this import' });
+        throw temporalUnavailable(err);
+      }
+    },
+  );
   return router;
 }

@@ -1,11 +1,28 @@
 // Reading and starting incident workflows: the thin layer between HTTP routes and Temporal.
 import { randomUUID } from 'node:crypto';
-import { ActivityFailure, ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Incident } from '../domain/incident.js';
 import { isWorkflowGone } from '../temporal/errors.js';
 import { mapLimit } from '../lib/map-limit.js';
-import { CALLOUT_MEMO, INCIDENT_MEMO, INCIDENT_SOURCE_MEMO, composeIncident, incidentWorkflowId, isNewerView, lifecycleWorkflowId, temporalUiLink, type IncidentSource } from '../domain/incident.js';
+import {
+  CALLOUT_MEMO,
+  INCIDENT_MEMO,
+  INCIDENT_SOURCE_MEMO,
+  composeIncident,
+  incidentWorkflowId,
+  isNewerView,
+  lifecycleWorkflowId,
+  temporalUiLink,
+  type IncidentSource,
+} from '../domain/incident.js';
 import { ACTIVE_PHASES } from '../domain/status.js';
 import { CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
 import type { IncidentInput, IncidentRequest } from '../workflows/incident.js';
@@ -33,11 +50,14 @@ export interface IncidentServiceOptions {
   temporalUiUrl: string | null;
 }
 
-
 /** Temporal being unreachable is a 503 the caller can retry, never a 500. */
 /** A workflow that does not exist or has already finished (for a signal, a query or an update). */
 export function temporalUnavailable(err: unknown): ApiError {
-  return new ApiError(503, 'TEMPORAL_UNAVAILABLE', `Temporal is not reachable right now; retry shortly. (${(err as Error)?.message ?? 'unknown error'})`);
+  return new ApiError(
+    503,
+    'TEMPORAL_UNAVAILABLE',
+    `Temporal is not reachable right now; retry shortly. (${(err as Error)?.message ?? 'unknown error'})`,
+  );
 }
 
 export function createIncidentService(opts: IncidentServiceOptions) {
@@ -75,7 +95,9 @@ export function createIncidentService(opts: IncidentServiceOptions) {
     if (!source || memo.auraCalloutId === null || memo.failure) return memo;
     let callout: CalloutView | undefined;
     try {
-      callout = (await client.workflow.getHandle(lifecycleWorkflowId(memo.auraCalloutId)).describe()).memo?.[CALLOUT_MEMO] as CalloutView | undefined;
+      callout = (await client.workflow.getHandle(lifecycleWorkflowId(memo.auraCalloutId)).describe()).memo?.[
+        CALLOUT_MEMO
+      ] as CalloutView | undefined;
     } catch (err) {
       if (isWorkflowGone(err)) return memo;
       throw err;
@@ -89,13 +111,17 @@ export function createIncidentService(opts: IncidentServiceOptions) {
       const view = await readView(incidentWorkflowId(incidentId));
       return withLinks(view);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'INCIDENT_NOT_FOUND', `No incident with id "${incidentId}".`);
+      if (err instanceof WorkflowNotFoundError)
+        throw new ApiError(404, 'INCIDENT_NOT_FOUND', `No incident with id "${incidentId}".`);
       throw temporalUnavailable(err);
     }
   }
 
   /** Start the incident's workflow; a repeat with the same incidentId returns the existing incident. */
-  async function open(request: IncidentRequest, incidentId: string = randomUUID()): Promise<{ created: boolean; incident: Incident }> {
+  async function open(
+    request: IncidentRequest,
+    incidentId: string = randomUUID(),
+  ): Promise<{ created: boolean; incident: Incident }> {
     const workflowId = incidentWorkflowId(incidentId);
     const createdAt = new Date().toISOString();
     const input: IncidentInput = { incidentId, request, createdAt };
@@ -130,7 +156,8 @@ export function createIncidentService(opts: IncidentServiceOptions) {
         ],
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return { created: false, incident: await get(incidentId) };
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        return { created: false, incident: await get(incidentId) };
       throw temporalUnavailable(err);
     }
     return { created: true, incident: withLinks(initial) };
@@ -183,7 +210,11 @@ export function createIncidentService(opts: IncidentServiceOptions) {
   }
 
   function closedError(): ApiError {
-    return new ApiError(409, 'CALLOUT_CLOSED', 'The callout is closed: AURA accepts no more positions, notes or cancellations for it.');
+    return new ApiError(
+      409,
+      'CALLOUT_CLOSED',
+      'The callout is closed: AURA accepts no more positions, notes or cancellations for it.',
+    );
   }
 
   async function openIncident(incidentId: string): Promise<Incident> {
@@ -193,8 +224,13 @@ export function createIncidentService(opts: IncidentServiceOptions) {
   }
 
   /** Positions and notes go straight to the callout's lifecycle, or to the incident while it has no callout yet. */
-  async function signalCallout<T>(incident: Incident, signal: typeof locationSignal | typeof outboundNoteSignal, arg: T): Promise<void> {
-    const signalTo = (workflowId: string) => client.workflow.getHandle(workflowId).signal(signal as never, arg as never);
+  async function signalCallout<T>(
+    incident: Incident,
+    signal: typeof locationSignal | typeof outboundNoteSignal,
+    arg: T,
+  ): Promise<void> {
+    const signalTo = (workflowId: string) =>
+      client.workflow.getHandle(workflowId).signal(signal as never, arg as never);
     try {
       if (incident.auraCalloutId === null) return await signalTo(incident.workflowId);
       try {
@@ -219,11 +255,18 @@ export function createIncidentService(opts: IncidentServiceOptions) {
     await signalCallout(await openIncident(incidentId), outboundNoteSignal, note);
   }
 
-  async function update<A>(incident: Incident, def: typeof cancelUpdate | typeof ratingUpdate, arg: A, notOpen: () => ApiError): Promise<Incident> {
+  async function update<A>(
+    incident: Incident,
+    def: typeof cancelUpdate | typeof ratingUpdate,
+    arg: A,
+    notOpen: () => ApiError,
+  ): Promise<Incident> {
     if (incident.auraCalloutId === null) throw notOpen();
     let view: CalloutView;
     try {
-      view = (await client.workflow.getHandle(lifecycleWorkflowId(incident.auraCalloutId)).executeUpdate(def as never, { args: [arg] as never })) as CalloutView;
+      view = (await client.workflow
+        .getHandle(lifecycleWorkflowId(incident.auraCalloutId))
+        .executeUpdate(def as never, { args: [arg] as never })) as CalloutView;
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw updateFailure(err);
       // The lifecycle has completed (after its rating window): nothing is open any more.
@@ -233,7 +276,9 @@ export function createIncidentService(opts: IncidentServiceOptions) {
     // Read after write: the incident takes the answer into its memo before the caller hears 200, so the next GET
     // shows the cancellation or the rating. An incident that has just completed already holds the final view.
     try {
-      const v = await client.workflow.getHandle(incident.workflowId).executeUpdate(applyCalloutViewUpdate, { args: [view] });
+      const v = await client.workflow
+        .getHandle(incident.workflowId)
+        .executeUpdate(applyCalloutViewUpdate, { args: [view] });
       return withLinks(v);
     } catch (err) {
       if (!isWorkflowGone(err) && !(err instanceof WorkflowUpdateFailedError)) throw temporalUnavailable(err);
@@ -246,7 +291,8 @@ export function createIncidentService(opts: IncidentServiceOptions) {
     // The handler's ApplicationFailure, or an activity's failure it let through (older runs).
     let f: unknown = err.cause;
     if (f instanceof ActivityFailure) f = f.cause;
-    if (!(f instanceof ApplicationFailure)) return new ApiError(502, 'AURA_UNAVAILABLE', (f as Error)?.message ?? 'The update failed.');
+    if (!(f instanceof ApplicationFailure))
+      return new ApiError(502, 'AURA_UNAVAILABLE', (f as Error)?.message ?? 'The update failed.');
     const auraMessage = (f.details?.[0] as { auraMessage?: string | null } | undefined)?.auraMessage ?? f.message;
     switch (f.type) {
       case 'CALLOUT_CLOSED':
@@ -264,7 +310,12 @@ export function createIncidentService(opts: IncidentServiceOptions) {
         return new ApiError(400, 'VALIDATION_FAILED', f.message);
       default:
         // An activity's non-retryable failure that reached the caller as is: AURA answered, with a refusal.
-        if (f.nonRetryable && f.type?.startsWith('Aura') && f.type !== 'AuraConnectionError' && f.type !== 'AuraServerError') {
+        if (
+          f.nonRetryable &&
+          f.type?.startsWith('Aura') &&
+          f.type !== 'AuraConnectionError' &&
+          f.type !== 'AuraServerError'
+        ) {
           return new ApiError(422, 'AURA_REJECTED', `AURA refused the request: ${auraMessage}`);
         }
         return new ApiError(502, 'AURA_UNAVAILABLE', f.message);
@@ -274,13 +325,20 @@ export function createIncidentService(opts: IncidentServiceOptions) {
   async function cancel(incidentId: string, req: CancelRequest): Promise<Incident> {
     const incident = await openIncident(incidentId);
     return update(incident, cancelUpdate, req, () =>
-      incident.auraCalloutId === null ? new ApiError(409, 'CALLOUT_PENDING', 'AURA has not confirmed the callout yet; retry in a moment.') : closedError(),
+      incident.auraCalloutId === null
+        ? new ApiError(409, 'CALLOUT_PENDING', 'AURA has not confirmed the callout yet; retry in a moment.')
+        : closedError(),
     );
   }
 
   async function rate(incidentId: string, req: RatingRequest): Promise<Incident> {
     const incident = await get(incidentId);
-    return update(incident, ratingUpdate, req, () => new ApiError(409, 'RATING_NOT_OPEN', 'The rating is not open for this incident.'));
+    return update(
+      incident,
+      ratingUpdate,
+      req,
+      () => new ApiError(409, 'RATING_NOT_OPEN', 'The rating is not open for this incident.'),
+    );
   }
 
   return { get, open, list, sendLocation, sendNote, cancel, rate };

@@ -49,7 +49,8 @@ export interface MethodHandlers {
 export function createMethodHandlers(doc: { paths?: Record<string, object> }): MethodHandlers {
   const paths = methodsByPath(doc);
   // A literal path wins over a template that also matches it (as /sync/latest over /sync/{id} would).
-  const find = (path: string) => paths.find((p) => !p.template.includes('{') && p.regex.test(path)) ?? paths.find((p) => p.regex.test(path));
+  const find = (path: string) =>
+    paths.find((p) => !p.template.includes('{') && p.regex.test(path)) ?? paths.find((p) => p.regex.test(path));
   return {
     options(req, res, next) {
       if (req.method !== 'OPTIONS') return next();
@@ -63,7 +64,9 @@ export function createMethodHandlers(doc: { paths?: Record<string, object> }): M
       // A documented method that reached this point has no route in this app: not found, as any unknown route.
       if (!p || p.methods.has(req.method)) return next();
       res.setHeader('allow', p.allow);
-      res.status(405).json(errorBody('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; allowed: ${p.allow}.`));
+      res
+        .status(405)
+        .json(errorBody('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; allowed: ${p.allow}.`));
     },
   };
 }

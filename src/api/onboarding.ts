@@ -24,7 +24,14 @@ import { getOnboardingQuery, type LinkMemo } from '../workflows/onboarding-messa
 import { ApiError, parseOrThrow } from './errors.js';
 import { isWorkflowGone } from '../temporal/errors.js';
 import { temporalUnavailable } from './incidents.js';
-import { documentRoute, errorResponse, jsonBody, jsonResponse, TEMPORAL_UNAVAILABLE, VALIDATION_FAILED } from './openapi.js';
+import {
+  documentRoute,
+  errorResponse,
+  jsonBody,
+  jsonResponse,
+  TEMPORAL_UNAVAILABLE,
+  VALIDATION_FAILED,
+} from './openapi.js';
 import { IncidentIdParam, nonBlank, PositiveId, withFormatPattern } from './schemas.js';
 import { onboardingWorkflow } from '../workflows/onboarding.js';
 
@@ -46,10 +53,20 @@ export const OnboardingBody = z
     /** Adopt an existing AURA customer (its id) instead of creating one. */
     auraCustomerId: PositiveId.optional(),
   })
-  .refine((b) => !b.validFrom || !b.validTo || Date.parse(b.validFrom) < Date.parse(b.validTo), { message: 'validTo must be after validFrom', path: ['validTo'] });
+  .refine((b) => !b.validFrom || !b.validTo || Date.parse(b.validFrom) < Date.parse(b.validTo), {
+    message: 'validTo must be after validFrom',
+    path: ['validTo'],
+  });
 
 // OpenAPI: these routes, from the schemas above (the response shape is documentation only).
-const OnboardingStatusSchema = z.enum(['pending', 'customer_created', 'subscription_requested', 'active', 'failed', 'cancelled']);
+const OnboardingStatusSchema = z.enum([
+  'pending',
+  'customer_created',
+  'subscription_requested',
+  'active',
+  'failed',
+  'cancelled',
+]);
 const OnboardingViewSchema = z.object({
   onboardingId: z.string(),
   customerRef: z.string(),
@@ -62,7 +79,12 @@ const OnboardingViewSchema = z.object({
   createdAt: z.string().optional(),
   links: z.object({ self: z.string() }),
 });
-const ONBOARDING_EXAMPLE = { onboardingId: 'onboarding-crm-4711', customerRef: 'crm-4711', status: 'pending', links: { self: '/v1/customers/onboarding/crm-4711' } };
+const ONBOARDING_EXAMPLE = {
+  onboardingId: 'onboarding-crm-4711',
+  customerRef: 'crm-4711',
+  status: 'pending',
+  links: { self: '/v1/customers/onboarding/crm-4711' },
+};
 documentRoute({
   method: 'post',
   path: '/v1/customers/onboarding',
@@ -71,10 +93,23 @@ documentRoute({
   description:
     'One onboarding per `customerRef`: a repeat answers 200 with the current state; a failed one may be started again. Unknown fields are ignored. `validTo`, when given with `validFrom`, must be after it (400 `VALIDATION_FAILED` naming `validTo`, a rule the schema cannot state).',
   tags: ['Customers'],
-  request: { body: jsonBody(OnboardingBody, { customerRef: 'crm-4711', name: 'Thandi', surname: 'Nkosi', mobile: '+27821234567', email: 'thandi@example.com', subscriptionTypeId: 12 }) },
+  request: {
+    body: jsonBody(OnboardingBody, {
+      customerRef: 'crm-4711',
+      name: 'Thandi',
+      surname: 'Nkosi',
+      mobile: '+27821234567',
+      email: 'thandi@example.com',
+      subscriptionTypeId: 12,
+    }),
+  },
   responses: {
     202: jsonResponse('Onboarding started', OnboardingViewSchema, ONBOARDING_EXAMPLE),
-    200: jsonResponse('Already onboarding or done (current state)', OnboardingViewSchema, { ...ONBOARDING_EXAMPLE, status: 'active', auraCustomerId: 184750 }),
+    200: jsonResponse('Already onboarding or done (current state)', OnboardingViewSchema, {
+      ...ONBOARDING_EXAMPLE,
+      status: 'active',
+      auraCustomerId: 184750,
+    }),
     400: VALIDATION_FAILED,
     503: TEMPORAL_UNAVAILABLE,
   },
@@ -87,7 +122,12 @@ documentRoute({
   tags: ['Customers'],
   request: { params: z.object({ customerRef: CustomerRefParam.meta({ example: 'crm-4711' }) }) },
   responses: {
-    200: jsonResponse('The onboarding', OnboardingViewSchema, { ...ONBOARDING_EXAMPLE, status: 'active', auraCustomerId: 184750, confirmedBy: 'webhook' }),
+    200: jsonResponse('The onboarding', OnboardingViewSchema, {
+      ...ONBOARDING_EXAMPLE,
+      status: 'active',
+      auraCustomerId: 184750,
+      confirmedBy: 'webhook',
+    }),
     400: VALIDATION_FAILED,
     404: errorResponse('No onboarding for this customerRef', 'ONBOARDING_NOT_FOUND'),
     503: TEMPORAL_UNAVAILABLE,
@@ -104,10 +144,12 @@ export interface OnboardingServiceOptions {
   subscriptionGrace: boolean;
 }
 
-
 export function createOnboardingService(opts: OnboardingServiceOptions) {
   const { client } = opts;
-  const links = (v: OnboardingView) => ({ ...v, links: { self: `/v1/customers/onboarding/${encodeURIComponent(v.customerRef)}` } });
+  const links = (v: OnboardingView) => ({
+    ...v,
+    links: { self: `/v1/customers/onboarding/${encodeURIComponent(v.customerRef)}` },
+  });
 
   async function get(customerRef: string) {
     const handle = client.workflow.getHandle(onboardingWorkflowId(customerRef));
@@ -118,7 +160,8 @@ export function createOnboardingService(opts: OnboardingServiceOptions) {
       const snap = memo ?? (await handle.query(getOnboardingQuery));
       return links(onboardingView(snap.state, snap.createdAt, Date.now()));
     } catch (err) {
-      if (isWorkflowGone(err)) throw new ApiError(404, 'ONBOARDING_NOT_FOUND', `No onboarding for customerRef "${customerRef}".`);
+      if (isWorkflowGone(err))
+        throw new ApiError(404, 'ONBOARDING_NOT_FOUND', `No onboarding for customerRef "${customerRef}".`);
       throw temporalUnavailable(err);
     }
   }
@@ -136,7 +179,8 @@ export function createOnboardingService(opts: OnboardingServiceOptions) {
     }
     const createdAt = new Date().toISOString();
     const validFrom = body.validFrom ?? createdAt;
-    const validTo = body.validTo ?? new Date(Date.parse(validFrom) + opts.defaultSubscriptionDays * 86_400_000).toISOString();
+    const validTo =
+      body.validTo ?? new Date(Date.parse(validFrom) + opts.defaultSubscriptionDays * 86_400_000).toISOString();
     const input: OnboardingInput = {
       customerRef: body.customerRef,
       createdAt,
@@ -162,10 +206,19 @@ export function createOnboardingService(opts: OnboardingServiceOptions) {
         memo: { onboarding: memoOf(initialOnboarding(body.customerRef)) },
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return { created: false, body: await get(body.customerRef) };
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        return { created: false, body: await get(body.customerRef) };
       throw temporalUnavailable(err);
     }
-    return { created: true, body: { onboardingId: workflowId, customerRef: body.customerRef, status: 'pending', links: { self: `/v1/customers/onboarding/${encodeURIComponent(body.customerRef)}` } } };
+    return {
+      created: true,
+      body: {
+        onboardingId: workflowId,
+        customerRef: body.customerRef,
+        status: 'pending',
+        links: { self: `/v1/customers/onboarding/${encodeURIComponent(body.customerRef)}` },
+      },
+    };
   }
 
   /**
@@ -213,7 +266,10 @@ export function createOnboardingRouter(service: OnboardingService): Router {
   router.post('/customers/onboarding', json, async (req, res) => {
     const body = parseOrThrow(OnboardingBody, req.body ?? {});
     const r = await service.start(body);
-    res.status(r.created ? 202 : 200).location(`/v1/customers/onboarding/${encodeURIComponent(body.customerRef)}`).json(r.body);
+    res
+      .status(r.created ? 202 : 200)
+      .location(`/v1/customers/onboarding/${encodeURIComponent(body.customerRef)}`)
+      .json(r.body);
   });
   router.get('/customers/onboarding/:customerRef', async (req, res) => {
     const ref = parseOrThrow(CustomerRefParam, req.params.customerRef, 'customerRef');

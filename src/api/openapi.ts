@@ -9,7 +9,14 @@
 //     request: { body: jsonBody(AlarmBody, example) }, responses: { 202: jsonResponse('…', IncidentSchema, example), 422: errorResponse('…', 'LOCATION_NOT_MAPPED') } });
 // The statuses every route of a kind can answer are added here, once: 405 everywhere; 400 where there is input;
 // 413 and 415 where there is a body. Routes document their own statuses besides those.
-import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig, type ResponseConfig, type ZodRequestBody } from '@asteasolutions/zod-to-openapi';
+import {
+  extendZodWithOpenApi,
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type RouteConfig,
+  type ResponseConfig,
+  type ZodRequestBody,
+} from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { PHASES } from '../domain/status.js';
 
@@ -54,11 +61,21 @@ export const IncidentSchema = apiDocs.register(
       incidentId: z.string(),
       workflowId: z.string(),
       auraCalloutId: z.number().int().nullable(),
-      status: z.string().nullable().meta({ description: "AURA's status string exactly as AURA sent it (mixed casing kept); null until AURA answers" }),
-      phase: z.enum(PHASES as [string, ...string[]]).meta({ description: 'Platform-facing phase; an unknown AURA status keeps the previous phase' }),
+      status: z.string().nullable().meta({
+        description: "AURA's status string exactly as AURA sent it (mixed casing kept); null until AURA answers",
+      }),
+      phase: z
+        .enum(PHASES as [string, ...string[]])
+        .meta({ description: 'Platform-facing phase; an unknown AURA status keeps the previous phase' }),
       terminal: z.boolean(),
       trackingUrl: z.string().nullable(),
-      responder: z.object({ callsign: z.string().nullable(), vehicle: z.string().nullable(), location: GeoPointSchema.nullable() }).nullable(),
+      responder: z
+        .object({
+          callsign: z.string().nullable(),
+          vehicle: z.string().nullable(),
+          location: GeoPointSchema.nullable(),
+        })
+        .nullable(),
       eta: z.string().nullable(),
       timeline: z.array(TimelineEntrySchema),
       notes: z.array(
@@ -67,17 +84,27 @@ export const IncidentSchema = apiDocs.register(
           text: z.string(),
           direction: z.enum(['outbound', 'inbound']),
           author: z.string().optional(),
-          delivery: z
-            .enum(['pending', 'failed'])
-            .optional()
-            .meta({ description: 'Outbound notes: pending while queued for AURA, failed when it could not be delivered (see detail); absent once sent' }),
+          delivery: z.enum(['pending', 'failed']).optional().meta({
+            description:
+              'Outbound notes: pending while queued for AURA, failed when it could not be delivered (see detail); absent once sent',
+          }),
           detail: z.string().optional(),
         }),
       ),
-      rating: z.object({ state: z.enum(['not_open', 'requested', 'submitted', 'expired']), value: z.number().int().nullable(), comment: z.string().optional() }),
+      rating: z.object({
+        state: z.enum(['not_open', 'requested', 'submitted', 'expired']),
+        value: z.number().int().nullable(),
+        comment: z.string().optional(),
+      }),
       createdAt: z.string(),
-      failure: z.object({ code: z.string(), message: z.string() }).optional().meta({ description: 'Set when AURA refused to open the callout (phase failed)' }),
-      joined: z.boolean().optional().meta({ description: "AURA answered the create with the customer's existing active callout" }),
+      failure: z
+        .object({ code: z.string(), message: z.string() })
+        .optional()
+        .meta({ description: 'Set when AURA refused to open the callout (phase failed)' }),
+      joined: z
+        .boolean()
+        .optional()
+        .meta({ description: "AURA answered the create with the customer's existing active callout" }),
       links: z.object({ self: z.string(), temporalUi: z.string().nullable() }),
     })
     .meta({ description: 'The shape every read of an incident returns' }),
@@ -95,17 +122,24 @@ export const INCIDENT_EXAMPLE = {
   eta: null,
   timeline: [
     { at: '2026-11-23T10:00:01.000Z', status: 'created', source: 'api' },
-    { at: '2026-11-23T10:00:04.000Z', status: 'Responder Dispatched', source: 'webhook', event: 'RESPONDER_MANUALLY_DISPATCHED' },
+    {
+      at: '2026-11-23T10:00:04.000Z',
+      status: 'Responder Dispatched',
+      source: 'webhook',
+      event: 'RESPONDER_MANUALLY_DISPATCHED',
+    },
     { at: '2026-11-23T10:06:40.000Z', status: 'Responder Arrived', source: 'poll' },
   ],
   notes: [{ at: '2026-11-23T10:01:00.000Z', text: 'Gate code 4411', direction: 'outbound', author: 'operator-7' }],
   rating: { state: 'not_open', value: null },
   createdAt: '2026-11-23T10:00:00.000Z',
-  links: { self: '/v1/callouts/demo-1', temporalUi: 'http://127.0.0.1:8233/namespaces/default/workflows/incident-demo-1' },
+  links: {
+    self: '/v1/callouts/demo-1',
+    temporalUi: 'http://127.0.0.1:8233/namespaces/default/workflows/incident-demo-1',
+  },
 };
 
 export const AcceptedSchema = apiDocs.register('Accepted', z.object({ status: z.literal('accepted') }));
-
 
 // ---- helpers ----------------------------------------------------------------------------------------------------
 
@@ -137,7 +171,10 @@ export const VALIDATION_FAILED = errorResponse(
   'VALIDATION_FAILED',
   'The request is not valid: see details for each field.',
 );
-export const PAYLOAD_TOO_LARGE = errorResponse('The body is larger than the limit of the route (1 MiB; 100 KiB for onboarding, 4 MiB for the codec)', 'PAYLOAD_TOO_LARGE');
+export const PAYLOAD_TOO_LARGE = errorResponse(
+  'The body is larger than the limit of the route (1 MiB; 100 KiB for onboarding, 4 MiB for the codec)',
+  'PAYLOAD_TOO_LARGE',
+);
 export const UNSUPPORTED_ENCODING = errorResponse(
   'The body is in a Content-Encoding other than identity, gzip, deflate or br, or a charset that cannot be decoded',
   'UNSUPPORTED_ENCODING',
@@ -148,7 +185,11 @@ export const TEMPORAL_UNAVAILABLE = errorResponse('Temporal is not reachable rig
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export const METHOD_NOT_ALLOWED: ResponseConfig = {
-  ...errorResponse('The path exists, but not with this method: `Allow` lists the methods it serves', 'METHOD_NOT_ALLOWED', 'GET is not allowed on /v1/callouts/demo-1/cancel; allowed: POST, OPTIONS.'),
+  ...errorResponse(
+    'The path exists, but not with this method: `Allow` lists the methods it serves',
+    'METHOD_NOT_ALLOWED',
+    'GET is not allowed on /v1/callouts/demo-1/cancel; allowed: POST, OPTIONS.',
+  ),
   headers: {
     Allow: {
       description: 'The methods this path serves (HEAD wherever GET is served, and OPTIONS everywhere)',
@@ -202,7 +243,10 @@ export interface DocumentRouteOptions {
  * Documents one route: a RouteConfig, or a function of the app's context where the schema depends on configuration
  * (the response-type names, the webhook header).
  */
-export function documentRoute(route: RouteConfig | ((ctx: ResolvedDocumentContext) => RouteConfig), opts: DocumentRouteOptions = {}): void {
+export function documentRoute(
+  route: RouteConfig | ((ctx: ResolvedDocumentContext) => RouteConfig),
+  opts: DocumentRouteOptions = {},
+): void {
   routes.push((ctx) => {
     if (opts.when && !opts.when(ctx)) return null;
     return typeof route === 'function' ? route(ctx) : route;
@@ -213,7 +257,8 @@ export function documentRoute(route: RouteConfig | ((ctx: ResolvedDocumentContex
 function withSharedResponses(route: RouteConfig): RouteConfig {
   const responses: RouteConfig['responses'] = { ...route.responses };
   const hasBody = route.request?.body !== undefined;
-  const hasInput = hasBody || route.request?.query !== undefined || route.request?.params !== undefined || route.path.includes(':');
+  const hasInput =
+    hasBody || route.request?.query !== undefined || route.request?.params !== undefined || route.path.includes(':');
   if (hasInput) responses[400] ??= VALIDATION_FAILED;
   if (hasBody) {
     responses[413] ??= PAYLOAD_TOO_LARGE;
@@ -246,10 +291,25 @@ export function buildOpenApiDocument(input: DocumentContext = {}) {
     'securitySchemes',
     'webhookToken',
     ctx.webhookAuthHeader === 'authorization'
-      ? { type: 'http', scheme: 'bearer', description: 'WEBHOOK_TOKEN, registered with AURA as a custom header of the webhook: `Authorization: Bearer <WEBHOOK_TOKEN>`' }
-      : { type: 'apiKey', in: 'header', name: ctx.webhookAuthHeader, description: `WEBHOOK_TOKEN, registered with AURA as the custom header \`${ctx.webhookAuthHeader}\` of the webhook (WEBHOOK_AUTH_HEADER)` },
+      ? {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'WEBHOOK_TOKEN, registered with AURA as a custom header of the webhook: `Authorization: Bearer <WEBHOOK_TOKEN>`',
+        }
+      : {
+          type: 'apiKey',
+          in: 'header',
+          name: ctx.webhookAuthHeader,
+          description: `WEBHOOK_TOKEN, registered with AURA as the custom header \`${ctx.webhookAuthHeader}\` of the webhook (WEBHOOK_AUTH_HEADER)`,
+        },
   );
-  if (ctx.codec === 'token') registry.registerComponent('securitySchemes', 'codecToken', { type: 'http', scheme: 'bearer', description: 'CODEC_AUTH_TOKEN' });
+  if (ctx.codec === 'token')
+    registry.registerComponent('securitySchemes', 'codecToken', {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'CODEC_AUTH_TOKEN',
+    });
   for (const entry of routes) {
     const route = entry(ctx);
     if (route) registry.registerPath(withSharedResponses(route));

@@ -35,7 +35,9 @@ documentRoute({
 
 const ReadyChecks = z
   .record(z.string(), z.enum(['ok', 'fail', 'warn']))
-  .describe('Each named check: `ok`; `fail` (a required check failed: 503); `warn` (an advisory check failed: still 200)');
+  .describe(
+    'Each named check: `ok`; `fail` (a required check failed: 503); `warn` (an advisory check failed: still 200)',
+  );
 
 documentRoute({
   method: 'get',
@@ -61,12 +63,25 @@ documentRoute({
     200: jsonResponse(
       'Ready (possibly with warnings from advisory checks)',
       z.object({ status: z.literal('ready'), checks: ReadyChecks, warnings: z.array(z.string()).optional() }),
-      { status: 'ready', checks: { temporal: 'ok', worker: 'warn', aura: 'ok' }, warnings: ['no worker is polling task queue "aura-callouts"'] },
+      {
+        status: 'ready',
+        checks: { temporal: 'ok', worker: 'warn', aura: 'ok' },
+        warnings: ['no worker is polling task queue "aura-callouts"'],
+      },
     ),
     503: jsonResponse(
       'Not ready, or shutting down: each problem named',
-      z.object({ status: z.enum(['not_ready', 'shutting_down']), checks: ReadyChecks, problems: z.array(z.string()), warnings: z.array(z.string()).optional() }),
-      { status: 'not_ready', checks: { temporal: 'ok', worker: 'fail', aura: 'ok' }, problems: ['no worker is polling task queue "aura-callouts"'] },
+      z.object({
+        status: z.enum(['not_ready', 'shutting_down']),
+        checks: ReadyChecks,
+        problems: z.array(z.string()),
+        warnings: z.array(z.string()).optional(),
+      }),
+      {
+        status: 'not_ready',
+        checks: { temporal: 'ok', worker: 'fail', aura: 'ok' },
+        problems: ['no worker is polling task queue "aura-callouts"'],
+      },
     ),
   },
 });
@@ -77,12 +92,14 @@ documentRoute({
   operationId: 'metrics',
   summary: 'Prometheus metrics (text format)',
   description:
-    'Webhook deliveries (`aura_webhook_deliveries_total`), Panic API calls and latency (`aura_panic_api_requests_total`, `aura_panic_api_request_duration_seconds`), polls (`aura_callout_polls_total`), transitions (`aura_incident_transitions_total`), time to dispatch / arrival / close, active incidents, and, in a process that runs the worker, the Temporal SDK\'s own `temporal_*` metrics.',
+    "Webhook deliveries (`aura_webhook_deliveries_total`), Panic API calls and latency (`aura_panic_api_requests_total`, `aura_panic_api_request_duration_seconds`), polls (`aura_callout_polls_total`), transitions (`aura_incident_transitions_total`), time to dispatch / arrival / close, active incidents, and, in a process that runs the worker, the Temporal SDK's own `temporal_*` metrics.",
   tags,
   responses: {
     200: {
       description: 'Prometheus text exposition format',
-      content: { 'text/plain': { schema: z.string(), example: '# TYPE aura_active_incidents gauge\naura_active_incidents 3\n' } },
+      content: {
+        'text/plain': { schema: z.string(), example: '# TYPE aura_active_incidents gauge\naura_active_incidents 3\n' },
+      },
     },
   },
 });
@@ -93,7 +110,12 @@ documentRoute({
   operationId: 'openapi',
   summary: 'This OpenAPI 3.1 document',
   tags,
-  responses: { 200: { description: 'The document', content: { 'application/json': { schema: z.object({ openapi: z.string() }).passthrough() } } } },
+  responses: {
+    200: {
+      description: 'The document',
+      content: { 'application/json': { schema: z.object({ openapi: z.string() }).passthrough() } },
+    },
+  },
 });
 
 documentRoute({
@@ -118,7 +140,11 @@ export function createOpsRouter(opts: OpsRouterOptions): Router {
   // One DescribeTaskQueue per /readyz answers both the temporal and the worker check.
   let describing: ReturnType<typeof describeTaskQueue> | null = null;
   const describeTaskQueue = () =>
-    opts.client.workflowService.describeTaskQueue({ namespace: opts.namespace, taskQueue: { name: opts.taskQueue, kind: 1 }, taskQueueType: 1 });
+    opts.client.workflowService.describeTaskQueue({
+      namespace: opts.namespace,
+      taskQueue: { name: opts.taskQueue, kind: 1 },
+      taskQueueType: 1,
+    });
   const describe = () => (describing ??= describeTaskQueue().finally(() => (describing = null)));
   readiness.addCheck('temporal', async () => {
     try {
@@ -136,7 +162,8 @@ export function createOpsRouter(opts: OpsRouterOptions): Router {
       } catch {
         throw new Error(`no worker can be seen polling task queue "${opts.taskQueue}" (Temporal is not reachable)`);
       }
-      if (!tq.pollers || tq.pollers.length === 0) throw new Error(`no worker is polling task queue "${opts.taskQueue}"`);
+      if (!tq.pollers || tq.pollers.length === 0)
+        throw new Error(`no worker is polling task queue "${opts.taskQueue}"`);
     },
     { required: opts.requireWorker ?? true },
   );

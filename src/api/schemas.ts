@@ -12,12 +12,7 @@ export const PositiveId = z.number().int().positive().max(Number.MAX_SAFE_INTEGE
  * Text that is trimmed and must not be blank: at most `max` characters as sent, at least one that is not
  * whitespace (the document's pattern says so; `minLength: 1` would admit "   ").
  */
-export const nonBlank = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .regex(/\S/, 'must not be blank')
-    .trim();
+export const nonBlank = (max: number) => z.string().max(max).regex(/\S/, 'must not be blank').trim();
 
 /** Text that is trimmed, possibly empty: at most `max` characters as sent. */
 export const trimmedText = (max: number) => z.string().max(max).trim();
@@ -34,7 +29,11 @@ export function withFormatPattern<T extends z.ZodString | z.ZodStringFormat>(sch
 type ObjectShape = Record<string, unknown>;
 
 /** Exactly one of `keys` is present: a check naming each key, and `oneOf` in the document. */
-export function exactlyOneOf<T extends z.ZodType<ObjectShape>>(schema: T, keys: string[], messages: { none: string; both: string }) {
+export function exactlyOneOf<T extends z.ZodType<ObjectShape>>(
+  schema: T,
+  keys: string[],
+  messages: { none: string; both: string },
+) {
   return schema
     .superRefine((b, ctx) => {
       const present = keys.filter((k) => (b as ObjectShape)[k] !== undefined);
@@ -46,10 +45,16 @@ export function exactlyOneOf<T extends z.ZodType<ObjectShape>>(schema: T, keys: 
 }
 
 /** At most one of `keys` is present: a check naming each key, and `not: {required: keys}` in the document. */
-export function notBoth<T extends z.ZodType<ObjectShape>>(schema: T, keys: [string, string], message: string, report: string[] = keys) {
+export function notBoth<T extends z.ZodType<ObjectShape>>(
+  schema: T,
+  keys: [string, string],
+  message: string,
+  report: string[] = keys,
+) {
   return schema
     .superRefine((b, ctx) => {
-      if (keys.every((k) => (b as ObjectShape)[k] !== undefined)) for (const k of report) ctx.addIssue({ code: 'custom', path: [k], message });
+      if (keys.every((k) => (b as ObjectShape)[k] !== undefined))
+        for (const k of report) ctx.addIssue({ code: 'custom', path: [k], message });
     })
     .meta({ not: { required: keys } } as never);
 }
@@ -63,7 +68,9 @@ const regexEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function responseTypeName(responseTypes: Record<string, number>) {
   const names = Object.keys(responseTypes);
   const anyCase = (name: string) =>
-    [...name].map((c) => (c.toLowerCase() !== c.toUpperCase() ? `[${c.toUpperCase()}${c.toLowerCase()}]` : regexEscape(c))).join('');
+    [...name]
+      .map((c) => (c.toLowerCase() !== c.toUpperCase() ? `[${c.toUpperCase()}${c.toLowerCase()}]` : regexEscape(c)))
+      .join('');
   const pattern = names.length ? `^(?:${names.map(anyCase).join('|')})$` : '^(?!)$';
   return z
     .string()
@@ -138,7 +145,10 @@ const CANCEL_EXCLUSIVE = 'give safeCode (customer cancellation) or reasons (inte
 export const CancelBody = notBoth(
   z
     .object({
-      safeCode: z.string().regex(/^[0-9]{4}$/, "the last four digits of the customer's mobile number").optional(),
+      safeCode: z
+        .string()
+        .regex(/^[0-9]{4}$/, "the last four digits of the customer's mobile number")
+        .optional(),
       reasons: z.array(nonBlank(200)).max(10).optional(),
     })
     .strict(),
@@ -146,4 +156,6 @@ export const CancelBody = notBoth(
   CANCEL_EXCLUSIVE,
 );
 
-export const RatingBody = z.object({ rating: z.number().int().min(1).max(5), comment: trimmedText(2000).optional() }).strict();
+export const RatingBody = z
+  .object({ rating: z.number().int().min(1).max(5), comment: trimmedText(2000).optional() })
+  .strict();

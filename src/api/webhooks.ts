@@ -9,7 +9,13 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DEFAULT_JSON_LIMITS, parseJsonLenient } from '../aura/json.js';
 import { observationFromWebhook } from '../aura/mapping.js';
-import { CalloutWebhook, CustomerWebhook, MAX_WEBHOOK_ROUTING_ENTRIES, SubscriptionWebhook, WebhookEnvelope } from '../aura/schemas.js';
+import {
+  CalloutWebhook,
+  CustomerWebhook,
+  MAX_WEBHOOK_ROUTING_ENTRIES,
+  SubscriptionWebhook,
+  WebhookEnvelope,
+} from '../aura/schemas.js';
 import {
   CALLOUT_EVENTS,
   CUSTOMER_EVENTS,
@@ -51,7 +57,11 @@ export const WEBHOOK_BODY_LIMIT = '1mb';
 export const WEBHOOK_JSON_LIMITS = DEFAULT_JSON_LIMITS;
 
 /** The `message` values that name these events as delivered (the event names, and the aliases AURA sends for them). */
-const deliveredAs = (events: readonly string[]) => [...events, ...Object.keys(DELIVERED_MESSAGE_ALIASES).filter((m) => events.includes(DELIVERED_MESSAGE_ALIASES[m]!))] as [string, ...string[]];
+const deliveredAs = (events: readonly string[]) =>
+  [
+    ...events,
+    ...Object.keys(DELIVERED_MESSAGE_ALIASES).filter((m) => events.includes(DELIVERED_MESSAGE_ALIASES[m]!)),
+  ] as [string, ...string[]];
 const KNOWN_MESSAGES = deliveredAs([...CALLOUT_EVENTS, ...CUSTOMER_EVENTS, ...SUBSCRIPTION_EVENTS]);
 
 /**
@@ -71,7 +81,10 @@ export const WebhookDelivery = z
         .meta({ not: { enum: KNOWN_MESSAGES }, description: 'Any other message: acknowledged and counted' }),
     }),
   ])
-  .meta({ description: 'An AURA webhook: `message` names the event; callout events carry `callout` (id, status, responder details), customer events `customer`, subscription events `subscription`' });
+  .meta({
+    description:
+      'An AURA webhook: `message` names the event; callout events carry `callout` (id, status, responder details), customer events `customer`, subscription events `subscription`',
+  });
 
 documentRoute({
   method: 'post',
@@ -85,10 +98,12 @@ documentRoute({
   tags: ['Webhooks'],
   security: [{ webhookToken: [] }],
   request: {
-    body: jsonBody(
-      WebhookDelivery,
-      { message: 'RESPONDER_ARRIVED_ON_SCENE', calloutExternalRefId: null, siteExternalRefId: null, callout: { id: 81347, status: 'Responder Arrived' } },
-    ),
+    body: jsonBody(WebhookDelivery, {
+      message: 'RESPONDER_ARRIVED_ON_SCENE',
+      calloutExternalRefId: null,
+      siteExternalRefId: null,
+      callout: { id: 81347, status: 'Responder Arrived' },
+    }),
   },
   responses: {
     200: jsonResponse(
@@ -96,7 +111,10 @@ documentRoute({
       z.object({ status: z.enum(['accepted', 'acknowledged', 'ignored']), reason: z.string().optional() }),
       { status: 'accepted' },
     ),
-    400: errorResponse('Malformed JSON (`MALFORMED_JSON`), a body nested too deeply or holding too many items (`JSON_TOO_COMPLEX`), or an invalid payload (`VALIDATION_FAILED`)', 'MALFORMED_JSON'),
+    400: errorResponse(
+      'Malformed JSON (`MALFORMED_JSON`), a body nested too deeply or holding too many items (`JSON_TOO_COMPLEX`), or an invalid payload (`VALIDATION_FAILED`)',
+      'MALFORMED_JSON',
+    ),
     401: errorResponse('Missing or wrong webhook credentials', 'UNAUTHENTICATED'),
     403: errorResponse('Source address not in WEBHOOK_IP_ALLOWLIST', 'FORBIDDEN_SOURCE'),
     413: errorResponse('Body over 1 MiB', 'PAYLOAD_TOO_LARGE'),
@@ -144,7 +162,10 @@ const TEMPORAL_DEADLINE_MS = 5_000;
  */
 function byDeadline<T>(deadline: number, call: () => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Temporal did not answer within ${TEMPORAL_DEADLINE_MS} ms`)), Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => reject(new Error(`Temporal did not answer within ${TEMPORAL_DEADLINE_MS} ms`)),
+      Math.max(0, deadline - Date.now()),
+    );
     call().then(
       (v) => {
         clearTimeout(timer);
@@ -166,7 +187,12 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
   const allow = opts.ipAllowlist && opts.ipAllowlist.length ? buildBlockList(opts.ipAllowlist) : null;
   const outcome = (event: string, result: string) => opts.onOutcome?.(event, result);
   const signaller = opts.signalClient ?? opts.client;
-  const customerEvents = createCustomerEventRouter({ client: opts.client, log: opts.log, routeWaitMs: opts.customerRouteWaitMs, onOutcome: outcome });
+  const customerEvents = createCustomerEventRouter({
+    client: opts.client,
+    log: opts.log,
+    routeWaitMs: opts.customerRouteWaitMs,
+    onOutcome: outcome,
+  });
 
   router.post(
     '/webhooks/aura',
@@ -192,7 +218,11 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
       if (!parsed.ok) {
         if (parsed.exceeded) {
           outcome('unparsed', 'too_complex');
-          throw new ApiError(400, 'JSON_TOO_COMPLEX', `The body is ${parsed.error}: a delivery may nest at most ${WEBHOOK_JSON_LIMITS.maxDepth} levels and hold at most ${WEBHOOK_JSON_LIMITS.maxItems} items.`);
+          throw new ApiError(
+            400,
+            'JSON_TOO_COMPLEX',
+            `The body is ${parsed.error}: a delivery may nest at most ${WEBHOOK_JSON_LIMITS.maxDepth} levels and hold at most ${WEBHOOK_JSON_LIMITS.maxItems} items.`,
+          );
         }
         outcome('unparsed', 'malformed');
         throw new ApiError(400, 'MALFORMED_JSON', 'The body is not valid JSON.');
@@ -262,4 +292,3 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
   );
   return router;
 }
-

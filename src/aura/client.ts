@@ -24,7 +24,13 @@ export class AuraClient {
 
   constructor(opts: AuraClientOptions) {
     this.transport = new AuraTransport(opts);
-    Object.assign(this, calloutsResource(this.transport), customersResource(this.transport), fixedLocationsResource(this.transport), webhooksResource(this.transport));
+    Object.assign(
+      this,
+      calloutsResource(this.transport),
+      customersResource(this.transport),
+      fixedLocationsResource(this.transport),
+      webhooksResource(this.transport),
+    );
   }
 
   /** The longest one request takes to answer or fail once it is asked for: its pacer wait (bounded), then its timeout. */

@@ -13,7 +13,9 @@ export function subscriptionRecord(w: Wire): SubscriptionRecord {
   const deps = Array.isArray(w.dependantCustomerIds)
     ? (w.dependantCustomerIds as unknown[]).map(Number).filter(Number.isInteger)
     : Array.isArray(w.dependents)
-      ? (w.dependents as unknown[]).map((d) => Number((d as { customerId?: unknown })?.customerId)).filter(Number.isInteger)
+      ? (w.dependents as unknown[])
+          .map((d) => Number((d as { customerId?: unknown })?.customerId))
+          .filter(Number.isInteger)
       : [];
   return {
     id: w.id,
@@ -37,13 +39,17 @@ export interface CustomerEventRouting {
   entityAt: string | null;
 }
 
-export type ParsedCustomerEvent = { ok: true; event: CustomerEvent; routing: CustomerEventRouting } | { ok: false; error: z.ZodError };
+export type ParsedCustomerEvent =
+  { ok: true; event: CustomerEvent; routing: CustomerEventRouting } | { ok: false; error: z.ZodError };
 
 export function customerEventFromWebhook(payload: unknown, eventName: string, receivedAt: string): ParsedCustomerEvent {
   if (isCustomerEvent(eventName)) {
     const r = CustomerWebhook.safeParse(payload);
     if (!r.success) return { ok: false, error: r.error };
-    const c = r.data.customer as z.output<typeof CustomerWebhook>['customer'] & { updatedAt?: unknown; createdAt?: unknown };
+    const c = r.data.customer as z.output<typeof CustomerWebhook>['customer'] & {
+      updatedAt?: unknown;
+      createdAt?: unknown;
+    };
     const subs = (c.subscriptions ?? []).flatMap((x) => {
       const p = SubscriptionWire.safeParse(x);
       return p.success ? [subscriptionRecord({ customerId: c.id, ...p.data } as Wire)] : [];
@@ -74,13 +80,21 @@ export function customerEventFromWebhook(payload: unknown, eventName: string, re
   const subs = list.map(subscriptionRecord);
   const links = r.data.links ?? [];
   const dependantIds = links.map((l) => l.customerId);
-  const customerIds = [...new Set([...subs.map((s) => s.customerId).filter((x): x is number => x !== null), ...dependantIds])];
+  const customerIds = [
+    ...new Set([...subs.map((s) => s.customerId).filter((x): x is number => x !== null), ...dependantIds]),
+  ];
   const only = eventName === 'SUBSCRIPTION_CANCELLED_FAILED';
   const entityAt = list.map((w) => (typeof w.updatedAt === 'string' ? w.updatedAt : null)).find(Boolean) ?? null;
   return {
     ok: true,
     event: {
-      key: contentKey(['subscription', eventName, ...subs.map((s) => [s.id, s.validFrom, s.validTo, s.cancelledDate]), entityAt, dependantIds]),
+      key: contentKey([
+        'subscription',
+        eventName,
+        ...subs.map((s) => [s.id, s.validFrom, s.validTo, s.cancelledDate]),
+        entityAt,
+        dependantIds,
+      ]),
       event: eventName,
       source: 'webhook',
       at: receivedAt,
@@ -95,7 +109,12 @@ export function customerEventFromWebhook(payload: unknown, eventName: string, re
 /** The read-back (`GET /v2/customers/{id}/subscriptions`) as one event. */
 export function customerEventFromReadBack(customerId: number, subs: SubscriptionRecord[], at: string): CustomerEvent {
   return {
-    key: contentKey(['read_back', customerId, at, ...subs.map((s) => [s.id, s.validFrom, s.validTo, s.cancelledDate, s.dependantCustomerIds])]),
+    key: contentKey([
+      'read_back',
+      customerId,
+      at,
+      ...subs.map((s) => [s.id, s.validFrom, s.validTo, s.cancelledDate, s.dependantCustomerIds]),
+    ]),
     event: 'READ_BACK',
     source: 'read_back',
     at,

@@ -12,7 +12,9 @@ type ParamNames<P extends string> = P extends `${string}:${infer Name}/${infer R
     ? Name
     : never;
 
-export type EndpointInput<P extends string> = ([ParamNames<P>] extends [never] ? { params?: undefined } : { params: Record<ParamNames<P>, string | number> }) & {
+export type EndpointInput<P extends string> = ([ParamNames<P>] extends [never]
+  ? { params?: undefined }
+  : { params: Record<ParamNames<P>, string | number> }) & {
   query?: Record<string, string | number> | undefined;
   body?: unknown;
   form?: FormData | undefined;
@@ -37,7 +39,8 @@ export interface EndpointSpec<P extends string, R extends z.ZodType, A extends R
   check?: (res: RawResponse, route: string, input: EndpointInput<P>) => void;
 }
 
-type Output<R extends z.ZodType, A extends Record<number, z.ZodType>> = z.output<R> | { [K in keyof A]: z.output<A[K]> }[keyof A];
+type Output<R extends z.ZodType, A extends Record<number, z.ZodType>> =
+  z.output<R> | { [K in keyof A]: z.output<A[K]> }[keyof A];
 
 export interface Reply<T> {
   status: number;
@@ -45,7 +48,11 @@ export interface Reply<T> {
   requestId: string | undefined;
 }
 
-export type Endpoint<P extends string, T> = (transport: AuraTransport, input: EndpointInput<P>, call?: CallOptions) => Promise<Reply<T>>;
+export type Endpoint<P extends string, T> = (
+  transport: AuraTransport,
+  input: EndpointInput<P>,
+  call?: CallOptions,
+) => Promise<Reply<T>>;
 
 /** A schema that never fails: the body read with `schema`, or null when it does not fit (answers we can do without). */
 export function orNull<T extends z.ZodType>(schema: T) {
@@ -55,13 +62,21 @@ export function orNull<T extends z.ZodType>(schema: T) {
   });
 }
 
-function fill(path: string, params: Record<string, string | number> | undefined, query: Record<string, string | number> | undefined): string {
+function fill(
+  path: string,
+  params: Record<string, string | number> | undefined,
+  query: Record<string, string | number> | undefined,
+): string {
   const filled = path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params?.[name])));
   if (!query) return filled;
   return `${filled}?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]))}`;
 }
 
-export function endpoint<const P extends string, R extends z.ZodType = z.ZodUnknown, A extends Record<number, z.ZodType> = Record<never, never>>(spec: EndpointSpec<P, R, A>): Endpoint<P, Output<R, A>> {
+export function endpoint<
+  const P extends string,
+  R extends z.ZodType = z.ZodUnknown,
+  A extends Record<number, z.ZodType> = Record<never, never>,
+>(spec: EndpointSpec<P, R, A>): Endpoint<P, Output<R, A>> {
   const route = `${spec.method} ${spec.path}`;
   const answers: Record<number, z.ZodType> = spec.answers ?? {};
   const accept = Object.keys(answers).map(Number);

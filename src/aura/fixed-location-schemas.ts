@@ -25,7 +25,8 @@ export const FixedLocationWire = z
     id: f.id,
     // No fallback to `locationIdentifier`: AURA matches callouts and the CSV full sync on externalReferenceId only,
     // so a location without one is unreferenced (counted and reported, never matched, updated or deleted).
-    externalReferenceId: f.externalReferenceId != null && f.externalReferenceId.trim() !== '' ? f.externalReferenceId : null,
+    externalReferenceId:
+      f.externalReferenceId != null && f.externalReferenceId.trim() !== '' ? f.externalReferenceId : null,
     name: f.locationDescription ?? f.name ?? null,
     address: f.formattedAddress ?? f.address ?? null,
     latitude: f.latitude,
@@ -66,12 +67,20 @@ export function describeListAnswer(body: unknown): string {
   if (Array.isArray(body)) return `a bare array of ${body.length}`;
   if (body && typeof body === 'object') {
     const keys = Object.keys(body);
-    return keys.length ? `an object with the keys ${keys.slice(0, 10).map((k) => JSON.stringify(k)).join(', ')}${keys.length > 10 ? ', …' : ''}` : 'an empty object';
+    return keys.length
+      ? `an object with the keys ${keys
+          .slice(0, 10)
+          .map((k) => JSON.stringify(k))
+          .join(', ')}${keys.length > 10 ? ', …' : ''}`
+      : 'an empty object';
   }
   return body === null || body === '' ? 'an empty body' : `a ${typeof body}`;
 }
 
-export const FixedLocationResponse = z.union([z.looseObject({ predefinedLocation: FixedLocationWire }).transform((w) => w.predefinedLocation), FixedLocationWire]);
+export const FixedLocationResponse = z.union([
+  z.looseObject({ predefinedLocation: FixedLocationWire }).transform((w) => w.predefinedLocation),
+  FixedLocationWire,
+]);
 
 /** [B] `{message, installerIdentifier, externalReferenceId, callout}`, or [A]'s flat callout. */
 export const FixedLocationCalloutResponse = z.union([

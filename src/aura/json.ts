@@ -19,7 +19,11 @@ export const DEFAULT_JSON_LIMITS: Readonly<JsonLimits> = { maxDepth: 64, maxItem
 
 export type JsonParseResult =
   | { ok: true; value: unknown; lenient: boolean }
-  | { ok: false; error: string; /** Set when the body was refused for its shape, before parsing. */ exceeded?: 'depth' | 'items' };
+  | {
+      ok: false;
+      error: string;
+      /** Set when the body was refused for its shape, before parsing. */ exceeded?: 'depth' | 'items';
+    };
 
 export function parseJsonLenient(text: string, limits: Readonly<JsonLimits> = DEFAULT_JSON_LIMITS): JsonParseResult {
   const exceeded = exceedsJsonLimits(text, limits);

@@ -56,10 +56,20 @@ export function observationFromCreate(c: CalloutCreated): CalloutObservation {
 export function observationFromWebhook(w: CalloutWebhook, event: string): CalloutObservation {
   const info = w.callout.incidentInformation?.[0];
   const d = info?.dispatchInformation;
-  const status = w.callout.status ?? info?.status ?? (Object.hasOwn(EVENT_STATUS, event) ? EVENT_STATUS[event] : undefined) ?? null;
+  const status =
+    w.callout.status ?? info?.status ?? (Object.hasOwn(EVENT_STATUS, event) ? EVENT_STATUS[event] : undefined) ?? null;
   const obs: CalloutObservation = {
     // Keyed on the content that changes, not on message + id: CALLOUT_EVENTS_CHANGED legitimately repeats.
-    key: contentKey(['webhook', event, w.callout.id, status, d?.responderDispatchedAt, d?.responderArrivedAt, d?.responderCompletedAt, d?.responder?.responderLocation]),
+    key: contentKey([
+      'webhook',
+      event,
+      w.callout.id,
+      status,
+      d?.responderDispatchedAt,
+      d?.responderArrivedAt,
+      d?.responderCompletedAt,
+      d?.responder?.responderLocation,
+    ]),
     source: 'webhook',
     event,
     status,

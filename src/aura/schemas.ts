@@ -33,7 +33,11 @@ export const TokenResponse = z
       ctx.addIssue({ code: 'custom', message: 'token response has neither accessToken nor access_token' });
       return z.NEVER;
     }
-    return { accessToken, tokenType: t.tokenType ?? t.token_type ?? 'Bearer', expiresIn: t.expiresIn ?? t.expires_in ?? 3600 };
+    return {
+      accessToken,
+      tokenType: t.tokenType ?? t.token_type ?? 'Bearer',
+      expiresIn: t.expiresIn ?? t.expires_in ?? 3600,
+    };
   });
 export type TokenResponse = z.output<typeof TokenResponse>;
 
@@ -90,7 +94,11 @@ export const IncidentInformation = z.looseObject({
   calloutClassification: nullish(z.looseObject({ id: z.number(), value: nullish(z.string()) })),
   responseType: nullish(z.looseObject({ id: z.number(), value: nullish(z.string()) })),
   calloutCurrentLocation: nullish(
-    z.looseObject({ latitude: nullish(Coordinate), longitude: nullish(Coordinate), formattedAddress: nullish(z.string()) }),
+    z.looseObject({
+      latitude: nullish(Coordinate),
+      longitude: nullish(Coordinate),
+      formattedAddress: nullish(z.string()),
+    }),
   ),
   dispatchInformation: nullish(DispatchInformation),
   calloutEvents: nullish(z.array(z.unknown())),
@@ -132,15 +140,12 @@ export const CalloutList = z.union([
   z.looseObject({ callouts: z.array(CalloutCreated) }).transform((w) => w.callouts),
 ]);
 
-
 export const CalloutEventList = z.union([
   z.array(CalloutEventWire),
   z.looseObject({ events: z.array(CalloutEventWire) }).transform((w) => w.events),
 ]);
 
-
 // ---- Customers and subscriptions ----------------------------------------------------------------------------
-
 
 /** A subscription has no status field: it is active while now is within validFrom–validTo and CancelledDate is null. */
 export const SubscriptionWire = z.looseObject({
@@ -215,7 +220,10 @@ const WebhookSubscription = SubscriptionWire.partial().extend({ id: AuraId, cust
 export const SubscriptionWebhook = z.looseObject({
   message: z.string(),
   subscription: z.union([z.array(WebhookSubscription).max(MAX_WEBHOOK_ROUTING_ENTRIES), WebhookSubscription]),
-  links: z.array(z.looseObject({ customerId: AuraId, subscriptionId: AuraId })).max(MAX_WEBHOOK_ROUTING_ENTRIES).optional(),
+  links: z
+    .array(z.looseObject({ customerId: AuraId, subscriptionId: AuraId }))
+    .max(MAX_WEBHOOK_ROUTING_ENTRIES)
+    .optional(),
   dependantLinks: z.array(z.unknown()).optional(),
 });
 
@@ -228,7 +236,9 @@ export const CustomerCreated = z.looseObject({
   subscriptions: z.array(z.unknown()).optional(),
 });
 export const CreateCustomerResponse = z.union([
-  z.looseObject({ customer: CustomerCreated, subscription: z.unknown().optional() }).transform((w) => ({ ...w.customer, topSubscription: w.subscription })),
+  z
+    .looseObject({ customer: CustomerCreated, subscription: z.unknown().optional() })
+    .transform((w) => ({ ...w.customer, topSubscription: w.subscription })),
   CustomerCreated.transform((c) => ({ ...c, topSubscription: undefined as unknown })),
 ]);
 

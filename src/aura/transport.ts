@@ -3,7 +3,16 @@
 // (./errors.ts). It knows no route: the resources (./resources/*) declare theirs with ./endpoint.ts.
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { AuraAuthenticationError, AuraConnectionError, AuraError, AuraQueueFullError, AuraRateLimitError, AuraResponseError, auraErrorText, errorForStatus } from './errors.js';
+import {
+  AuraAuthenticationError,
+  AuraConnectionError,
+  AuraError,
+  AuraQueueFullError,
+  AuraRateLimitError,
+  AuraResponseError,
+  auraErrorText,
+  errorForStatus,
+} from './errors.js';
 import { Pacer, PacerSaturatedError } from './pacer.js';
 import { TokenResponse } from './schemas.js';
 
@@ -28,7 +37,13 @@ export interface AuraTransportOptions {
    */
   maxQueueWaitMs?: number | undefined;
   /** Observability hook (metrics, logs): never receives bodies or secrets. */
-  onResponse?: (info: { method: string; route: string; status: number | 'error'; durationMs: number; requestId?: string }) => void;
+  onResponse?: (info: {
+    method: string;
+    route: string;
+    status: number | 'error';
+    durationMs: number;
+    requestId?: string;
+  }) => void;
 }
 
 /** Per call: what lets a caller (an activity) abandon it. */
@@ -124,7 +139,10 @@ export function readAnswer<T extends z.ZodType>(schema: T, res: RawResponse, rou
 
 export class AuraTransport {
   private readonly baseUrl: string;
-  private readonly opts: Required<Pick<AuraTransportOptions, 'timeoutMs' | 'maxRetries' | 'tokenRefreshMarginMs' | 'maxQueueWaitMs'>> & AuraTransportOptions;
+  private readonly opts: Required<
+    Pick<AuraTransportOptions, 'timeoutMs' | 'maxRetries' | 'tokenRefreshMarginMs' | 'maxQueueWaitMs'>
+  > &
+    AuraTransportOptions;
   private token: { value: string; expiresAt: number } | null = null;
   private tokenInFlight: Promise<string> | null = null;
   private readonly fetchImpl: typeof fetch;
@@ -132,9 +150,17 @@ export class AuraTransport {
 
   constructor(opts: AuraTransportOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.opts = { timeoutMs: 10_000, maxRetries: 1, tokenRefreshMarginMs: 60_000, ...opts, maxQueueWaitMs: opts.maxQueueWaitMs ?? DEFAULT_MAX_QUEUE_WAIT_MS };
+    this.opts = {
+      timeoutMs: 10_000,
+      maxRetries: 1,
+      tokenRefreshMarginMs: 60_000,
+      ...opts,
+      maxQueueWaitMs: opts.maxQueueWaitMs ?? DEFAULT_MAX_QUEUE_WAIT_MS,
+    };
     this.fetchImpl = opts.fetch ?? fetch;
-    this.pacer = opts.maxRequestsPerSecond ? new Pacer(opts.maxRequestsPerSecond, undefined, undefined, { maxWaitMs: this.opts.maxQueueWaitMs }) : null;
+    this.pacer = opts.maxRequestsPerSecond
+      ? new Pacer(opts.maxRequestsPerSecond, undefined, undefined, { maxWaitMs: this.opts.maxQueueWaitMs })
+      : null;
     if (!opts.staticToken && !(opts.clientId && opts.clientSecret)) {
       throw new Error('AuraClient needs either staticToken or clientId and clientSecret');
     }
@@ -164,7 +190,8 @@ export class AuraTransport {
   private async bearer(forceRefresh = false): Promise<string> {
     if (this.opts.staticToken) return this.opts.staticToken;
     const now = Date.now();
-    if (!forceRefresh && this.token && now < this.token.expiresAt - this.opts.tokenRefreshMarginMs) return this.token.value;
+    if (!forceRefresh && this.token && now < this.token.expiresAt - this.opts.tokenRefreshMarginMs)
+      return this.token.value;
     // One exchange at a time: concurrent callers share it instead of minting a token each.
     if (!this.tokenInFlight) {
       this.tokenInFlight = this.exchangeToken().finally(() => {
@@ -206,8 +233,16 @@ export class AuraTransport {
       } catch (err) {
         lastErr = err;
         // A full queue is not repeated here: the caller backs off (repeating would only queue again).
-        if (!(err instanceof AuraError) || !err.retryable || err instanceof AuraQueueFullError || req.signal?.aborted || attempt === attempts - 1) throw err;
-        const wait = err instanceof AuraRateLimitError && err.retryAfterMs != null ? err.retryAfterMs : backoffMs(attempt);
+        if (
+          !(err instanceof AuraError) ||
+          !err.retryable ||
+          err instanceof AuraQueueFullError ||
+          req.signal?.aborted ||
+          attempt === attempts - 1
+        )
+          throw err;
+        const wait =
+          err instanceof AuraRateLimitError && err.retryAfterMs != null ? err.retryAfterMs : backoffMs(attempt);
         try {
           await sleep(Math.min(wait, MAX_RETRY_SLEEP_MS), req.signal);
         } catch (cause) {
@@ -251,7 +286,13 @@ export class AuraTransport {
         await this.pacer.take(req.signal);
       } catch (err) {
         if (err instanceof PacerSaturatedError) {
-          throw new AuraQueueFullError({ message: `Not sent: ${req.route} ${err.message}`, code: 'AURA_QUEUE_FULL', method: req.method, path: req.path, cause: err });
+          throw new AuraQueueFullError({
+            message: `Not sent: ${req.route} ${err.message}`,
+            code: 'AURA_QUEUE_FULL',
+            method: req.method,
+            path: req.path,
+            cause: err,
+          });
         }
         throw this.abandoned(req, false, err);
       }
@@ -270,11 +311,18 @@ export class AuraTransport {
       });
       text = await response.text();
     } catch (cause) {
-      this.opts.onResponse?.({ method: req.method, route: req.route, status: 'error', durationMs: performance.now() - started });
+      this.opts.onResponse?.({
+        method: req.method,
+        route: req.route,
+        status: 'error',
+        durationMs: performance.now() - started,
+      });
       if (req.signal?.aborted && !timeout.aborted) throw this.abandoned(req, true, cause);
       const timedOut = (cause as Error)?.name === 'TimeoutError' || timeout.aborted;
       throw new AuraConnectionError({
-        message: timedOut ? `AURA did not answer ${req.route} within ${this.opts.timeoutMs} ms` : `Could not reach AURA for ${req.route}`,
+        message: timedOut
+          ? `AURA did not answer ${req.route} within ${this.opts.timeoutMs} ms`
+          : `Could not reach AURA for ${req.route}`,
         code: timedOut ? 'AURA_TIMEOUT' : 'AURA_UNREACHABLE',
         method: req.method,
         path: req.path,
@@ -282,7 +330,13 @@ export class AuraTransport {
       });
     }
     const requestId = response.headers.get('x-request-id') ?? headers['x-request-id'];
-    this.opts.onResponse?.({ method: req.method, route: req.route, status: response.status, durationMs: performance.now() - started, requestId });
+    this.opts.onResponse?.({
+      method: req.method,
+      route: req.route,
+      status: response.status,
+      durationMs: performance.now() - started,
+      requestId,
+    });
     let body: unknown = text;
     if (text) {
       try {
@@ -291,7 +345,8 @@ export class AuraTransport {
         body = text;
       }
     }
-    if (HTTP_SUCCESS.has(response.status) || req.accept?.includes(response.status)) return { status: response.status, body, requestId };
+    if (HTTP_SUCCESS.has(response.status) || req.accept?.includes(response.status))
+      return { status: response.status, body, requestId };
 
     if (response.status === 401 && req.auth !== false && !retriedAuth && !this.opts.staticToken) {
       // The token may have been revoked or rotated early: refresh once, then give up.
@@ -313,7 +368,9 @@ export class AuraTransport {
     let retryAfterMs: number | undefined;
     if (retryAfter) {
       const secs = Number(retryAfter);
-      retryAfterMs = Number.isFinite(secs) ? secs * 1000 : Math.max(0, Date.parse(retryAfter) - Date.now()) || undefined;
+      retryAfterMs = Number.isFinite(secs)
+        ? secs * 1000
+        : Math.max(0, Date.parse(retryAfter) - Date.now()) || undefined;
     }
     const init = {
       status: response.status,
@@ -325,7 +382,8 @@ export class AuraTransport {
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     };
     // A 2xx that neither HTTP nor this request declares (AURA's 285 outside the location routes) is undocumented.
-    if (response.status >= 200 && response.status < 300) return new AuraResponseError({ ...init, code: `AURA_UNEXPECTED_${response.status}` });
+    if (response.status >= 200 && response.status < 300)
+      return new AuraResponseError({ ...init, code: `AURA_UNEXPECTED_${response.status}` });
     if (response.status === 401) return new AuraAuthenticationError({ ...init, code: 'AURA_UNAUTHORIZED' });
     return errorForStatus(init);
   }

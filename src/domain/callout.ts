@@ -22,11 +22,20 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** Returns the next snapshot and whether anything changed (the version is bumped only on change). */
-export function applyObservation(snap: CalloutSnapshot, obs: CalloutObservation, at: string): { snapshot: CalloutSnapshot; changed: boolean; transitioned: boolean } {
+export function applyObservation(
+  snap: CalloutSnapshot,
+  obs: CalloutObservation,
+  at: string,
+): { snapshot: CalloutSnapshot; changed: boolean; transitioned: boolean } {
   let next: CalloutSnapshot = snap;
   let transitioned = false;
   if (obs.status) {
-    const o = applyStatus(snap, { status: obs.status, source: obs.source, at, ...(obs.event ? { event: obs.event } : {}) });
+    const o = applyStatus(snap, {
+      status: obs.status,
+      source: obs.source,
+      at,
+      ...(obs.event ? { event: obs.event } : {}),
+    });
     if (o.applied) {
       next = { ...next, ...o.state };
       transitioned = true;

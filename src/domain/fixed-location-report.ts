@@ -17,7 +17,11 @@ export interface StoredPlan {
 }
 
 /** `aura`: how many Fixed Locations AURA listed (referenced and not) before the run. */
-export function mergeBatchResults(plan: StoredPlan, results: BatchResult[], aura: number): { index: FixedLocationIndex; issues: SyncIssue[]; counts: SyncCounts } {
+export function mergeBatchResults(
+  plan: StoredPlan,
+  results: BatchResult[],
+  aura: number,
+): { index: FixedLocationIndex; issues: SyncIssue[]; counts: SyncCounts } {
   const created = new Map<string, number>();
   const updated = new Set<number>();
   const failedCreate = new Map<string, string>();
@@ -36,15 +40,22 @@ export function mergeBatchResults(plan: StoredPlan, results: BatchResult[], aura
   const issues = plan.issues.map((i): SyncIssue => {
     if (i.kind === 'MISSING_IN_AURA') {
       const id = created.get(i.externalReferenceId);
-      return id !== undefined ? { ...i, auraFixedLocationId: id, detail: `created in AURA as Fixed Location ${id}` } : { ...i, detail: `not created: ${failedCreate.get(i.externalReferenceId) ?? 'no result'}` };
+      return id !== undefined
+        ? { ...i, auraFixedLocationId: id, detail: `created in AURA as Fixed Location ${id}` }
+        : { ...i, detail: `not created: ${failedCreate.get(i.externalReferenceId) ?? 'no result'}` };
     }
     if (i.kind === 'RENAMED' || i.kind === 'MOVED') {
       const ok = updated.has(i.auraFixedLocationId!);
-      return { ...i, detail: `${i.detail}; ${ok ? 'AURA updated to the platform' : `update failed: ${failedUpdate.get(i.auraFixedLocationId!) ?? 'no result'}`}` };
+      return {
+        ...i,
+        detail: `${i.detail}; ${ok ? 'AURA updated to the platform' : `update failed: ${failedUpdate.get(i.auraFixedLocationId!) ?? 'no result'}`}`,
+      };
     }
     return i;
   });
-  const stillMissing = plan.issues.filter((i) => i.kind === 'MISSING_IN_AURA' && !created.has(i.externalReferenceId)).length;
+  const stillMissing = plan.issues.filter(
+    (i) => i.kind === 'MISSING_IN_AURA' && !created.has(i.externalReferenceId),
+  ).length;
   const counts: SyncCounts = {
     platform: plan.counts.platform,
     aura,

@@ -31,9 +31,24 @@ export interface AuraFixedLocation {
  * externalReferenceId: never matched, updated or deleted by the reconciliation) and `LISTING_FAILED` (AURA's list could
  * not be read, or was incomplete: the run wrote nothing).
  */
-export type SyncIssueKind = 'MISSING_IN_AURA' | 'MISSING_IN_PLATFORM' | 'DUPLICATE_REFERENCE' | 'MOVED' | 'RENAMED' | 'UNREFERENCED_IN_AURA' | 'LISTING_FAILED';
+export type SyncIssueKind =
+  | 'MISSING_IN_AURA'
+  | 'MISSING_IN_PLATFORM'
+  | 'DUPLICATE_REFERENCE'
+  | 'MOVED'
+  | 'RENAMED'
+  | 'UNREFERENCED_IN_AURA'
+  | 'LISTING_FAILED';
 
-export const SYNC_ISSUE_KINDS: readonly SyncIssueKind[] = ['MISSING_IN_AURA', 'MISSING_IN_PLATFORM', 'DUPLICATE_REFERENCE', 'MOVED', 'RENAMED', 'UNREFERENCED_IN_AURA', 'LISTING_FAILED'];
+export const SYNC_ISSUE_KINDS: readonly SyncIssueKind[] = [
+  'MISSING_IN_AURA',
+  'MISSING_IN_PLATFORM',
+  'DUPLICATE_REFERENCE',
+  'MOVED',
+  'RENAMED',
+  'UNREFERENCED_IN_AURA',
+  'LISTING_FAILED',
+];
 
 export interface SyncIssue {
   kind: SyncIssueKind;
@@ -168,7 +183,12 @@ export class ListingCollector {
     if (fresh.length === 0) {
       // Offset paging under concurrent inserts repeats a few ids (kept once); a page of nothing new is AURA
       // ignoring `page`, and the listing would never end.
-      this.problem = `page ${n} of AURA's Fixed Locations repeats only locations of earlier pages (ids ${page.items.slice(0, 5).map((f) => f.id).join(', ')}${page.items.length > 5 ? ', …' : ''}): AURA does not seem to page, so the list cannot be read to its end`;
+      this.problem = `page ${n} of AURA's Fixed Locations repeats only locations of earlier pages (ids ${page.items
+        .slice(0, 5)
+        .map((f) => f.id)
+        .join(
+          ', ',
+        )}${page.items.length > 5 ? ', …' : ''}): AURA does not seem to page, so the list cannot be read to its end`;
       return 'done';
     }
     for (const f of fresh) this.byId.set(f.id, f);
@@ -203,12 +223,27 @@ export class ListingCollector {
     for (const f of this.byId.values()) {
       if (f.deleted) continue;
       if (f.externalReferenceId === null) unreferenced.push({ id: f.id, name: f.name, address: f.address });
-      else locations.push({ id: f.id, externalReferenceId: f.externalReferenceId, name: f.name, address: f.address, latitude: f.latitude, longitude: f.longitude });
+      else
+        locations.push({
+          id: f.id,
+          externalReferenceId: f.externalReferenceId,
+          name: f.name,
+          address: f.address,
+          latitude: f.latitude,
+          longitude: f.longitude,
+        });
     }
     return {
       locations,
       unreferenced,
-      summary: { pages: this.pages, listed, statedTotal: this.total ?? null, statedTotalPages: this.totalPages ?? null, unreferenced: unreferenced.length, complete: problem === undefined },
+      summary: {
+        pages: this.pages,
+        listed,
+        statedTotal: this.total ?? null,
+        statedTotalPages: this.totalPages ?? null,
+        unreferenced: unreferenced.length,
+        complete: problem === undefined,
+      },
       ...(problem !== undefined ? { problem } : {}),
     };
   }
@@ -295,7 +330,10 @@ function duplicateIssue(ref: string, ids: number[], inPlatform: boolean): SyncIs
  * what to report (AURA-only Fixed Locations and every duplicated reference; duplicates are never updated, since
  * which one is right is for a person to decide).
  */
-export function planReconciliation(platform: Iterable<PlatformLocation>, aura: AuraFixedLocation[]): ReconciliationPlan {
+export function planReconciliation(
+  platform: Iterable<PlatformLocation>,
+  aura: AuraFixedLocation[],
+): ReconciliationPlan {
   const byRef = new Map<string, AuraFixedLocation[]>();
   for (const a of aura) {
     const g = byRef.get(a.externalReferenceId);
@@ -317,12 +355,23 @@ export function planReconciliation(platform: Iterable<PlatformLocation>, aura: A
     const g = byRef.get(ref);
     if (!g) {
       plan.creates.push(p);
-      plan.issues.push({ kind: 'MISSING_IN_AURA', platformLocationId: ref, externalReferenceId: ref, detail: 'no AURA Fixed Location has this externalReferenceId' });
+      plan.issues.push({
+        kind: 'MISSING_IN_AURA',
+        platformLocationId: ref,
+        externalReferenceId: ref,
+        detail: 'no AURA Fixed Location has this externalReferenceId',
+      });
       continue;
     }
     if (g.length > 1) {
       plan.counts.duplicates++;
-      plan.issues.push(duplicateIssue(ref, g.map((a) => a.id), true));
+      plan.issues.push(
+        duplicateIssue(
+          ref,
+          g.map((a) => a.id),
+          true,
+        ),
+      );
       continue;
     }
     const a = g[0]!;
@@ -330,7 +379,13 @@ export function planReconciliation(platform: Iterable<PlatformLocation>, aura: A
     const renamed = isRenamed(p, a);
     const moved = isMoved(p, a);
     if (renamed) {
-      plan.issues.push({ kind: 'RENAMED', platformLocationId: ref, auraFixedLocationId: a.id, externalReferenceId: ref, detail: `AURA has "${norm(a.name)}", the platform "${norm(p.name)}"` });
+      plan.issues.push({
+        kind: 'RENAMED',
+        platformLocationId: ref,
+        auraFixedLocationId: a.id,
+        externalReferenceId: ref,
+        detail: `AURA has "${norm(a.name)}", the platform "${norm(p.name)}"`,
+      });
     }
     if (moved) {
       plan.issues.push({
@@ -347,11 +402,22 @@ export function planReconciliation(platform: Iterable<PlatformLocation>, aura: A
     if (seen.has(ref)) continue;
     if (g.length > 1) {
       plan.counts.duplicates++;
-      plan.issues.push(duplicateIssue(ref, g.map((a) => a.id), false));
+      plan.issues.push(
+        duplicateIssue(
+          ref,
+          g.map((a) => a.id),
+          false,
+        ),
+      );
     }
     for (const a of g) {
       plan.counts.auraOnly++;
-      plan.issues.push({ kind: 'MISSING_IN_PLATFORM', auraFixedLocationId: a.id, externalReferenceId: ref, detail: 'exists in AURA only: no platform location has this id (reported, not deleted)' });
+      plan.issues.push({
+        kind: 'MISSING_IN_PLATFORM',
+        auraFixedLocationId: a.id,
+        externalReferenceId: ref,
+        detail: 'exists in AURA only: no platform location has this id (reported, not deleted)',
+      });
     }
   }
   return plan;
@@ -387,12 +453,20 @@ export function checkCsvImport(
   override: boolean,
 ): CsvImportCheck {
   const aura = listing.locations.length + listing.unreferenced.length;
-  const wouldDelete = listing.locations.filter((a) => !platformRefs.has(a.externalReferenceId)).length + listing.unreferenced.length;
+  const wouldDelete =
+    listing.locations.filter((a) => !platformRefs.has(a.externalReferenceId)).length + listing.unreferenced.length;
   const share = aura === 0 ? 0 : wouldDelete / aura;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const nothing = 'Nothing was uploaded.';
   if (listing.problem !== undefined) {
-    return { wouldDelete, aura, share, refused: true, reason: 'listing', message: `AURA's Fixed Locations could not be listed completely, so what the CSV import (a full sync) would delete is unknown: ${listing.problem}. ${nothing}` };
+    return {
+      wouldDelete,
+      aura,
+      share,
+      refused: true,
+      reason: 'listing',
+      message: `AURA's Fixed Locations could not be listed completely, so what the CSV import (a full sync) would delete is unknown: ${listing.problem}. ${nothing}`,
+    };
   }
   if (listing.unreferenced.length > 0) {
     const n = listing.unreferenced.length;
@@ -403,7 +477,10 @@ export function checkCsvImport(
       refused: true,
       reason: 'unreferenced',
       message:
-        `AURA holds ${n} Fixed Location${n === 1 ? '' : 's'} without an externalReferenceId (ids ${listing.unreferenced.slice(0, 10).map((u) => u.id).join(', ')}${n > 10 ? ', …' : ''}), ` +
+        `AURA holds ${n} Fixed Location${n === 1 ? '' : 's'} without an externalReferenceId (ids ${listing.unreferenced
+          .slice(0, 10)
+          .map((u) => u.id)
+          .join(', ')}${n > 10 ? ', …' : ''}), ` +
         `which the CSV import (a full sync matched on externalReferenceId) would delete. ${nothing} Give ${n === 1 ? 'it' : 'each'} the platform's id as its ` +
         'externalReferenceId in AURA, or delete it there; the delete-limit override does not apply to these.',
     };
@@ -435,7 +512,13 @@ export function csvImportOutcome(
   for (const a of after) {
     const b = beforeById.get(a.id);
     if (!b) created++;
-    else if (b.name !== a.name || b.address !== a.address || Math.abs(b.latitude - a.latitude) > COORDINATE_TOLERANCE || Math.abs(b.longitude - a.longitude) > COORDINATE_TOLERANCE) updated++;
+    else if (
+      b.name !== a.name ||
+      b.address !== a.address ||
+      Math.abs(b.latitude - a.latitude) > COORDINATE_TOLERANCE ||
+      Math.abs(b.longitude - a.longitude) > COORDINATE_TOLERANCE
+    )
+      updated++;
   }
   for (const b of before) if (!afterById.has(b.id)) deleted++;
 
@@ -447,15 +530,27 @@ export function csvImportOutcome(
   for (const i of pre.issues) {
     if (i.kind === 'MISSING_IN_AURA') {
       const ids = postIndex[i.externalReferenceId];
-      issues.push({ ...i, ...(ids?.length ? { auraFixedLocationId: ids[0]! } : {}), detail: ids?.length ? `created by the CSV import (id ${ids.join(', ')})` : 'still missing after the CSV import' });
+      issues.push({
+        ...i,
+        ...(ids?.length ? { auraFixedLocationId: ids[0]! } : {}),
+        detail: ids?.length ? `created by the CSV import (id ${ids.join(', ')})` : 'still missing after the CSV import',
+      });
     } else if (i.kind === 'MISSING_IN_PLATFORM') {
       const gone = !afterById.has(i.auraFixedLocationId!);
-      issues.push({ ...i, detail: gone ? 'not in the file: deleted by the CSV import (full sync)' : 'exists in AURA only and was not deleted by the CSV import' });
+      issues.push({
+        ...i,
+        detail: gone
+          ? 'not in the file: deleted by the CSV import (full sync)'
+          : 'exists in AURA only and was not deleted by the CSV import',
+      });
     } else if (i.kind === 'RENAMED' || i.kind === 'MOVED') {
       const a = afterById.get(i.auraFixedLocationId!);
       const p = platformById.get(i.externalReferenceId);
       const fixed = a && p && !isRenamed(p, a) && !isMoved(p, a);
-      issues.push({ ...i, detail: `${i.detail}; ${fixed ? 'updated by the CSV import' : 'still differs after the CSV import'}` });
+      issues.push({
+        ...i,
+        detail: `${i.detail}; ${fixed ? 'updated by the CSV import' : 'still differs after the CSV import'}`,
+      });
     }
   }
   // Duplicates as they stand after the import.
@@ -474,7 +569,14 @@ export function csvImportOutcome(
 }
 
 /** CSV columns of the Fixed Location import (they mirror the create route's fields). */
-export const FIXED_LOCATION_CSV_COLUMNS = ['externalReferenceId', 'locationIdentifier', 'locationDescription', 'formattedAddress', 'latitude', 'longitude'] as const;
+export const FIXED_LOCATION_CSV_COLUMNS = [
+  'externalReferenceId',
+  'locationIdentifier',
+  'locationDescription',
+  'formattedAddress',
+  'latitude',
+  'longitude',
+] as const;
 
 export function csvField(v: string): string {
   return /[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;

@@ -96,7 +96,10 @@ export interface Incident {
 }
 
 /** Whether `next` is a newer view of the callout than `current` (by run epoch, then version). */
-export function isNewerView(current: Pick<CalloutSnapshot, 'epoch' | 'version'> | null, next: Pick<CalloutSnapshot, 'epoch' | 'version'>): boolean {
+export function isNewerView(
+  current: Pick<CalloutSnapshot, 'epoch' | 'version'> | null,
+  next: Pick<CalloutSnapshot, 'epoch' | 'version'>,
+): boolean {
   if (current === null) return true;
   const ce = current.epoch ?? 0;
   const ne = next.epoch ?? 0;
@@ -135,7 +138,10 @@ export interface IncidentOwn {
 }
 
 /** The incident as read: its own parts and the callout's view (the incident workflow's memo and a v3 read alike). */
-export function composeIncident(own: IncidentOwn, callout: (CalloutSnapshot & { incidents: string[] }) | null): IncidentRead {
+export function composeIncident(
+  own: IncidentOwn,
+  callout: (CalloutSnapshot & { incidents: string[] }) | null,
+): IncidentRead {
   return {
     incidentId: own.incidentId,
     workflowId: own.workflowId,
@@ -163,7 +169,11 @@ export function lifecycleWorkflowId(auraCalloutId: number): string {
   return `aura-callout-${auraCalloutId}`;
 }
 
-export function temporalUiLink(uiBase: string | null | undefined, namespace: string, workflowId: string): string | null {
+export function temporalUiLink(
+  uiBase: string | null | undefined,
+  namespace: string,
+  workflowId: string,
+): string | null {
   if (!uiBase) return null;
   return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }

@@ -1,9 +1,16 @@
 // Customer onboarding (one workflow per customerRef): the state the workflow keeps, how AURA's customer and
 // subscription events change it, and the status the contract exposes. Pure: safe in workflow code.
-import { covers, inactiveReason, isSubscriptionActive, mergeSubscription, type SubscriptionRecord } from './subscription.js';
+import {
+  covers,
+  inactiveReason,
+  isSubscriptionActive,
+  mergeSubscription,
+  type SubscriptionRecord,
+} from './subscription.js';
 import { isCustomerEvent } from './events.js';
 
-export type OnboardingStatus = 'pending' | 'customer_created' | 'subscription_requested' | 'active' | 'failed' | 'cancelled';
+export type OnboardingStatus =
+  'pending' | 'customer_created' | 'subscription_requested' | 'active' | 'failed' | 'cancelled';
 /** Where the workflow's own steps stand; `active`/`cancelled` are derived from the confirmed subscriptions. */
 export type OnboardingPhase = 'pending' | 'customer_created' | 'subscription_requested' | 'failed';
 export type EventSource = 'api' | 'webhook' | 'read_back' | 'clock';
@@ -98,14 +105,24 @@ export function reasonOf(s: OnboardingState, nowMs: number): string | null {
 }
 
 /** The current subscription to show: an active one, else the latest known. */
-export function currentSubscription(s: OnboardingState, nowMs: number): (SubscriptionRecord & { active: boolean }) | null {
+export function currentSubscription(
+  s: OnboardingState,
+  nowMs: number,
+): (SubscriptionRecord & { active: boolean }) | null {
   const subs = coveringSubscriptions(s);
   const active = subs.find((x) => isSubscriptionActive(x, nowMs));
   const pick = active ?? subs[subs.length - 1];
   return pick ? { ...pick, active: isSubscriptionActive(pick, nowMs) } : null;
 }
 
-function record(s: OnboardingState, before: OnboardingStatus, at: string, source: EventSource, event: string | undefined, nowMs: number): void {
+function record(
+  s: OnboardingState,
+  before: OnboardingStatus,
+  at: string,
+  source: EventSource,
+  event: string | undefined,
+  nowMs: number,
+): void {
   const after = statusOf(s, nowMs);
   // Each distinct transition once; an event that changes nothing visible adds no entry.
   if (after === before) return;
@@ -114,7 +131,13 @@ function record(s: OnboardingState, before: OnboardingStatus, at: string, source
 }
 
 /** Move the workflow's own step forward (create answered, subscription requested, failure). */
-export function setPhase(prev: OnboardingState, phase: OnboardingPhase, at: string, nowMs: number, failure?: string): OnboardingState {
+export function setPhase(
+  prev: OnboardingState,
+  phase: OnboardingPhase,
+  at: string,
+  nowMs: number,
+  failure?: string,
+): OnboardingState {
   const s = structuredCloneState(prev);
   const before = statusOf(s, nowMs);
   s.phase = phase;
@@ -167,15 +190,34 @@ export function applyCustomerEvent(prev: OnboardingState, ev: CustomerEvent, now
   for (const seen of ev.subscriptions ?? []) {
     const known = s.subscriptions.find((x) => x.id === seen.id);
     let candidate = seen;
-    if (ev.dependantOf?.includes(seen.id) && s.auraCustomerId !== null && !seen.dependantCustomerIds.includes(s.auraCustomerId)) {
+    if (
+      ev.dependantOf?.includes(seen.id) &&
+      s.auraCustomerId !== null &&
+      !seen.dependantCustomerIds.includes(s.auraCustomerId)
+    ) {
       candidate = { ...seen, dependantCustomerIds: [...seen.dependantCustomerIds, s.auraCustomerId] };
     }
     const ours = known !== undefined || seen.id === s.requestedSubscriptionId || covers(candidate, s.auraCustomerId);
     if (!ours) continue;
-    const merged = mergeSubscription(known, { ...candidate, customerId: candidate.customerId ?? known?.customerId ?? null });
+    const merged = mergeSubscription(known, {
+      ...candidate,
+      customerId: candidate.customerId ?? known?.customerId ?? null,
+    });
     if (known) s.subscriptions[s.subscriptions.indexOf(known)] = merged;
-    else s.subscriptions.push(merged.customerId === null && seen.id === s.requestedSubscriptionId ? { ...merged, customerId: s.auraCustomerId } : merged);
-    if (s.confirmedBy === null && isSubscriptionActive(merged, nowMs) && covers(s.subscriptions.find((x) => x.id === seen.id)!, s.auraCustomerId)) {
+    else
+      s.subscriptions.push(
+        merged.customerId === null && seen.id === s.requestedSubscriptionId
+          ? { ...merged, customerId: s.auraCustomerId }
+          : merged,
+      );
+    if (
+      s.confirmedBy === null &&
+      isSubscriptionActive(merged, nowMs) &&
+      covers(
+        s.subscriptions.find((x) => x.id === seen.id)!,
+        s.auraCustomerId,
+      )
+    ) {
       s.confirmedBy = ev.source;
     }
   }
@@ -186,7 +228,12 @@ export function applyCustomerEvent(prev: OnboardingState, ev: CustomerEvent, now
 }
 
 /** Re-evaluate at a validFrom/validTo boundary: the status may change by the clock alone. */
-export function applyClock(prev: OnboardingState, at: string, previousStatus: OnboardingStatus, nowMs: number): OnboardingState {
+export function applyClock(
+  prev: OnboardingState,
+  at: string,
+  previousStatus: OnboardingStatus,
+  nowMs: number,
+): OnboardingState {
   if (statusOf(prev, nowMs) === previousStatus) return prev;
   const s = structuredCloneState(prev);
   record(s, previousStatus, at, 'clock', undefined, nowMs);
@@ -194,7 +241,11 @@ export function applyClock(prev: OnboardingState, at: string, previousStatus: On
 }
 
 /** Record the AURA customer id (create answered, adopted, or learnt from CREATED_CUSTOMER). */
-export function setCustomer(prev: OnboardingState, auraCustomerId: number, requestedSubscriptionId: number | null): OnboardingState {
+export function setCustomer(
+  prev: OnboardingState,
+  auraCustomerId: number,
+  requestedSubscriptionId: number | null,
+): OnboardingState {
   return {
     ...structuredCloneState(prev),
     auraCustomerId,
@@ -233,7 +284,13 @@ export function memoOf(s: OnboardingState): OnboardingMemo {
 
 /** A memo read back as state (the fields it lacks are empty). */
 export function stateFromMemo(m: OnboardingMemo): OnboardingState {
-  return { ...initialOnboarding(m.customerRef), ...m, requestedSubscriptionId: null, cancellationFailed: null, customerUpdatedAt: null };
+  return {
+    ...initialOnboarding(m.customerRef),
+    ...m,
+    requestedSubscriptionId: null,
+    cancellationFailed: null,
+    customerUpdatedAt: null,
+  };
 }
 
 /** The contract's onboarding resource (GET /v1/customers/onboarding/:customerRef). No personal data. */

@@ -27,7 +27,8 @@ export function platformActionFor(entry: Pick<TimelineEntry, 'status' | 'event'>
     case CalloutStatus.Created:
       return 'response_requested';
     case CalloutStatus.ResponderDispatched:
-      return entry.event === 'RESPONDER_ACKNOWLEDGED_CALLOUT' || entry.event === 'RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA'
+      return entry.event === 'RESPONDER_ACKNOWLEDGED_CALLOUT' ||
+        entry.event === 'RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA'
         ? 'eta_available'
         : 'responder_dispatched';
     case CalloutStatus.ResponderArrived:
@@ -46,7 +47,13 @@ export function platformActionFor(entry: Pick<TimelineEntry, 'status' | 'event'>
 export interface PlatformEvent {
   /** Stable idempotency id: the same fact always carries the same id, across retries and continue-as-new. */
   id: string;
-  type: 'incident.status_changed' | 'incident.note' | 'incident.note_failed' | 'incident.rating_requested' | 'incident.aura_requested' | 'incident.failed';
+  type:
+    | 'incident.status_changed'
+    | 'incident.note'
+    | 'incident.note_failed'
+    | 'incident.rating_requested'
+    | 'incident.aura_requested'
+    | 'incident.failed';
   incidentId: string;
   auraCalloutId: number | null;
   occurredAt: string;
@@ -63,7 +70,13 @@ export function platformEventsForChange(
   incidentId: string,
   auraCalloutId: number,
   before: { timeline: TimelineEntry[]; notes: Note[]; ratingRequested: boolean },
-  after: { timeline: TimelineEntry[]; notes: Note[]; phaseOf: (status: string) => string; eta: string | null; ratingRequested: boolean },
+  after: {
+    timeline: TimelineEntry[];
+    notes: Note[];
+    phaseOf: (status: string) => string;
+    eta: string | null;
+    ratingRequested: boolean;
+  },
 ): PlatformEvent[] {
   const out: PlatformEvent[] = [];
   for (let i = before.timeline.length; i < after.timeline.length; i++) {
@@ -92,7 +105,13 @@ export function platformEventsForChange(
     });
   }
   if (!before.ratingRequested && after.ratingRequested) {
-    out.push({ id: `${incidentId}:rating-requested`, type: 'incident.rating_requested', incidentId, auraCalloutId, occurredAt: after.timeline.at(-1)?.at ?? '' });
+    out.push({
+      id: `${incidentId}:rating-requested`,
+      type: 'incident.rating_requested',
+      incidentId,
+      auraCalloutId,
+      occurredAt: after.timeline.at(-1)?.at ?? '',
+    });
   }
   return out;
 }

@@ -16,7 +16,15 @@ export const CalloutStatus = {
 
 export type Phase = 'requested' | 'dispatched' | 'on_scene' | 'completed' | 'cancelled' | 'closed' | 'failed';
 
-export const PHASES: readonly Phase[] = ['requested', 'dispatched', 'on_scene', 'completed', 'cancelled', 'closed', 'failed'];
+export const PHASES: readonly Phase[] = [
+  'requested',
+  'dispatched',
+  'on_scene',
+  'completed',
+  'cancelled',
+  'closed',
+  'failed',
+];
 
 /** Phases of an incident still in progress (the list filter `status=active`). */
 export const ACTIVE_PHASES: readonly Phase[] = PHASES.filter((p) => p !== 'closed' && p !== 'failed');

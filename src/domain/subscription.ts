@@ -15,7 +15,10 @@ export interface SubscriptionRecord {
 }
 
 /** Missing validFrom means "from creation"; missing validTo means open-ended. An unparseable date is never active. */
-export function isSubscriptionActive(s: Pick<SubscriptionRecord, 'validFrom' | 'validTo' | 'cancelledDate'>, nowMs: number): boolean {
+export function isSubscriptionActive(
+  s: Pick<SubscriptionRecord, 'validFrom' | 'validTo' | 'cancelledDate'>,
+  nowMs: number,
+): boolean {
   if (s.cancelledDate !== null && s.cancelledDate !== undefined) return false;
   if (s.validFrom) {
     const from = Date.parse(s.validFrom);
@@ -29,7 +32,10 @@ export function isSubscriptionActive(s: Pick<SubscriptionRecord, 'validFrom' | '
 }
 
 /** Why a subscription is not active, for the onboarding state's reason. */
-export function inactiveReason(s: Pick<SubscriptionRecord, 'validFrom' | 'validTo' | 'cancelledDate' | 'cancelledReason'>, nowMs: number): string | null {
+export function inactiveReason(
+  s: Pick<SubscriptionRecord, 'validFrom' | 'validTo' | 'cancelledDate' | 'cancelledReason'>,
+  nowMs: number,
+): string | null {
   if (isSubscriptionActive(s, nowMs)) return null;
   if (s.cancelledDate) return `SUBSCRIPTION_CANCELLED: ${s.cancelledReason ?? 'cancelled'} (${s.cancelledDate})`;
   if (s.validFrom && nowMs < Date.parse(s.validFrom)) return `SUBSCRIPTION_NOT_YET_VALID: valid from ${s.validFrom}`;
@@ -50,7 +56,7 @@ export function mergeSubscription(known: SubscriptionRecord | undefined, seen: S
     validFrom: seen.validFrom ?? known.validFrom,
     validTo: seen.validTo ?? known.validTo,
     cancelledDate: known.cancelledDate ?? seen.cancelledDate,
-    cancelledReason: known.cancelledDate ? known.cancelledReason : seen.cancelledReason ?? known.cancelledReason,
+    cancelledReason: known.cancelledDate ? known.cancelledReason : (seen.cancelledReason ?? known.cancelledReason),
     dependantCustomerIds: seen.dependantCustomerIds.length ? seen.dependantCustomerIds : known.dependantCustomerIds,
   };
 }

@@ -22,10 +22,15 @@ const REPORT = 'fixed-location-sync-latest.json';
 const SCRATCH = 'sync';
 const IMPORT_LOCK = '7021760431158412610';
 
-type LogRecord = { op: 'put'; loc: PlatformLocation } | { op: 'del'; id: string } | { op: 'meta'; sourceSha256: string };
+type LogRecord =
+  { op: 'put'; loc: PlatformLocation } | { op: 'del'; id: string } | { op: 'meta'; sourceSha256: string };
 
 /** The file store's log, replayed as it replayed it. */
-export function replayLog(text: string): { locations: PlatformLocation[]; sourceSha256: string | null; skipped: number } {
+export function replayLog(text: string): {
+  locations: PlatformLocation[];
+  sourceSha256: string | null;
+  skipped: number;
+} {
   const map = new Map<string, PlatformLocation>();
   let sourceSha256: string | null = null;
   let skipped = 0;
@@ -80,21 +85,33 @@ function fingerprintOf(dataDir: string, names: string[]): string {
 
 /** Import DATA_DIR's file store into the database if it holds one; a no-op otherwise. */
 export async function importFileStore(store: FixedLocationStore, dataDir: string): Promise<LegacyImport> {
-  const result: LegacyImport = { imported: false, locations: 0, index: false, report: false, scratch: 0, skippedLines: 0, renamed: [] };
+  const result: LegacyImport = {
+    imported: false,
+    locations: 0,
+    index: false,
+    report: false,
+    scratch: 0,
+    skippedLines: 0,
+    renamed: [],
+  };
   const present = [LOG, INDEX, REPORT, SCRATCH].filter((n) => existsSync(join(dataDir, n)));
   if (present.length === 0) return result;
   const fingerprint = fingerprintOf(dataDir, present);
 
   await transaction(store.db, async (c) => {
     await c.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
-    const done = await c.query(`SELECT 1 FROM adapter_state WHERE key = 'file_store_import' AND value->'fingerprint' = $1::jsonb`, [JSON.stringify(fingerprint)]);
+    const done = await c.query(
+      `SELECT 1 FROM adapter_state WHERE key = 'file_store_import' AND value->'fingerprint' = $1::jsonb`,
+      [JSON.stringify(fingerprint)],
+    );
     if (done.rowCount) return;
     if (present.includes(LOG)) {
       const log = replayLog(readFileSync(join(dataDir, LOG), 'utf8'));
       result.locations = await store.mergeLocations(log.locations, c);
       result.skippedLines = log.skipped;
       const source = await c.query(`SELECT 1 FROM adapter_state WHERE key = 'portfolio_source'`);
-      if (log.sourceSha256 && !source.rowCount) await storeWritesIn.setStateIn(c, 'portfolio_source', { sha256: log.sourceSha256 });
+      if (log.sourceSha256 && !source.rowCount)
+        await storeWritesIn.setStateIn(c, 'portfolio_source', { sha256: log.sourceSha256 });
     }
     const index = present.includes(INDEX) ? readJson<StoredIndex>(join(dataDir, INDEX)) : null;
     if (index && !(await c.query(`SELECT 1 FROM adapter_state WHERE key = 'fixed_location_index'`)).rowCount) {
@@ -121,7 +138,12 @@ export async function importFileStore(store: FixedLocationStore, dataDir: string
         }
       }
     }
-    await storeWritesIn.setStateIn(c, 'file_store_import', { fingerprint, dataDir, at: new Date().toISOString(), ...result });
+    await storeWritesIn.setStateIn(c, 'file_store_import', {
+      fingerprint,
+      dataDir,
+      at: new Date().toISOString(),
+      ...result,
+    });
     result.imported = true;
   });
 

@@ -4,7 +4,10 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@tem
 import { fixedLocationScheduleId, fixedLocationSyncWorkflowId } from '../workflows/fixed-location-messages.js';
 import { scheduledFixedLocationSyncWorkflow } from '../workflows/fixed-location-sync.js';
 
-export async function ensureFixedLocationSchedule(client: Client, opts: { taskQueue: string; intervalMs: number }): Promise<string | null> {
+export async function ensureFixedLocationSchedule(
+  client: Client,
+  opts: { taskQueue: string; intervalMs: number },
+): Promise<string | null> {
   const scheduleId = fixedLocationScheduleId(opts.taskQueue);
   const handle = client.schedule.getHandle(scheduleId);
   if (opts.intervalMs <= 0) {
@@ -22,10 +25,21 @@ export async function ensureFixedLocationSchedule(client: Client, opts: { taskQu
   };
   try {
     // The first reconciliation runs at once (a fresh deployment has no index yet), then every interval.
-    await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' }, state: { triggerImmediately: true } });
+    await client.schedule.create({
+      scheduleId,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      state: { triggerImmediately: true },
+    });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
+    await handle.update((prev) => ({
+      ...prev,
+      spec,
+      action,
+      policies: { ...prev.policies, overlap: ScheduleOverlapPolicy.SKIP },
+    }));
   }
   return scheduleId;
 }

@@ -31,7 +31,8 @@ const NO_NUL = /^[^\u0000]*$/;
 // eslint-disable-next-line no-control-regex -- as above
 const NON_BLANK_NO_NUL = /^[^\u0000]*[^\s\u0000][^\u0000]*$/;
 
-const requiredText = (max: number) => z.string().max(max).regex(NON_BLANK_NO_NUL, 'must not be blank nor hold a NUL character').trim();
+const requiredText = (max: number) =>
+  z.string().max(max).regex(NON_BLANK_NO_NUL, 'must not be blank nor hold a NUL character').trim();
 
 const optionalText = (max: number) =>
   z
@@ -80,16 +81,20 @@ export function readPortfolioFile(path: string): { locations: PlatformLocation[]
   rows.forEach((row, i) => {
     const r = FileRecord.safeParse(row);
     if (!r.success) {
-      throw new Error(`${path}: record ${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.')} ${x.message}`).join('; ')}`);
+      throw new Error(
+        `${path}: record ${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.')} ${x.message}`).join('; ')}`,
+      );
     }
-    if (seen.has(r.data.platformLocationId)) throw new Error(`${path}: record ${i + 1}: platformLocationId ${r.data.platformLocationId} appears twice`);
+    if (seen.has(r.data.platformLocationId))
+      throw new Error(`${path}: record ${i + 1}: platformLocationId ${r.data.platformLocationId} appears twice`);
     seen.add(r.data.platformLocationId);
     locations.push(r.data);
   });
   return { locations, sha256 };
 }
 
-const COLUMNS = 'platform_location_id, name, address, latitude, longitude, contact_notes, gate_instructions, updated_at';
+const COLUMNS =
+  'platform_location_id, name, address, latitude, longitude, contact_notes, gate_instructions, updated_at';
 
 interface LocationRow {
   platform_location_id: string;
@@ -172,7 +177,10 @@ async function replaceIndexIn(c: Queryable, index: StoredIndex): Promise<void> {
   }
   await c.query('SELECT pg_advisory_xact_lock($1)', [INDEX_LOCK]);
   await c.query('DELETE FROM fixed_location_index');
-  await c.query('INSERT INTO fixed_location_index (external_reference_id, aura_fixed_location_id) SELECT * FROM unnest($1::text[], $2::bigint[])', [refs, ids]);
+  await c.query(
+    'INSERT INTO fixed_location_index (external_reference_id, aura_fixed_location_id) SELECT * FROM unnest($1::text[], $2::bigint[])',
+    [refs, ids],
+  );
   await setStateIn(c, 'fixed_location_index', { runId: index.runId, updatedAt: index.updatedAt });
 }
 
@@ -190,7 +198,10 @@ async function insertReportIn(c: Queryable, report: SyncReport): Promise<void> {
      ON CONFLICT (run_id) DO UPDATE SET finished_at = EXCLUDED.finished_at, report = EXCLUDED.report`,
     [report.runId, report.finishedAt, JSON.stringify(report)],
   );
-  await c.query(`DELETE FROM sync_reports WHERE seq <= (SELECT seq FROM sync_reports ORDER BY seq DESC OFFSET $1 LIMIT 1)`, [REPORTS_KEPT]);
+  await c.query(
+    `DELETE FROM sync_reports WHERE seq <= (SELECT seq FROM sync_reports ORDER BY seq DESC OFFSET $1 LIMIT 1)`,
+    [REPORTS_KEPT],
+  );
 }
 
 /** The repository of the adapter's data: one per process (it holds the pool, and nothing else). */
@@ -200,14 +211,19 @@ export class FixedLocationStore {
   // ---- platform locations ---------------------------------------------------------------------------------------
 
   async get(id: string): Promise<PlatformLocation | null> {
-    const r = await this.db.query<LocationRow>(`SELECT ${COLUMNS} FROM platform_locations WHERE platform_location_id = $1`, [id]);
+    const r = await this.db.query<LocationRow>(
+      `SELECT ${COLUMNS} FROM platform_locations WHERE platform_location_id = $1`,
+      [id],
+    );
     return r.rows[0] ? fromRow(r.rows[0]) : null;
   }
 
   /** The alarm path: the location and its AURA Fixed Location ids, in one query by primary key. */
   async getWithAuraIds(id: string): Promise<{ location: PlatformLocation; auraFixedLocationIds: number[] } | null> {
     const r = await this.db.query<LocationRow & { aura_ids: string[] }>(
-      `SELECT ${COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')},
+      `SELECT ${COLUMNS.split(', ')
+        .map((c) => `p.${c}`)
+        .join(', ')},
          ARRAY(SELECT i.aura_fixed_location_id::text FROM fixed_location_index i
                WHERE i.external_reference_id = p.platform_location_id ORDER BY i.aura_fixed_location_id) AS aura_ids
        FROM platform_locations p WHERE p.platform_location_id = $1`,
@@ -226,7 +242,15 @@ export class FixedLocationStore {
          latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, contact_notes = EXCLUDED.contact_notes,
          gate_instructions = EXCLUDED.gate_instructions, updated_at = EXCLUDED.updated_at
        RETURNING ${COLUMNS}, (xmax = 0) AS created`,
-      [loc.platformLocationId, loc.name, loc.address, loc.latitude, loc.longitude, loc.contactNotes ?? null, loc.gateInstructions ?? null],
+      [
+        loc.platformLocationId,
+        loc.name,
+        loc.address,
+        loc.latitude,
+        loc.longitude,
+        loc.contactNotes ?? null,
+        loc.gateInstructions ?? null,
+      ],
     );
     const row = r.rows[0]!;
     return { created: row.created, location: fromRow(row) };
@@ -245,14 +269,19 @@ export class FixedLocationStore {
   async page(limit: number, offset: number): Promise<{ total: number; items: PlatformLocation[] }> {
     const [total, rows] = await Promise.all([
       this.count(),
-      this.db.query<LocationRow>(`SELECT ${COLUMNS} FROM platform_locations ORDER BY seq LIMIT $1 OFFSET $2`, [limit, offset]),
+      this.db.query<LocationRow>(`SELECT ${COLUMNS} FROM platform_locations ORDER BY seq LIMIT $1 OFFSET $2`, [
+        limit,
+        offset,
+      ]),
     ]);
     return { total, items: rows.rows.map(fromRow) };
   }
 
   /** The whole portfolio (the reconciliation plans from it), in the order the locations were added. */
   async list(): Promise<PlatformLocation[]> {
-    return (await this.db.query<LocationRow>(`SELECT ${COLUMNS} FROM platform_locations ORDER BY seq`)).rows.map(fromRow);
+    return (await this.db.query<LocationRow>(`SELECT ${COLUMNS} FROM platform_locations ORDER BY seq`)).rows.map(
+      fromRow,
+    );
   }
 
   /** Replace every location (one transaction: readers see the old portfolio or the new one, never a mix). */
@@ -267,7 +296,9 @@ export class FixedLocationStore {
     await c.query('SELECT pg_advisory_xact_lock($1)', [PORTFOLIO_LOCK]);
     // DELETE rather than TRUNCATE: alarms keep reading the previous portfolio until the load commits.
     await c.query('DELETE FROM platform_locations');
-    await c.query(`INSERT INTO platform_locations (${COLUMNS}) SELECT ${COLUMNS} FROM ${RECORDSET}`, [locationsJson(locations)]);
+    await c.query(`INSERT INTO platform_locations (${COLUMNS}) SELECT ${COLUMNS} FROM ${RECORDSET}`, [
+      locationsJson(locations),
+    ]);
   }
 
   /**
@@ -279,9 +310,14 @@ export class FixedLocationStore {
     const { locations, sha256 } = readPortfolioFile(path);
     return transaction(this.db, async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [PORTFOLIO_LOCK]);
-      const last = await c.query<{ value: { sha256?: string } }>(`SELECT value FROM adapter_state WHERE key = 'portfolio_source'`);
+      const last = await c.query<{ value: { sha256?: string } }>(
+        `SELECT value FROM adapter_state WHERE key = 'portfolio_source'`,
+      );
       if (last.rows[0]?.value.sha256 === sha256) {
-        return { loaded: false, count: Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM platform_locations')).rows[0]!.n) };
+        return {
+          loaded: false,
+          count: Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM platform_locations')).rows[0]!.n),
+        };
       }
       await this.replaceAllIn(c, locations);
       await setStateIn(c, 'portfolio_source', { sha256, file: path });
@@ -356,7 +392,10 @@ export class FixedLocationStore {
     await transaction(this.db, async (c) => {
       if (index) await replaceIndexIn(c, index);
       await insertReportIn(c, report);
-      await c.query(`DELETE FROM sync_scratch WHERE run_key = $1 OR written_at < now() - make_interval(days => $2)`, [runKey, SCRATCH_KEPT_DAYS]);
+      await c.query(`DELETE FROM sync_scratch WHERE run_key = $1 OR written_at < now() - make_interval(days => $2)`, [
+        runKey,
+        SCRATCH_KEPT_DAYS,
+      ]);
     });
   }
 
@@ -372,13 +411,19 @@ export class FixedLocationStore {
 
   /** A value the run wrote; ScratchMissing when it did not. */
   async readScratch<T>(runKey: string, name: string): Promise<T> {
-    const r = await this.db.query<{ data: T }>('SELECT data FROM sync_scratch WHERE run_key = $1 AND name = $2', [runKey, name]);
+    const r = await this.db.query<{ data: T }>('SELECT data FROM sync_scratch WHERE run_key = $1 AND name = $2', [
+      runKey,
+      name,
+    ]);
     if (!r.rows[0]) throw new ScratchMissing(runKey, name);
     return r.rows[0].data;
   }
 
   async readScratchIfAny<T>(runKey: string, name: string): Promise<T | undefined> {
-    const r = await this.db.query<{ data: T }>('SELECT data FROM sync_scratch WHERE run_key = $1 AND name = $2', [runKey, name]);
+    const r = await this.db.query<{ data: T }>('SELECT data FROM sync_scratch WHERE run_key = $1 AND name = $2', [
+      runKey,
+      name,
+    ]);
     return r.rows[0]?.data;
   }
 

@@ -1,7 +1,11 @@
 // The bounded-concurrency helper, in one place: at most `limit` calls of fn in flight, items taken in order.
 
 /** Run fn over items with at most `limit` in flight; rejects with the first error (the others still finish). */
-export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+export async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -89,13 +89,17 @@ export function createSimulatorApp(opts: SimulatorOptions = {}) {
   app.use((_req, res) => void res.status(404).json({ message: 'Not found' }));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (err as { status?: number })?.status ?? 500;
-    res.status(status >= 400 && status < 600 ? status : 500).json({ message: status === 400 ? 'Malformed JSON body' : 'Simulator error' });
+    res
+      .status(status >= 400 && status < 600 ? status : 500)
+      .json({ message: status === 400 ? 'Malformed JSON body' : 'Simulator error' });
   });
 
   return { app, state, stop: stopAutopilot };
 }
 
-export async function startSimulator(opts: SimulatorOptions & { port?: number; host?: string } = {}): Promise<RunningSimulator> {
+export async function startSimulator(
+  opts: SimulatorOptions & { port?: number; host?: string } = {},
+): Promise<RunningSimulator> {
   const { app, state, stop } = createSimulatorApp(opts);
   const host = opts.host ?? '127.0.0.1';
   const server: Server = await new Promise((resolve, reject) => {

@@ -38,7 +38,13 @@ export function controlRouter({ state, emit, callouts }: SimContext, parts: { be
     if (!c) return void res.status(404).json(NO_CALLOUT);
     const b = (req.body ?? {}) as Record<string, unknown>;
     if (typeof b.message !== 'string' || !b.message) return void res.status(400).json(invalid('message is required'));
-    const e = { id: state.nextId.event++, calloutId: c.id, message: b.message, createdBy: typeof b.author === 'string' ? b.author : 'controller', createdAt: nowIso() };
+    const e = {
+      id: state.nextId.event++,
+      calloutId: c.id,
+      message: b.message,
+      createdBy: typeof b.author === 'string' ? b.author : 'controller',
+      createdAt: nowIso(),
+    };
     c.events.push(e);
     if (b.webhook !== false) emit('CALLOUT_EVENTS_CHANGED', callouts.payload('CALLOUT_EVENTS_CHANGED', c), c.id);
     res.status(201).json(e);
@@ -49,7 +55,10 @@ export function controlRouter({ state, emit, callouts }: SimContext, parts: { be
     if (error) return void res.status(400).json(invalid(error));
     res.json({ ...state.faults, routes: state.routeFaults.report() });
   });
-  sim.get('/faults', (_req, res) => void res.json({ ...state.faults, routes: state.routeFaults.report(), injected: state.faultCounts }));
+  sim.get(
+    '/faults',
+    (_req, res) => void res.json({ ...state.faults, routes: state.routeFaults.report(), injected: state.faultCounts }),
+  );
   sim.put('/autopilot', (req, res) => {
     setAutopilot(state, (req.body ?? {}) as Partial<AutopilotConfig>);
     res.json(state.autopilot);

@@ -96,8 +96,18 @@ export interface SimCallout {
 
 export const CUSTOMER_SOURCE_ID = 591;
 export const RESPONSE_TYPES = [
-  { id: 1, value: 'SECURITY', description: 'Armed security response', enabledLocations: { fixedLocation: true, personalSafety: true } },
-  { id: 2, value: 'MEDICAL', description: 'Medical response', enabledLocations: { fixedLocation: true, personalSafety: true } },
+  {
+    id: 1,
+    value: 'SECURITY',
+    description: 'Armed security response',
+    enabledLocations: { fixedLocation: true, personalSafety: true },
+  },
+  {
+    id: 2,
+    value: 'MEDICAL',
+    description: 'Medical response',
+    enabledLocations: { fixedLocation: true, personalSafety: true },
+  },
 ];
 export const SUBSCRIPTION_TYPES = [
   { id: 12, value: 'WEB_SIGNUP_SINGLE' },
@@ -286,9 +296,15 @@ export function readCallout(c: SimCallout, customer: SimCustomer | undefined, tr
         calloutId: c.id,
         status: c.status,
         createdAt: c.createdAt,
-        calloutClassification: { id: c.calloutClassificationId, value: c.calloutClassificationId === 2 ? 'TEST' : 'REAL' },
+        calloutClassification: {
+          id: c.calloutClassificationId,
+          value: c.calloutClassificationId === 2 ? 'TEST' : 'REAL',
+        },
         verified: true,
-        responseType: { id: c.responseTypeId, value: RESPONSE_TYPES.find((r) => r.id === c.responseTypeId)?.value ?? 'SECURITY' },
+        responseType: {
+          id: c.responseTypeId,
+          value: RESPONSE_TYPES.find((r) => r.id === c.responseTypeId)?.value ?? 'SECURITY',
+        },
         incidentDetails: null,
         typeOfEmergency: null,
         incidentcategory: null,
@@ -312,7 +328,12 @@ export function readCallout(c: SimCallout, customer: SimCustomer | undefined, tr
           calloutResponseEta: c.eta,
           responderRoute: null,
         },
-        calloutEvents: c.events.map((e) => ({ id: e.id, calloutId: e.calloutId, message: e.message, createdAt: e.createdAt })),
+        calloutEvents: c.events.map((e) => ({
+          id: e.id,
+          calloutId: e.calloutId,
+          message: e.message,
+          createdAt: e.createdAt,
+        })),
       },
     ],
   };

@@ -93,7 +93,10 @@ export function setFaults(state: SimulatorState, b: FaultSettings): string | nul
     apiErrorRate: rate(b.apiErrorRate, 0),
     apiLatencyMs: nonNeg(b.apiLatencyMs, 0),
     apiTimeoutMs: nonNeg(b.apiTimeoutMs, NO_FAULTS.apiTimeoutMs),
-    loseNextResponses: Number.isInteger(b.loseNextResponses) && (b.loseNextResponses as number) >= 0 ? (b.loseNextResponses as number) : 0,
+    loseNextResponses:
+      Number.isInteger(b.loseNextResponses) && (b.loseNextResponses as number) >= 0
+        ? (b.loseNextResponses as number)
+        : 0,
     seed: Number.isInteger(b.seed) ? (b.seed as number) : 1,
   };
   state.random = prng(state.faults.seed);

@@ -34,7 +34,12 @@ export class CalloutLifecycle {
   payload(event: string, c: SimCallout) {
     const customer = c.customerId != null ? this.state.customers.get(c.customerId) : undefined;
     if (event === 'NEW_CALLOUT') return newCalloutPayload(c, customer, this.publicBase);
-    return { message: event, calloutExternalRefId: c.externalRefId, siteExternalRefId: c.siteExternalRefId, callout: readCallout(c, customer, this.publicBase) };
+    return {
+      message: event,
+      calloutExternalRefId: c.externalRefId,
+      siteExternalRefId: c.siteExternalRefId,
+      callout: readCallout(c, customer, this.publicBase),
+    };
   }
 
   /** Make a callout with the next id and deliver NEW_CALLOUT. */
@@ -100,7 +105,11 @@ export class CalloutLifecycle {
       let event = Object.hasOwn(STATUS_EVENT, status) ? STATUS_EVENT[status] : undefined;
       // Auto-dispatch (with ETA) is the event a registration for RESPONDER_ACKNOWLEDGED_CALLOUT receives.
       const hook = this.state.webhook;
-      if (status === CalloutStatus.ResponderDispatched && hook && !hook.events.includes('RESPONDER_MANUALLY_DISPATCHED')) {
+      if (
+        status === CalloutStatus.ResponderDispatched &&
+        hook &&
+        !hook.events.includes('RESPONDER_MANUALLY_DISPATCHED')
+      ) {
         event = 'RESPONDER_ACKNOWLEDGED_CALLOUT';
       }
       if (event) this.emit(event, this.payload(event, c), c.id);

@@ -7,9 +7,15 @@ const autopilot = process.env.SIM_AUTOPILOT !== 'false';
 const sim = await startSimulator({
   port,
   host,
-  autopilot: { enabled: autopilot, stepMs: Number(process.env.SIM_STEP_MS ?? 3000), emitWebhooks: process.env.SIM_EMIT_WEBHOOKS !== 'false' },
+  autopilot: {
+    enabled: autopilot,
+    stepMs: Number(process.env.SIM_STEP_MS ?? 3000),
+    emitWebhooks: process.env.SIM_EMIT_WEBHOOKS !== 'false',
+  },
 });
-console.log(`AURA simulator: ${sim.panicApiUrl} (control routes under ${sim.url}/__sim; client dev-client/dev-secret or bearer dev-token)`);
+console.log(
+  `AURA simulator: ${sim.panicApiUrl} (control routes under ${sim.url}/__sim; client dev-client/dev-secret or bearer dev-token)`,
+);
 const stop = async () => {
   await sim.close();
   process.exit(0);

@@ -12,7 +12,11 @@ export interface OnboardingFaults {
   loseCustomerCreateAnswers: number;
 }
 
-const DEFAULTS: OnboardingFaults = { subscriptionReadLimit: 50, subscriptionReadWindowMs: 10_000, loseCustomerCreateAnswers: 0 };
+const DEFAULTS: OnboardingFaults = {
+  subscriptionReadLimit: 50,
+  subscriptionReadWindowMs: 10_000,
+  loseCustomerCreateAnswers: 0,
+};
 
 export function createOnboardingSim(state: SimulatorState) {
   let faults: OnboardingFaults = { ...DEFAULTS };
@@ -27,7 +31,9 @@ export function createOnboardingSim(state: SimulatorState) {
     if (reads.length >= faults.subscriptionReadLimit) {
       const waitMs = faults.subscriptionReadWindowMs - (now - reads[0]!);
       res.setHeader('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
-      return void res.status(429).json({ message: 'Too many requests: the subscription read-back is rate limited per customer source' });
+      return void res
+        .status(429)
+        .json({ message: 'Too many requests: the subscription read-back is rate limited per customer source' });
     }
     reads.push(now);
     next();
@@ -39,7 +45,12 @@ export function createOnboardingSim(state: SimulatorState) {
       const json = res.json.bind(res);
       res.json = ((_body: unknown) => {
         lost.push({ at: new Date().toISOString(), path: req.originalUrl });
-        state.requests.push({ at: new Date().toISOString(), method: 'POST', path: req.originalUrl.split('?')[0]!, status: 0 });
+        state.requests.push({
+          at: new Date().toISOString(),
+          method: 'POST',
+          path: req.originalUrl.split('?')[0]!,
+          status: 0,
+        });
         req.socket.destroy();
         return res;
       }) as typeof res.json;
@@ -63,7 +74,10 @@ export function createOnboardingSim(state: SimulatorState) {
     faults = {
       subscriptionReadLimit: pos(b.subscriptionReadLimit, DEFAULTS.subscriptionReadLimit),
       subscriptionReadWindowMs: pos(b.subscriptionReadWindowMs, DEFAULTS.subscriptionReadWindowMs),
-      loseCustomerCreateAnswers: typeof b.loseCustomerCreateAnswers === 'number' && b.loseCustomerCreateAnswers >= 0 ? Math.floor(b.loseCustomerCreateAnswers) : 0,
+      loseCustomerCreateAnswers:
+        typeof b.loseCustomerCreateAnswers === 'number' && b.loseCustomerCreateAnswers >= 0
+          ? Math.floor(b.loseCustomerCreateAnswers)
+          : 0,
     };
     res.json(faults);
   });

@@ -49,26 +49,33 @@ export function parseRouteFaults(raw: unknown): RouteFaultRule[] {
     const at = `routes[${i}]`;
     if (!r || typeof r !== 'object' || Array.isArray(r)) throw new Error(`${at} must be an object`);
     const o = r as Record<string, unknown>;
-    if (typeof o.method !== 'string' || !/^(\*|[A-Za-z]+)$/.test(o.method)) throw new Error(`${at}.method must be an HTTP method or "*"`);
-    if (typeof o.path !== 'string' || !o.path.startsWith('/')) throw new Error(`${at}.path must be a path pattern starting with "/"`);
+    if (typeof o.method !== 'string' || !/^(\*|[A-Za-z]+)$/.test(o.method))
+      throw new Error(`${at}.method must be an HTTP method or "*"`);
+    if (typeof o.path !== 'string' || !o.path.startsWith('/'))
+      throw new Error(`${at}.path must be a path pattern starting with "/"`);
     const rule: RouteFaultRule = { method: o.method.toUpperCase(), path: o.path };
     if (o.kind !== undefined) {
-      if (!KINDS.includes(o.kind as ConnectionFaultKind)) throw new Error(`${at}.kind must be one of ${KINDS.join(', ')}`);
+      if (!KINDS.includes(o.kind as ConnectionFaultKind))
+        throw new Error(`${at}.kind must be one of ${KINDS.join(', ')}`);
       rule.kind = o.kind as ConnectionFaultKind;
     }
     if (o.status !== undefined) {
-      if (!Number.isInteger(o.status) || (o.status as number) < 200 || (o.status as number) > 599) throw new Error(`${at}.status must be an HTTP status (200-599)`);
+      if (!Number.isInteger(o.status) || (o.status as number) < 200 || (o.status as number) > 599)
+        throw new Error(`${at}.status must be an HTTP status (200-599)`);
       rule.status = o.status as number;
     }
     if (rule.kind === undefined && rule.status === undefined) throw new Error(`${at} needs a status or a kind`);
-    if (rule.kind !== undefined && rule.status !== undefined) throw new Error(`${at} takes a status or a kind, not both`);
+    if (rule.kind !== undefined && rule.status !== undefined)
+      throw new Error(`${at} takes a status or a kind, not both`);
     if (o.body !== undefined) rule.body = o.body;
     if (o.times !== undefined) {
-      if (!Number.isInteger(o.times) || (o.times as number) < 0) throw new Error(`${at}.times must be a non-negative integer`);
+      if (!Number.isInteger(o.times) || (o.times as number) < 0)
+        throw new Error(`${at}.times must be a non-negative integer`);
       rule.times = o.times as number;
     }
     if (o.rate !== undefined) {
-      if (typeof o.rate !== 'number' || !(o.rate >= 0 && o.rate <= 1)) throw new Error(`${at}.rate must be between 0 and 1`);
+      if (typeof o.rate !== 'number' || !(o.rate >= 0 && o.rate <= 1))
+        throw new Error(`${at}.rate must be between 0 and 1`);
       rule.rate = o.rate;
     }
     return rule;

@@ -3,7 +3,13 @@
 // records and seeds (data.ts) and route-fault rules (route-faults.ts), nothing that serves HTTP.
 import { prng } from '../util/prng.js';
 import { CalloutStatus } from '../domain/status.js';
-import { isSubscriptionActive, seedCustomers, type SimCallout, type SimCustomer, type SimSubscription } from './data.js';
+import {
+  isSubscriptionActive,
+  seedCustomers,
+  type SimCallout,
+  type SimCustomer,
+  type SimSubscription,
+} from './data.js';
 import { RouteFaults } from './route-faults.js';
 
 export interface AutopilotConfig {
@@ -112,13 +118,18 @@ export class SimulatorState {
 
   hasActiveSubscription(customerId: number, nowMs = Date.now()): boolean {
     for (const s of this.subscriptions.values()) {
-      if (isSubscriptionActive(s, nowMs) && (s.customerId === customerId || s.dependantCustomerIds.includes(customerId))) return true;
+      if (
+        isSubscriptionActive(s, nowMs) &&
+        (s.customerId === customerId || s.dependantCustomerIds.includes(customerId))
+      )
+        return true;
     }
     return false;
   }
 
   activeCalloutOf(customerId: number): SimCallout | undefined {
-    for (const c of this.callouts.values()) if (c.customerId === customerId && c.status !== CalloutStatus.Closed) return c;
+    for (const c of this.callouts.values())
+      if (c.customerId === customerId && c.status !== CalloutStatus.Closed) return c;
     return undefined;
   }
 }
@@ -220,13 +231,28 @@ export class FixedLocationSimState {
     const next = {
       externalReferenceId: nonBlank(b.externalReferenceId) ?? f.externalReferenceId,
       locationIdentifier: nonBlank(b.locationIdentifier) ?? f.locationIdentifier,
-      locationDescription: b.locationDescription !== undefined ? nonBlank(b.locationDescription) : b.name !== undefined ? nonBlank(b.name) : f.locationDescription,
-      formattedAddress: b.formattedAddress !== undefined ? nonBlank(b.formattedAddress) : b.address !== undefined ? nonBlank(b.address) : f.formattedAddress,
-      locationAdditionalInformation: b.locationAdditionalInformation !== undefined ? nonBlank(b.locationAdditionalInformation) : f.locationAdditionalInformation,
+      locationDescription:
+        b.locationDescription !== undefined
+          ? nonBlank(b.locationDescription)
+          : b.name !== undefined
+            ? nonBlank(b.name)
+            : f.locationDescription,
+      formattedAddress:
+        b.formattedAddress !== undefined
+          ? nonBlank(b.formattedAddress)
+          : b.address !== undefined
+            ? nonBlank(b.address)
+            : f.formattedAddress,
+      locationAdditionalInformation:
+        b.locationAdditionalInformation !== undefined
+          ? nonBlank(b.locationAdditionalInformation)
+          : f.locationAdditionalInformation,
       latitude: lat,
       longitude: lon,
     };
-    const changed = (Object.keys(next) as (keyof typeof next)[]).some((k) => (k === 'latitude' || k === 'longitude' ? Number(next[k]) !== Number(f[k]) : next[k] !== f[k]));
+    const changed = (Object.keys(next) as (keyof typeof next)[]).some((k) =>
+      k === 'latitude' || k === 'longitude' ? Number(next[k]) !== Number(f[k]) : next[k] !== f[k],
+    );
     if (changed) Object.assign(f, next, { updatedAt: new Date().toISOString() });
     return changed;
   }

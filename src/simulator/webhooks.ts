@@ -18,11 +18,26 @@ export function webhookRegistration(b: Record<string, unknown>, allowLoopbackHtt
   } catch {
     url = null;
   }
-  const httpsOk = url && (url.protocol === 'https:' || (allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname)));
-  const eventsOk = Array.isArray(events) && events.length > 0 && events.every((e) => typeof e === 'string' && REGISTRABLE_EVENTS.includes(e));
-  const headersOk = headers && typeof headers === 'object' && !Array.isArray(headers) && Object.values(headers).every((v) => typeof v === 'string');
+  const httpsOk =
+    url &&
+    (url.protocol === 'https:' || (allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname)));
+  const eventsOk =
+    Array.isArray(events) &&
+    events.length > 0 &&
+    events.every((e) => typeof e === 'string' && REGISTRABLE_EVENTS.includes(e));
+  const headersOk =
+    headers &&
+    typeof headers === 'object' &&
+    !Array.isArray(headers) &&
+    Object.values(headers).every((v) => typeof v === 'string');
   if (!url || !httpsOk || !eventsOk || !headersOk || (b.method !== undefined && b.method !== 'webhook')) return null;
-  return { url: url.toString(), events: events as string[], method: 'webhook', headers: headers as Record<string, string>, ignorePath: true };
+  return {
+    url: url.toString(),
+    events: events as string[],
+    method: 'webhook',
+    headers: headers as Record<string, string>,
+    ignorePath: true,
+  };
 }
 
 function deliveredName(event: string, registered: string[]): string | null {
@@ -58,7 +73,13 @@ export function createEmitter(state: SimulatorState): Emit {
           signal: AbortSignal.timeout(10_000),
         });
         await res.arrayBuffer().catch(() => undefined);
-        state.deliveries.push({ at: nowIso(), event, calloutId, outcome: res.ok ? outcome : 'failed', httpStatus: res.status });
+        state.deliveries.push({
+          at: nowIso(),
+          event,
+          calloutId,
+          outcome: res.ok ? outcome : 'failed',
+          httpStatus: res.status,
+        });
       } catch {
         // Attempted once, never retried: that is how AURA delivers.
         state.deliveries.push({ at: nowIso(), event, calloutId, outcome: 'failed' });

@@ -33,7 +33,10 @@ export function payloadKeysFrom(key: string, keyId: string, previous?: string): 
     keys.set(id, k);
   };
   add(keyId, key, 'TEMPORAL_PAYLOAD_KEY');
-  for (const entry of (previous ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (previous ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const i = entry.indexOf(':');
     if (i <= 0) throw new Error('TEMPORAL_PAYLOAD_PREVIOUS_KEYS entries must look like "keyId:base64key"');
     add(entry.slice(0, i), entry.slice(i + 1), `TEMPORAL_PAYLOAD_PREVIOUS_KEYS (${entry.slice(0, i)})`);
@@ -63,16 +66,24 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const keyId = fromUtf8(p.metadata?.[KEY_ID_METADATA]);
       const key = keyId ? this.cfg.keys.get(keyId) : undefined;
       // Non-retryable: retrying cannot conjure a missing key; the operator must configure it.
-      if (!key) throw ApplicationFailure.nonRetryable(`payload encrypted with unknown key id "${keyId ?? ''}"`, 'PAYLOAD_KEY_UNKNOWN');
+      if (!key)
+        throw ApplicationFailure.nonRetryable(
+          `payload encrypted with unknown key id "${keyId ?? ''}"`,
+          'PAYLOAD_KEY_UNKNOWN',
+        );
       const data = Buffer.from(p.data ?? new Uint8Array());
-      if (data.length < IV_BYTES + TAG_BYTES) throw ApplicationFailure.nonRetryable('encrypted payload is truncated', 'PAYLOAD_CORRUPT');
+      if (data.length < IV_BYTES + TAG_BYTES)
+        throw ApplicationFailure.nonRetryable('encrypted payload is truncated', 'PAYLOAD_CORRUPT');
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       let plain: Buffer;
       try {
         plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {
-        throw ApplicationFailure.nonRetryable('encrypted payload failed authentication (wrong key or tampered data)', 'PAYLOAD_CORRUPT');
+        throw ApplicationFailure.nonRetryable(
+          'encrypted payload failed authentication (wrong key or tampered data)',
+          'PAYLOAD_CORRUPT',
+        );
       }
       return temporal.api.common.v1.Payload.decode(plain) as Payload;
     });

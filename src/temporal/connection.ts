@@ -6,18 +6,40 @@ import type { Env } from '../config.js';
 import { dataConverterFor, payloadKeysFrom } from './codec.js';
 import { temporalConnectionOptions } from './envconfig.js';
 
-type TemporalEnv = Pick<Env, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CLIENT_CERT_PATH' | 'TEMPORAL_TLS_CLIENT_KEY_PATH'> &
-  Partial<Pick<Env, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH' | 'TEMPORAL_TLS_SERVER_NAME' | 'TEMPORAL_PROFILE' | 'TEMPORAL_CONFIG_FILE'>> &
+type TemporalEnv = Pick<
+  Env,
+  | 'TEMPORAL_ADDRESS'
+  | 'TEMPORAL_NAMESPACE'
+  | 'TEMPORAL_API_KEY'
+  | 'TEMPORAL_TLS'
+  | 'TEMPORAL_TLS_CLIENT_CERT_PATH'
+  | 'TEMPORAL_TLS_CLIENT_KEY_PATH'
+> &
+  Partial<
+    Pick<
+      Env,
+      'TEMPORAL_TLS_SERVER_CA_CERT_PATH' | 'TEMPORAL_TLS_SERVER_NAME' | 'TEMPORAL_PROFILE' | 'TEMPORAL_CONFIG_FILE'
+    >
+  > &
   Partial<Pick<Env, 'TEMPORAL_PAYLOAD_KEY' | 'TEMPORAL_PAYLOAD_KEY_ID' | 'TEMPORAL_PAYLOAD_PREVIOUS_KEYS'>>;
 
 /** The payload keys, when payload encryption is configured. */
-export function payloadKeysOf(env: Partial<Pick<Env, 'TEMPORAL_PAYLOAD_KEY' | 'TEMPORAL_PAYLOAD_KEY_ID' | 'TEMPORAL_PAYLOAD_PREVIOUS_KEYS'>>) {
-  return env.TEMPORAL_PAYLOAD_KEY ? payloadKeysFrom(env.TEMPORAL_PAYLOAD_KEY, env.TEMPORAL_PAYLOAD_KEY_ID ?? 'k1', env.TEMPORAL_PAYLOAD_PREVIOUS_KEYS) : null;
+export function payloadKeysOf(
+  env: Partial<Pick<Env, 'TEMPORAL_PAYLOAD_KEY' | 'TEMPORAL_PAYLOAD_KEY_ID' | 'TEMPORAL_PAYLOAD_PREVIOUS_KEYS'>>,
+) {
+  return env.TEMPORAL_PAYLOAD_KEY
+    ? payloadKeysFrom(env.TEMPORAL_PAYLOAD_KEY, env.TEMPORAL_PAYLOAD_KEY_ID ?? 'k1', env.TEMPORAL_PAYLOAD_PREVIOUS_KEYS)
+    : null;
 }
 
 /** Address, TLS, API key and gRPC metadata: the variables, over the profile of TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE. */
 export function connectionOptionsOf(env: TemporalEnv) {
-  return temporalConnectionOptions({ ...env, HOME: process.env.HOME, XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME, APPDATA: process.env.APPDATA });
+  return temporalConnectionOptions({
+    ...env,
+    HOME: process.env.HOME,
+    XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME,
+    APPDATA: process.env.APPDATA,
+  });
 }
 
 export async function connectClient(env: TemporalEnv): Promise<Client> {

@@ -6,7 +6,16 @@
 // github.com/temporalio/cli v1.5.1 from the Go module proxy (later tags carry a `replace` directive that
 // `go install` refuses); the official download, for users with internet.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -61,7 +70,9 @@ function goInstall(say: Say): string | null {
   }
   const gobin = userCacheDir();
   mkdirSync(gobin, { recursive: true });
-  say(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (first time only; this takes a few minutes)...`);
+  say(
+    `Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (first time only; this takes a few minutes)...`,
+  );
   const started = Date.now();
   const r = spawnSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
     env: { ...process.env, GOBIN: gobin, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
@@ -183,7 +194,12 @@ export async function waitForPort(host: string, port: number, child: ChildProces
 }
 
 /** The gRPC port opens before the namespace is served; wait for the namespace (and its search attributes). */
-export async function waitForNamespace(address: string, namespace: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+export async function waitForNamespace(
+  address: string,
+  namespace: string,
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<void> {
   const { Connection } = await import('@temporalio/client');
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
@@ -243,7 +259,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
   else args.push('--ui-port', String(uiPort));
   if (uiPort !== null && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  for (const [k, v] of Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig })) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig }))
+    args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
 
   const { openSync } = await import('node:fs');
   const out = opts.logFile ? openSync(opts.logFile, 'a') : 'ignore';

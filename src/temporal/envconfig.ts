@@ -49,7 +49,8 @@ export function loadTemporalProfile(vars: TemporalVars): ClientConfigProfile {
     const v = vars[key];
     if (v === undefined || v === '') continue;
     // envconfig reads only "true"/"1" as true; the schema also accepts yes/no.
-    overrideEnvVars[key] = key === 'TEMPORAL_TLS' ? String(v === true || v === 'true' || v === '1' || v === 'yes') : String(v);
+    overrideEnvVars[key] =
+      key === 'TEMPORAL_TLS' ? String(v === true || v === 'true' || v === '1' || v === 'yes') : String(v);
   }
   const file = overrideEnvVars.TEMPORAL_CONFIG_FILE;
   if (file && !existsSync(file)) throw new TemporalProfileError('TEMPORAL_CONFIG_FILE', `${file} does not exist`);
@@ -64,14 +65,22 @@ export function loadTemporalProfile(vars: TemporalVars): ClientConfigProfile {
   } catch (err) {
     const message = (err as Error).message;
     if (profile && /not found/i.test(message)) {
-      throw new TemporalProfileError('TEMPORAL_PROFILE', `no profile "${profile}" in ${file ?? 'the default Temporal config file'}`);
+      throw new TemporalProfileError(
+        'TEMPORAL_PROFILE',
+        `no profile "${profile}" in ${file ?? 'the default Temporal config file'}`,
+      );
     }
-    throw new TemporalProfileError('TEMPORAL_CONFIG_FILE', `${file ?? 'the default Temporal config file'} could not be read (${message})`);
+    throw new TemporalProfileError(
+      'TEMPORAL_CONFIG_FILE',
+      `${file ?? 'the default Temporal config file'} could not be read (${message})`,
+    );
   }
 }
 
 /** Connection options (address, TLS, API key, gRPC metadata) for Connection.connect and NativeConnection.connect. */
-export function temporalConnectionOptions(vars: TemporalVars & { TEMPORAL_ADDRESS: string }): Pick<NativeConnectionOptions, 'address' | 'tls' | 'apiKey' | 'metadata'> {
+export function temporalConnectionOptions(
+  vars: TemporalVars & { TEMPORAL_ADDRESS: string },
+): Pick<NativeConnectionOptions, 'address' | 'tls' | 'apiKey' | 'metadata'> {
   const { connectionOptions: o } = toClientOptions(loadTemporalProfile(vars));
   return {
     address: vars.TEMPORAL_ADDRESS,

@@ -12,7 +12,21 @@
 // initdb and pg_ctl refuse to run as root: as root they run as the `postgres` user, in a folder it owns.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -47,10 +61,19 @@ interface RunResult {
 }
 
 /** Run a command, keeping its output (stdout and stderr interleaved); `tick` is called every 30 s while it runs. */
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; tick?: (elapsedS: number) => void; signal?: AbortSignal } = {}): Promise<RunResult> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; tick?: (elapsedS: number) => void; signal?: AbortSignal } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.signal ? { signal: opts.signal } : {}) });
+    const child = spawn(cmd, args, {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     let output = '';
     const keep = (b: Buffer) => {
       output += b.toString();
@@ -81,12 +104,22 @@ async function goInstallServer(say: Say): Promise<TemporalServerBinaries | null>
   mkdirSync(dirname(cache), { recursive: true });
   // Built into a fresh folder beside the cache, then renamed into it: a concurrent run never sees half a binary.
   const gobin = mkdtempSync(join(dirname(cache), `.build-temporal-server-${TEMPORAL_SERVER_VERSION}-`));
-  say(`Building temporal-server and temporal-sql-tool ${TEMPORAL_SERVER_VERSION} with go install (first time only; about 3 minutes on 2 quiet cores, much longer on a busy machine)...`);
+  say(
+    `Building temporal-server and temporal-sql-tool ${TEMPORAL_SERVER_VERSION} with go install (first time only; about 3 minutes on 2 quiet cores, much longer on a busy machine)...`,
+  );
   const started = Date.now();
-  const r = await run('go', ['install', `go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`, `go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`], {
-    env: { ...process.env, GOBIN: gobin, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
-    tick: (s) => say(`still building (${s} s)...`),
-  });
+  const r = await run(
+    'go',
+    [
+      'install',
+      `go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}`,
+      `go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`,
+    ],
+    {
+      env: { ...process.env, GOBIN: gobin, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
+      tick: (s) => say(`still building (${s} s)...`),
+    },
+  );
   try {
     if (r.code !== 0 || !existsSync(join(gobin, 'server')) || !existsSync(join(gobin, 'sql'))) {
       say(`go install failed (exit ${r.code}):\n${tail(r.output)}`);
@@ -118,7 +151,8 @@ export async function ensureTemporalServerBinaries(say: Say = defaultSay): Promi
   const sqlTool = pick('TEMPORAL_SQL_TOOL_PATH', join(cache, 'temporal-sql-tool'));
   if (server && sqlTool) return { server, sqlTool };
   const built = await goInstallServer(say);
-  if (built && works(built.server) && works(built.sqlTool)) return { ...built, server: server ?? built.server, sqlTool: sqlTool ?? built.sqlTool };
+  if (built && works(built.server) && works(built.sqlTool))
+    return { ...built, server: server ?? built.server, sqlTool: sqlTool ?? built.sqlTool };
   throw new Error(
     'No temporal-server/temporal-sql-tool: set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH, or install Go to build them from the module proxy.',
   );
@@ -134,7 +168,9 @@ export function findPostgresBinDir(): string | null {
   const debian = '/usr/lib/postgresql';
   const candidates = [join(debian, POSTGRES_VERSION, 'bin')];
   if (existsSync(debian)) {
-    const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => join(debian, v, 'bin')));
   }
   candidates.push(...(process.env.PATH ?? '').split(delimiter).filter(Boolean));
@@ -151,17 +187,26 @@ export async function ensurePostgresBinaries(say: Say = defaultSay): Promise<str
   const found = findPostgresBinDir();
   if (found) return found;
   // A wrong override is a mistake to fix, not a reason to skip.
-  if (process.env.POSTGRES_BIN_DIR) throw new Error(`POSTGRES_BIN_DIR=${process.env.POSTGRES_BIN_DIR} has no initdb and pg_ctl`);
+  if (process.env.POSTGRES_BIN_DIR)
+    throw new Error(`POSTGRES_BIN_DIR=${process.env.POSTGRES_BIN_DIR} has no initdb and pg_ctl`);
   const missing = `no PostgreSQL binaries (/usr/lib/postgresql/${POSTGRES_VERSION}/bin/initdb, initdb on PATH)`;
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) throw new PostgresUnavailableError(`${missing}, and not root to apt-get install postgresql`);
-  if (spawnSync('apt-get', ['--version']).status !== 0) throw new PostgresUnavailableError(`${missing}, and no apt-get to install it`);
+  if (process.platform !== 'linux' || process.getuid?.() !== 0)
+    throw new PostgresUnavailableError(`${missing}, and not root to apt-get install postgresql`);
+  if (spawnSync('apt-get', ['--version']).status !== 0)
+    throw new PostgresUnavailableError(`${missing}, and no apt-get to install it`);
   say('Installing PostgreSQL (apt-get install postgresql)...');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const tick = (s: number) => say(`still installing (${s} s)...`);
   const update = await run('apt-get', ['update', '-qq'], { env, tick });
-  if (update.code !== 0) throw new PostgresUnavailableError(`${missing}; apt-get update failed (exit ${update.code}):\n${tail(update.output)}`);
+  if (update.code !== 0)
+    throw new PostgresUnavailableError(
+      `${missing}; apt-get update failed (exit ${update.code}):\n${tail(update.output)}`,
+    );
   const install = await run('apt-get', ['install', '-y', '-qq', 'postgresql'], { env, tick });
-  if (install.code !== 0) throw new PostgresUnavailableError(`${missing}; apt-get install postgresql failed (exit ${install.code}):\n${tail(install.output)}`);
+  if (install.code !== 0)
+    throw new PostgresUnavailableError(
+      `${missing}; apt-get install postgresql failed (exit ${install.code}):\n${tail(install.output)}`,
+    );
   const now = findPostgresBinDir();
   if (!now) throw new PostgresUnavailableError(`${missing}, even after apt-get install postgresql`);
   say(`PostgreSQL installed: ${now}`);
@@ -196,7 +241,8 @@ function postgresUser(): { uid: number; gid: number } {
   const id = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
   const u = id('-u');
   const g = id('-g');
-  if (u.status !== 0 || g.status !== 0) throw new PostgresUnavailableError('running as root, and there is no `postgres` user to run initdb and pg_ctl as');
+  if (u.status !== 0 || g.status !== 0)
+    throw new PostgresUnavailableError('running as root, and there is no `postgres` user to run initdb and pg_ctl as');
   return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 
@@ -211,7 +257,8 @@ export async function startPostgresCluster(opts: PostgresClusterOptions = {}): P
   const remove = () => rmSync(dir, { recursive: true, force: true });
   const own = (p: string) => owner && chownSync(p, owner.uid, owner.gid);
   // Commands as the cluster's owner: `runuser -u postgres --` when we are root.
-  const pg = (bin: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', join(binDir, bin), ...args]] : [join(binDir, bin), args]);
+  const pg = (bin: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', join(binDir, bin), ...args]] : [join(binDir, bin), args];
   const host = '127.0.0.1';
   const user = opts.user ?? 'temporal';
   const password = randomBytes(18).toString('base64url');
@@ -222,19 +269,38 @@ export async function startPostgresCluster(opts: PostgresClusterOptions = {}): P
     const pwfile = join(dir, 'pwfile');
     writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     own(pwfile);
-    const init = await run(...pg('initdb', ['-D', data, '-U', user, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-locale', '--no-sync']), { cwd: dir });
+    const init = await run(
+      ...pg('initdb', [
+        '-D',
+        data,
+        '-U',
+        user,
+        `--pwfile=${pwfile}`,
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--no-locale',
+        '--no-sync',
+      ]),
+      { cwd: dir },
+    );
     rmSync(pwfile, { force: true });
     if (init.code !== 0) throw new Error(`initdb failed (exit ${init.code}):\n${tail(init.output)}`);
     const port = opts.port ?? (await freePort(host));
     // TCP on loopback only; the Unix socket in the cluster's own folder (not the system's /var/run/postgresql).
     // Temporal's four services each keep a pool (maxConns 20 + 2): more than the default 100 with the tools.
-    appendFileSync(join(data, 'postgresql.conf'), `\n# aura-callouts throwaway cluster\nlisten_addresses = '${host}'\nport = ${port}\nunix_socket_directories = '${dir}'\nmax_connections = 200\n`);
+    appendFileSync(
+      join(data, 'postgresql.conf'),
+      `\n# aura-callouts throwaway cluster\nlisten_addresses = '${host}'\nport = ${port}\nunix_socket_directories = '${dir}'\nmax_connections = 200\n`,
+    );
     const start = await run(...pg('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', 'start']), { cwd: dir });
     if (start.code !== 0) {
       const serverLog = existsSync(log) ? readFileSync(log, 'utf8') : '';
       throw new Error(`pg_ctl start failed (exit ${start.code}):\n${tail(start.output)}\n${tail(serverLog)}`);
     }
-    const stopNow = (mode: 'fast' | 'immediate') => spawnSync(...pg('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '30', 'stop']), { cwd: dir, encoding: 'utf8' });
+    const stopNow = (mode: 'fast' | 'immediate') =>
+      spawnSync(...pg('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '30', 'stop']), { cwd: dir, encoding: 'utf8' });
     // If this process ends without stop(), the cluster must not outlive it.
     const onExit = () => {
       stopNow('immediate');
@@ -250,10 +316,14 @@ export async function startPostgresCluster(opts: PostgresClusterOptions = {}): P
       url: `postgresql://${user}:${encodeURIComponent(password)}@${host}:${port}/postgres`,
       dir,
       query: (database, sql) => {
-        const r = spawnSync(join(binDir, 'psql'), ['-h', host, '-p', String(port), '-U', user, '-d', database, '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql], {
-          encoding: 'utf8',
-          env: { ...process.env, PGPASSWORD: password },
-        });
+        const r = spawnSync(
+          join(binDir, 'psql'),
+          ['-h', host, '-p', String(port), '-U', user, '-d', database, '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, PGPASSWORD: password },
+          },
+        );
         if (r.status !== 0) throw new Error(`psql failed: ${r.stderr || r.error?.message}`);
         return r.stdout.trim();
       },
@@ -277,7 +347,11 @@ export async function startPostgresCluster(opts: PostgresClusterOptions = {}): P
 // Temporal's schema, the server, and registration: compose's temporal-schema, temporal and temporal-init
 
 /** Create and migrate the `temporal` and `temporal_visibility` databases with deploy/temporal/setup-schema.sh. */
-export async function setupTemporalSchema(pg: Pick<PostgresCluster, 'host' | 'port' | 'user' | 'password'>, sqlTool: string, schemaDir?: string): Promise<string> {
+export async function setupTemporalSchema(
+  pg: Pick<PostgresCluster, 'host' | 'port' | 'user' | 'password'>,
+  sqlTool: string,
+  schemaDir?: string,
+): Promise<string> {
   const r = await run('sh', [join(PROJECT_ROOT, 'deploy/temporal/setup-schema.sh')], {
     env: {
       ...process.env,
@@ -297,7 +371,13 @@ export async function setupTemporalSchema(pg: Pick<PostgresCluster, 'host' | 'po
  * Register the namespace and search attributes with deploy/temporal/init.sh and the Temporal CLI. With `server`,
  * stop waiting as soon as that process exits (init.sh would otherwise wait four minutes for its health).
  */
-export async function registerNamespace(address: string, namespace: string, cliPath: string, binDir: string, server?: ChildProcess): Promise<string> {
+export async function registerNamespace(
+  address: string,
+  namespace: string,
+  cliPath: string,
+  binDir: string,
+  server?: ChildProcess,
+): Promise<string> {
   // init.sh calls `temporal`: a folder holding just that name, first on PATH.
   mkdirSync(binDir, { recursive: true });
   if (!existsSync(join(binDir, 'temporal'))) symlinkSync(cliPath, join(binDir, 'temporal'));
@@ -306,11 +386,19 @@ export async function registerNamespace(address: string, namespace: string, cliP
   server?.once('exit', onServerExit);
   if (server && (server.exitCode !== null || server.signalCode !== null)) ac.abort();
   const r = await run('sh', [join(PROJECT_ROOT, 'deploy/temporal/init.sh')], {
-    env: { ...process.env, PATH: `${binDir}${delimiter}${process.env.PATH ?? ''}`, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace },
+    env: {
+      ...process.env,
+      PATH: `${binDir}${delimiter}${process.env.PATH ?? ''}`,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
+    },
     signal: ac.signal,
   });
   server?.removeListener('exit', onServerExit);
-  if (ac.signal.aborted) throw new Error(`temporal-server exited (code ${server?.exitCode}, signal ${server?.signalCode}) while deploy/temporal/init.sh waited for it:\n${tail(r.output)}`);
+  if (ac.signal.aborted)
+    throw new Error(
+      `temporal-server exited (code ${server?.exitCode}, signal ${server?.signalCode}) while deploy/temporal/init.sh waited for it:\n${tail(r.output)}`,
+    );
   if (r.code !== 0) throw new Error(`deploy/temporal/init.sh failed (exit ${r.code}):\n${tail(r.output)}`);
   return r.output;
 }
@@ -344,7 +432,18 @@ function canListen(host: string, port: number): Promise<boolean> {
  * ports come from, so this one collides less.
  */
 export async function freeServerPorts(host = '127.0.0.1'): Promise<ServerPorts> {
-  const names: (keyof ServerPorts)[] = ['frontend', 'frontendHttp', 'frontendMembership', 'history', 'historyMembership', 'matching', 'matchingMembership', 'worker', 'workerMembership', 'metrics'];
+  const names: (keyof ServerPorts)[] = [
+    'frontend',
+    'frontendHttp',
+    'frontendMembership',
+    'history',
+    'historyMembership',
+    'matching',
+    'matchingMembership',
+    'worker',
+    'workerMembership',
+    'metrics',
+  ];
   const ports = {} as ServerPorts;
   const taken = new Set<number>();
   for (const name of names) {
@@ -365,7 +464,13 @@ export async function freeServerPorts(host = '127.0.0.1'): Promise<ServerPorts> 
  * the PostgreSQL cluster's user and password, archival off, and compose's dynamic config. Written as JSON, which
  * YAML reads as it is.
  */
-export function serverConfig(opts: { host: string; ports: ServerPorts; pg: Pick<PostgresCluster, 'host' | 'port' | 'user' | 'password'>; dynamicConfigFile: string; logLevel: string }) {
+export function serverConfig(opts: {
+  host: string;
+  ports: ServerPorts;
+  pg: Pick<PostgresCluster, 'host' | 'port' | 'user' | 'password'>;
+  dynamicConfigFile: string;
+  logLevel: string;
+}) {
   const { host, ports, pg } = opts;
   const store = (databaseName: string, maxConns: number) => ({
     sql: {
@@ -380,7 +485,9 @@ export function serverConfig(opts: { host: string; ports: ServerPorts; pg: Pick<
       maxConnLifetime: '1h',
     },
   });
-  const rpc = (grpcPort: number, membershipPort: number, extra: Record<string, number> = {}) => ({ rpc: { grpcPort, membershipPort, bindOnLocalHost: true, ...extra } });
+  const rpc = (grpcPort: number, membershipPort: number, extra: Record<string, number> = {}) => ({
+    rpc: { grpcPort, membershipPort, bindOnLocalHost: true, ...extra },
+  });
   return {
     log: { stdout: true, level: opts.logLevel },
     persistence: {
@@ -391,7 +498,9 @@ export function serverConfig(opts: { host: string; ports: ServerPorts; pg: Pick<
     },
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: host },
-      metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `${host}:${ports.metrics}` } },
+      metrics: {
+        prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `${host}:${ports.metrics}` },
+      },
     },
     services: {
       frontend: rpc(ports.frontend, ports.frontendMembership, { httpPort: ports.frontendHttp }),
@@ -404,7 +513,14 @@ export function serverConfig(opts: { host: string; ports: ServerPorts; pg: Pick<
       failoverVersionIncrement: 10,
       masterClusterName: 'active',
       currentClusterName: 'active',
-      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `${host}:${ports.frontend}` } },
+      clusterInformation: {
+        active: {
+          enabled: true,
+          initialFailoverVersion: 1,
+          rpcName: 'frontend',
+          rpcAddress: `${host}:${ports.frontend}`,
+        },
+      },
     },
     dcRedirectionPolicy: { policy: 'noop' },
     archival: { history: { state: 'disabled' }, visibility: { state: 'disabled' } },
@@ -455,7 +571,8 @@ async function waitForServing(address: string, child: ChildProcess, timeoutMs: n
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`temporal-server exited (code ${child.exitCode}, signal ${child.signalCode})`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`temporal-server exited (code ${child.exitCode}, signal ${child.signalCode})`);
     try {
       const conn = await Connection.connect({ address, connectTimeout: 2_000 });
       try {
@@ -512,24 +629,42 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions = {}):
   const logTail = () => (existsSync(logFile) ? tail(readFileSync(logFile, 'utf8')) : '');
   try {
     t = Date.now();
-    say(`PostgreSQL on ${postgres.host}:${postgres.port}; creating and migrating the temporal and temporal_visibility databases...`);
+    say(
+      `PostgreSQL on ${postgres.host}:${postgres.port}; creating and migrating the temporal and temporal_visibility databases...`,
+    );
     await setupTemporalSchema(postgres, binaries.sqlTool);
     const schemaMs = Date.now() - t;
 
     const ports = await freeServerPorts(host);
     mkdirSync(join(dir, 'config'));
-    const config = serverConfig({ host, ports, pg: postgres, dynamicConfigFile: opts.dynamicConfigFile ?? join(PROJECT_ROOT, 'deploy/temporal/dynamicconfig.yaml'), logLevel: opts.logLevel ?? 'warn' });
-    writeFileSync(join(dir, 'config', 'development.yaml'), `# temporal-server ${TEMPORAL_SERVER_VERSION} on PostgreSQL (src/temporal/postgres-server.ts)\n${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    const config = serverConfig({
+      host,
+      ports,
+      pg: postgres,
+      dynamicConfigFile: opts.dynamicConfigFile ?? join(PROJECT_ROOT, 'deploy/temporal/dynamicconfig.yaml'),
+      logLevel: opts.logLevel ?? 'warn',
+    });
+    writeFileSync(
+      join(dir, 'config', 'development.yaml'),
+      `# temporal-server ${TEMPORAL_SERVER_VERSION} on PostgreSQL (src/temporal/postgres-server.ts)\n${JSON.stringify(config, null, 2)}\n`,
+      { mode: 0o600 },
+    );
 
     t = Date.now();
     const out = openSync(logFile, 'a');
-    child = spawn(binaries.server, ['--root', dir, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'], { cwd: dir, stdio: ['ignore', out, out] });
+    child = spawn(
+      binaries.server,
+      ['--root', dir, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'],
+      { cwd: dir, stdio: ['ignore', out, out] },
+    );
     closeSync(out);
     const address = `${host}:${ports.frontend}`;
     await waitForPort(host, ports.frontend, child, 120_000);
     await waitForServing(address, child, 120_000);
     const serverMs = Date.now() - t;
-    say(`temporal-server ${TEMPORAL_SERVER_VERSION} serving on ${address} after ${serverMs} ms; registering namespace ${namespace}...`);
+    say(
+      `temporal-server ${TEMPORAL_SERVER_VERSION} serving on ${address} after ${serverMs} ms; registering namespace ${namespace}...`,
+    );
 
     t = Date.now();
     await registerNamespace(address, namespace, cli, join(dir, 'bin'), child);
@@ -545,7 +680,14 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions = {}):
       logFile,
       process: running,
       ports,
-      timings: { binariesMs, ...(binaries.builtInMs !== undefined ? { builtInMs: binaries.builtInMs } : {}), postgresMs, schemaMs, serverMs, registerMs },
+      timings: {
+        binariesMs,
+        ...(binaries.builtInMs !== undefined ? { builtInMs: binaries.builtInMs } : {}),
+        postgresMs,
+        schemaMs,
+        serverMs,
+        registerMs,
+      },
       stop: cleanUp,
     };
   } catch (err) {

@@ -24,14 +24,26 @@ export function activityLogInterceptor(log: Logger): ActivityInterceptorsFactory
       inbound: {
         async execute(input, next) {
           const workflowId = info.workflowExecution?.workflowId ?? '';
-          const fields = { activity: info.activityType, attempt: info.attempt, workflowId, ...idsOf(workflowId, input.args[0]) };
+          const fields = {
+            activity: info.activityType,
+            attempt: info.attempt,
+            workflowId,
+            ...idsOf(workflowId, input.args[0]),
+          };
           const started = Date.now();
           try {
             const out = await next(input);
             log.debug({ ...fields, ms: Date.now() - started }, 'activity completed');
             return out;
           } catch (err) {
-            log.warn({ ...fields, ms: Date.now() - started, err: { type: (err as Error)?.name, message: (err as Error)?.message } }, 'activity failed');
+            log.warn(
+              {
+                ...fields,
+                ms: Date.now() - started,
+                err: { type: (err as Error)?.name, message: (err as Error)?.message },
+              },
+              'activity failed',
+            );
             throw err;
           }
         },

@@ -41,7 +41,10 @@ export class WorkerHealth {
         state: s.runState,
         workflowPoller,
         activityPoller: s.activityPollerState,
-        up: s.runState === 'RUNNING' && (!pollsWorkflows || workflowPoller === 'POLLING') && s.activityPollerState === 'POLLING',
+        up:
+          s.runState === 'RUNNING' &&
+          (!pollsWorkflows || workflowPoller === 'POLLING') &&
+          s.activityPollerState === 'POLLING',
       };
     });
   }
@@ -52,13 +55,22 @@ export class WorkerHealth {
     return { ok: !failed, body: { status: failed ? 'failed' : 'ok', workers } };
   }
 
-  readiness(): { ok: boolean; body: { status: 'ready' | 'not_ready' | 'shutting_down'; workers: WorkerState[]; problems?: string[] } } {
+  readiness(): {
+    ok: boolean;
+    body: { status: 'ready' | 'not_ready' | 'shutting_down'; workers: WorkerState[]; problems?: string[] };
+  } {
     const workers = this.states();
-    if (this.shuttingDown) return { ok: false, body: { status: 'shutting_down', workers, problems: ['the process is shutting down'] } };
+    if (this.shuttingDown)
+      return { ok: false, body: { status: 'shutting_down', workers, problems: ['the process is shutting down'] } };
     const problems = workers
       .filter((w) => !w.up)
-      .map((w) => `the worker of task queue "${w.taskQueue}" is ${w.state} (workflow poller ${w.workflowPoller}, activity poller ${w.activityPoller})`);
-    return problems.length ? { ok: false, body: { status: 'not_ready', workers, problems } } : { ok: true, body: { status: 'ready', workers } };
+      .map(
+        (w) =>
+          `the worker of task queue "${w.taskQueue}" is ${w.state} (workflow poller ${w.workflowPoller}, activity poller ${w.activityPoller})`,
+      );
+    return problems.length
+      ? { ok: false, body: { status: 'not_ready', workers, problems } }
+      : { ok: true, body: { status: 'ready', workers } };
   }
 }
 

@@ -18,7 +18,12 @@ export function metricsSinks(): InjectedSinks<MetricsSinks> {
   };
 }
 
-const POLL_ACTIVITIES: Record<string, string> = { pollCallout: 'poll', pollCalloutWithEvents: 'poll', watchCallout: 'poll', sendLocation: 'location' };
+const POLL_ACTIVITIES: Record<string, string> = {
+  pollCallout: 'poll',
+  pollCalloutWithEvents: 'poll',
+  watchCallout: 'poll',
+  sendLocation: 'location',
+};
 
 export const pollMetricsInterceptor: ActivityInterceptorsFactory = (ctx) => {
   const kind = POLL_ACTIVITIES[ctx.info.activityType];

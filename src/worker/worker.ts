@@ -10,7 +10,11 @@ import { createActivities } from '../activities/index.js';
 import type { Logger } from '../logger.js';
 import { activityLogInterceptor } from './activity-log.js';
 import { metricsSinks, pollMetricsInterceptor } from './metrics-sinks.js';
-import { createFixedLocationActivities, defaultFixedLocationSettings, type FixedLocationSettings } from '../activities/fixed-locations.js';
+import {
+  createFixedLocationActivities,
+  defaultFixedLocationSettings,
+  type FixedLocationSettings,
+} from '../activities/fixed-locations.js';
 import type { WorkflowConfig } from '../workflows/config.js';
 import { createAttemptTimeoutMs } from '../activities/create-attempt.js';
 
@@ -18,7 +22,9 @@ import { createAttemptTimeoutMs } from '../activities/create-attempt.js';
 const ext = extname(fileURLToPath(import.meta.url));
 export const workflowsPath = fileURLToPath(new URL(`../workflows/index${ext}`, import.meta.url));
 /** Workflow interceptor modules; a prebuilt bundle must be built with them (`bundleWorkflowCode`). */
-export const workflowInterceptorModules = [fileURLToPath(new URL(`../workflows/metrics-interceptor${ext}`, import.meta.url))];
+export const workflowInterceptorModules = [
+  fileURLToPath(new URL(`../workflows/metrics-interceptor${ext}`, import.meta.url)),
+];
 
 export interface CalloutWorkerOptions {
   connection: NativeConnection;
@@ -131,9 +137,17 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
   };
   const namespace = opts.namespace ?? 'default';
   const deployment = opts.buildId
-    ? { workerDeploymentOptions: { version: { deploymentName: 'aura-callouts', buildId: opts.buildId }, useWorkerVersioning: false as const } }
+    ? {
+        workerDeploymentOptions: {
+          version: { deploymentName: 'aura-callouts', buildId: opts.buildId },
+          useWorkerVersioning: false as const,
+        },
+      }
     : {};
-  const activityInterceptors = [pollMetricsInterceptor, ...(opts.log ? [activityLogInterceptor(opts.log.child({ component: 'activity' }))] : [])];
+  const activityInterceptors = [
+    pollMetricsInterceptor,
+    ...(opts.log ? [activityLogInterceptor(opts.log.child({ component: 'activity' }))] : []),
+  ];
   const tuning: WorkerTuning = { ...DEFAULT_WORKER_TUNING, ...defined(opts.tuning ?? {}) };
   const pollers = tuning.workflowTaskPollers;
   const main = await Worker.create({

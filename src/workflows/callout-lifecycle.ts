@@ -73,9 +73,12 @@ function auraMessageOf(f: ApplicationFailure | undefined): string | undefined {
 
 function checkCancel(s: LifecycleState, req: CancelRequest): void {
   if (s.closed()) throw ApplicationFailure.nonRetryable('The callout is closed.', 'CALLOUT_CLOSED');
-  if (s.cancelling) throw ApplicationFailure.nonRetryable('A cancellation is already on its way to AURA.', 'CANCEL_IN_PROGRESS');
-  if (s.cancelled) throw ApplicationFailure.nonRetryable('The callout has already been cancelled.', 'ALREADY_CANCELLED');
-  if (req.safeCode !== undefined && req.reasons !== undefined) throw ApplicationFailure.nonRetryable('Give safeCode or reasons, not both.', 'VALIDATION_FAILED');
+  if (s.cancelling)
+    throw ApplicationFailure.nonRetryable('A cancellation is already on its way to AURA.', 'CANCEL_IN_PROGRESS');
+  if (s.cancelled)
+    throw ApplicationFailure.nonRetryable('The callout has already been cancelled.', 'ALREADY_CANCELLED');
+  if (req.safeCode !== undefined && req.reasons !== undefined)
+    throw ApplicationFailure.nonRetryable('Give safeCode or reasons, not both.', 'VALIDATION_FAILED');
 }
 
 function checkRating(s: LifecycleState): void {
@@ -106,14 +109,22 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
       } catch (err) {
         s.cancelling = false;
         const f = failureOf(err);
-        if (f?.nonRetryable) throw ApplicationFailure.nonRetryable(auraMessageOf(f) ?? f.message, 'CANCEL_REJECTED', f.details?.[0]);
-        throw ApplicationFailure.nonRetryable(`AURA could not be reached to cancel: ${(err as Error).message}`, 'CANCEL_FAILED');
+        if (f?.nonRetryable)
+          throw ApplicationFailure.nonRetryable(auraMessageOf(f) ?? f.message, 'CANCEL_REJECTED', f.details?.[0]);
+        throw ApplicationFailure.nonRetryable(
+          `AURA could not be reached to cancel: ${(err as Error).message}`,
+          'CANCEL_FAILED',
+        );
       }
       s.cancelling = false;
       s.cancelled = true;
       s.drain(new Date().toISOString());
       const who = req.safeCode !== undefined ? 'customer (safe code)' : 'integration';
-      s.addNote({ at: new Date().toISOString(), text: `Cancellation requested by ${who}${reasons.length ? `: ${reasons.join(', ')}` : ''}`, direction: 'outbound' });
+      s.addNote({
+        at: new Date().toISOString(),
+        text: `Cancellation requested by ${who}${reasons.length ? `: ${reasons.join(', ')}` : ''}`,
+        direction: 'outbound',
+      });
       return s.view();
     },
     {
@@ -135,8 +146,12 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
       } catch (err) {
         s.rating = false;
         const f = failureOf(err);
-        if (f?.nonRetryable) throw ApplicationFailure.nonRetryable(auraMessageOf(f) ?? f.message, 'RATING_REJECTED', f.details?.[0]);
-        throw ApplicationFailure.nonRetryable(`AURA could not be reached to rate: ${(err as Error).message}`, 'RATING_FAILED');
+        if (f?.nonRetryable)
+          throw ApplicationFailure.nonRetryable(auraMessageOf(f) ?? f.message, 'RATING_REJECTED', f.details?.[0]);
+        throw ApplicationFailure.nonRetryable(
+          `AURA could not be reached to rate: ${(err as Error).message}`,
+          'RATING_FAILED',
+        );
       }
       s.rating = false;
       s.bump({ rating: { state: 'submitted', value: req.rating, ...(req.comment ? { comment: req.comment } : {}) } });
@@ -187,7 +202,8 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   setHandler(outboundNoteSignal, (n) => s.queueNote(n));
 
   function drain(): void {
-    for (const t of s.drain(nowIso()).transitions) log.info('callout status changed', { auraCalloutId, status: t.status, source: t.source });
+    for (const t of s.drain(nowIso()).transitions)
+      log.info('callout status changed', { auraCalloutId, status: t.status, source: t.source });
   }
 
   async function publish(): Promise<void> {
@@ -285,7 +301,12 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
       if (s.auraEventIds.has(e.id)) continue;
       s.auraEventIds.add(e.id);
       if (e.fromIntegration) continue; // our own notes, echoed back by AURA's stream
-      s.addNote({ at: e.createdAt ?? nowIso(), text: e.text, direction: 'inbound', ...(e.author ? { author: e.author } : {}) });
+      s.addNote({
+        at: e.createdAt ?? nowIso(),
+        text: e.text,
+        direction: 'inbound',
+        ...(e.author ? { author: e.author } : {}),
+      });
     }
   }
 
@@ -305,7 +326,8 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   let ratingOpenedAtMs: number | null = null;
   function openRating(): void {
     if (ratingOpenedAtMs !== null || s.snapshot.rating.state !== 'not_open') return;
-    if (s.incidents.length === 0 || (s.wasCancelled() && !s.config.rateCancelled) || (s.test && !s.config.rateTest)) return;
+    if (s.incidents.length === 0 || (s.wasCancelled() && !s.config.rateCancelled) || (s.test && !s.config.rateTest))
+      return;
     s.bump({ rating: { state: 'requested', value: null } });
     ratingOpenedAtMs = Date.now();
   }
@@ -340,7 +362,10 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
       if (s.closed()) break;
       // Checked again with no await before continuing: an update accepted during publish() is finished first.
       await condition(() => allHandlersFinished() && !inFlight);
-      await makeContinueAsNewFunc<typeof calloutLifecycleWorkflow>({ memo: { [CALLOUT_MEMO]: s.view() } })({ auraCalloutId, carried: s.carry() });
+      await makeContinueAsNewFunc<typeof calloutLifecycleWorkflow>({ memo: { [CALLOUT_MEMO]: s.view() } })({
+        auraCalloutId,
+        carried: s.carry(),
+      });
     }
     if (s.nextNote() && !inFlight) void relayNotes();
     if (s.eventsDue) {

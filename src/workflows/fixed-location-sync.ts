@@ -24,8 +24,18 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { FixedLocationActivities, FixedLocationSyncConfig, PlanSummary, SyncFailure } from '../activities/fixed-locations.js';
-import { csvImportResultSignal, getSyncProgressQuery, type CsvImportResult, type SyncProgress } from './fixed-location-messages.js';
+import type {
+  FixedLocationActivities,
+  FixedLocationSyncConfig,
+  PlanSummary,
+  SyncFailure,
+} from '../activities/fixed-locations.js';
+import {
+  csvImportResultSignal,
+  getSyncProgressQuery,
+  type CsvImportResult,
+  type SyncProgress,
+} from './fixed-location-messages.js';
 
 export interface FixedLocationSyncInput {
   trigger: 'schedule' | 'api';
@@ -64,17 +74,37 @@ export async function fixedLocationSyncWorkflow(input: FixedLocationSyncInput): 
   const c = input.carried;
   const config = c?.config ?? (await getFixedLocationSyncConfig());
   const startedAt = c?.startedAt ?? new Date().toISOString();
-  const progress: SyncProgress = c?.progress ?? { runId, mode: config.mode, phase: 'planning', batches: 0, batchesDone: 0, created: 0, updated: 0, failed: 0 };
+  const progress: SyncProgress = c?.progress ?? {
+    runId,
+    mode: config.mode,
+    phase: 'planning',
+    batches: 0,
+    batchesDone: 0,
+    created: 0,
+    updated: 0,
+    failed: 0,
+  };
   let importResult: CsvImportResult | undefined;
   setHandler(getSyncProgressQuery, () => progress);
   setHandler(csvImportResultSignal, (r) => {
     if (r.runId === undefined || r.runId === runId) importResult ??= r;
   });
-  const finish = async (extra: { refused?: { message: string }; failed?: SyncFailure; importResult?: CsvImportResult }) => {
+  const finish = async (extra: {
+    refused?: { message: string };
+    failed?: SyncFailure;
+    importResult?: CsvImportResult;
+  }) => {
     progress.phase = 'finishing';
     const r = await acts.finishFixedLocationSync({ runKey: runId, runId, mode: config.mode, startedAt, ...extra });
     progress.phase = 'done';
-    return { runId, status: r.status, created: r.counts.created, updated: r.counts.updated, deleted: r.counts.deleted, issues: r.issues };
+    return {
+      runId,
+      status: r.status,
+      created: r.counts.created,
+      updated: r.counts.updated,
+      deleted: r.counts.deleted,
+      issues: r.issues,
+    };
   };
 
   /** A step that failed for good (its retries spent): report it, and end the run without the remaining steps. */
@@ -82,19 +112,30 @@ export async function fixedLocationSyncWorkflow(input: FixedLocationSyncInput): 
     if (!(err instanceof ActivityFailure)) throw err;
     const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
     const message = `The reconciliation stopped while ${step}: ${err.cause?.message ?? err.message}`;
-    return finish({ failed: { listing: listing(cause), message, created: progress.created, updated: progress.updated } });
+    return finish({
+      failed: { listing: listing(cause), message, created: progress.created, updated: progress.updated },
+    });
   };
   // The AURA client's errors reach the workflow as ApplicationFailures typed by their class (AuraServerError, …).
   const fromAura = (cause: ApplicationFailure | undefined) => cause?.type?.startsWith('Aura') === true;
 
   let plan: PlanSummary;
   try {
-    plan = c?.plan ?? (await acts.planFixedLocationSync({ runKey: runId, mode: config.mode, overrideDeleteLimit: input.overrideDeleteLimit === true }));
+    plan =
+      c?.plan ??
+      (await acts.planFixedLocationSync({
+        runKey: runId,
+        mode: config.mode,
+        overrideDeleteLimit: input.overrideDeleteLimit === true,
+      }));
   } catch (err) {
     // Planning's only AURA call is the listing.
     return failed("listing AURA's Fixed Locations", err, fromAura);
   }
-  if (plan.failed) return finish({ failed: { listing: true, message: plan.message ?? "AURA's Fixed Locations could not be listed completely" } });
+  if (plan.failed)
+    return finish({
+      failed: { listing: true, message: plan.message ?? "AURA's Fixed Locations could not be listed completely" },
+    });
 
   if (config.mode === 'csv') {
     if (plan.refused) return finish({ refused: { message: plan.message ?? 'refused' } });
@@ -118,16 +159,26 @@ export async function fixedLocationSyncWorkflow(input: FixedLocationSyncInput): 
     try {
       r = await acts.applyFixedLocationBatch({ runKey: runId, batch: progress.batchesDone });
     } catch (err) {
-      return failed(`applying batch ${progress.batchesDone + 1} of ${plan.batches}`, err, (cause) => cause?.type === 'LISTING_FAILED');
+      return failed(
+        `applying batch ${progress.batchesDone + 1} of ${plan.batches}`,
+        err,
+        (cause) => cause?.type === 'LISTING_FAILED',
+      );
     }
     progress.batchesDone++;
     progress.created += r.created;
     progress.updated += r.updated;
     progress.failed += r.failed;
     const now = workflowInfo();
-    if (progress.batchesDone < plan.batches && (now.continueAsNewSuggested || now.historyLength >= config.continueAsNewEvents)) {
+    if (
+      progress.batchesDone < plan.batches &&
+      (now.continueAsNewSuggested || now.historyLength >= config.continueAsNewEvents)
+    ) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof fixedLocationSyncWorkflow>({ ...input, carried: { config, startedAt, plan, progress } });
+      await continueAsNew<typeof fixedLocationSyncWorkflow>({
+        ...input,
+        carried: { config, startedAt, plan, progress },
+      });
     }
   }
   return finish({});
@@ -137,7 +188,9 @@ export async function fixedLocationSyncWorkflow(input: FixedLocationSyncInput): 
  * The Schedule's action: run the reconciliation under its single workflow id; when one is already running (an
  * on-demand sync), this tick is skipped.
  */
-export async function scheduledFixedLocationSyncWorkflow(input: { syncWorkflowId: string }): Promise<FixedLocationSyncResult | { skipped: true }> {
+export async function scheduledFixedLocationSyncWorkflow(input: {
+  syncWorkflowId: string;
+}): Promise<FixedLocationSyncResult | { skipped: true }> {
   try {
     return await executeChild(fixedLocationSyncWorkflow, {
       workflowId: input.syncWorkflowId,

@@ -1,7 +1,13 @@
 // The whole state of one incident workflow, in one class with its carry (as LifecycleState): what arrives before
 // the AURA callout exists, what must be forwarded to the lifecycle, the platform outbox and what has been reported.
 // Pure (no Temporal calls, time passed in): unit-tested in test/unit/incident-state.test.ts.
-import { composeIncident, isNewerView, type IncidentFailure, type IncidentSource, type Note } from '../domain/incident.js';
+import {
+  composeIncident,
+  isNewerView,
+  type IncidentFailure,
+  type IncidentSource,
+  type Note,
+} from '../domain/incident.js';
 import { platformEventsForChange, type PlatformEvent } from '../domain/platform.js';
 import { phaseOfStatus } from '../domain/status.js';
 import type { WorkflowConfig } from './config.js';
@@ -27,7 +33,13 @@ export class IncidentState {
   auraCalloutId: number | null;
   callout: CalloutView | null;
   readonly outbox: PlatformEvent[];
-  readonly reported: { timeline: number; notes: number; ratingRequested: boolean; failedNotes: number[]; localNotes: number };
+  readonly reported: {
+    timeline: number;
+    notes: number;
+    ratingRequested: boolean;
+    failedNotes: number[];
+    localNotes: number;
+  };
   /** Position and notes that arrive before the attach's arguments are built travel with the attach. */
   earlyLocation: LiveLocation | undefined;
   earlyNotes: OutboundNote[];
@@ -42,7 +54,11 @@ export class IncidentState {
     private readonly incidentId: string,
     private readonly createdAt: string,
     config: WorkflowConfig,
-    request: { location?: LiveLocation | undefined; notes?: string | undefined; predefinedLocationId?: number | undefined },
+    request: {
+      location?: LiveLocation | undefined;
+      notes?: string | undefined;
+      predefinedLocationId?: number | undefined;
+    },
     nowMs: number,
     c?: IncidentCarry,
   ) {
@@ -51,11 +67,21 @@ export class IncidentState {
     this.auraCalloutId = c?.auraCalloutId ?? null;
     this.callout = c?.callout ?? null;
     this.outbox = [...(c?.outbox ?? [])];
-    this.reported = { failedNotes: [], localNotes: 0, ...(c?.reported ?? { timeline: 0, notes: 0, ratingRequested: false }) };
+    this.reported = {
+      failedNotes: [],
+      localNotes: 0,
+      ...(c?.reported ?? { timeline: 0, notes: 0, ratingRequested: false }),
+    };
     this.handedOver = c !== undefined;
     this.earlyLocation = c ? undefined : request.predefinedLocationId === undefined ? request.location : undefined;
-    this.earlyNotes = !c && request.notes ? [{ key: `${incidentId}:initial-notes`, text: request.notes, at: createdAt, author: 'intake' }] : [];
-    this.lateForward = { notes: [...(c?.lateForward?.notes ?? [])], ...(c?.lateForward?.location ? { location: c.lateForward.location } : {}) };
+    this.earlyNotes =
+      !c && request.notes
+        ? [{ key: `${incidentId}:initial-notes`, text: request.notes, at: createdAt, author: 'intake' }]
+        : [];
+    this.lateForward = {
+      notes: [...(c?.lateForward?.notes ?? [])],
+      ...(c?.lateForward?.location ? { location: c.lateForward.location } : {}),
+    };
     this.localNotes = [...(c?.localNotes ?? [])];
     this.lastViewAtMs = c?.lastViewAtMs ?? nowMs;
   }
@@ -68,14 +94,24 @@ export class IncidentState {
       failure: this.failure,
       outbox: [...this.outbox],
       reported: { ...this.reported, failedNotes: [...this.reported.failedNotes] },
-      lateForward: { notes: [...this.lateForward.notes], ...(this.lateForward.location ? { location: this.lateForward.location } : {}) },
+      lateForward: {
+        notes: [...this.lateForward.notes],
+        ...(this.lateForward.location ? { location: this.lateForward.location } : {}),
+      },
       localNotes: [...this.localNotes],
       lastViewAtMs: this.lastViewAtMs,
     };
   }
 
   view(workflowId: string): IncidentView {
-    const own = { incidentId: this.incidentId, workflowId, auraCalloutId: this.auraCalloutId, createdAt: this.createdAt, failure: this.failure, localNotes: this.localNotes };
+    const own = {
+      incidentId: this.incidentId,
+      workflowId,
+      auraCalloutId: this.auraCalloutId,
+      createdAt: this.createdAt,
+      failure: this.failure,
+      localNotes: this.localNotes,
+    };
     return composeIncident(own, this.callout);
   }
 
@@ -118,14 +154,25 @@ export class IncidentState {
 
   takeForward(): { location?: LiveLocation; notes: OutboundNote[] } | null {
     if (!this.lateForward.location && !this.lateForward.notes.length) return null;
-    const out = { ...(this.lateForward.location ? { location: this.lateForward.location } : {}), notes: this.lateForward.notes.splice(0) };
+    const out = {
+      ...(this.lateForward.location ? { location: this.lateForward.location } : {}),
+      notes: this.lateForward.notes.splice(0),
+    };
     delete this.lateForward.location;
     return out;
   }
 
   /** Notes no lifecycle can take (its callout closed): kept on the incident as failed, and written back. */
   notesUndeliverable(notes: OutboundNote[], detail: string): void {
-    for (const n of notes) this.localNotes.push({ at: n.at, text: n.text, direction: 'outbound', ...(n.author ? { author: n.author } : {}), delivery: 'failed', detail });
+    for (const n of notes)
+      this.localNotes.push({
+        at: n.at,
+        text: n.text,
+        direction: 'outbound',
+        ...(n.author ? { author: n.author } : {}),
+        delivery: 'failed',
+        detail,
+      });
   }
 
   hasForward(): boolean {
@@ -159,8 +206,18 @@ export class IncidentState {
         ...platformEventsForChange(
           this.incidentId,
           cv.auraCalloutId,
-          { timeline: cv.timeline.slice(0, this.reported.timeline), notes: cv.notes.slice(0, this.reported.notes), ratingRequested: this.reported.ratingRequested },
-          { timeline: cv.timeline, notes: cv.notes, eta: cv.eta, ratingRequested, phaseOf: (st) => phaseOfStatus(st) ?? cv.phase },
+          {
+            timeline: cv.timeline.slice(0, this.reported.timeline),
+            notes: cv.notes.slice(0, this.reported.notes),
+            ratingRequested: this.reported.ratingRequested,
+          },
+          {
+            timeline: cv.timeline,
+            notes: cv.notes,
+            eta: cv.eta,
+            ratingRequested,
+            phaseOf: (st) => phaseOfStatus(st) ?? cv.phase,
+          },
         ),
       );
       cv.notes.forEach((n, i) => {
@@ -173,7 +230,9 @@ export class IncidentState {
       this.reported.ratingRequested = ratingRequested;
     }
     for (let j = this.reported.localNotes; j < this.localNotes.length; j++) {
-      out.push(this.noteFailedEvent(`${this.incidentId}:local-note:${j}:failed`, this.auraCalloutId, this.localNotes[j]!));
+      out.push(
+        this.noteFailedEvent(`${this.incidentId}:local-note:${j}:failed`, this.auraCalloutId, this.localNotes[j]!),
+      );
     }
     this.reported.localNotes = this.localNotes.length;
     return out;

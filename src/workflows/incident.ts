@@ -170,12 +170,25 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
 
   if (!input.carried) {
     queuePlatform([
-      { id: `${input.incidentId}:aura-requested`, type: 'incident.aura_requested', incidentId: input.incidentId, auraCalloutId: null, occurredAt: input.createdAt, phase: 'requested', action: 'response_requested' },
+      {
+        id: `${input.incidentId}:aura-requested`,
+        type: 'incident.aura_requested',
+        incidentId: input.incidentId,
+        auraCalloutId: null,
+        occurredAt: input.createdAt,
+        phase: 'requested',
+        action: 'response_requested',
+      },
     ]);
     try {
       const req = input.request;
       const created = req.fixedLocation
-        ? await aura.createFixedLocationCallout({ incidentId: input.incidentId, ...req.fixedLocation, responseTypeId: req.responseTypeId, test: req.test })
+        ? await aura.createFixedLocationCallout({
+            incidentId: input.incidentId,
+            ...req.fixedLocation,
+            responseTypeId: req.responseTypeId,
+            test: req.test,
+          })
         : await aura.createCallout({ incidentId: input.incidentId, ...req, customerId: req.customerId ?? 0 });
       s.auraCalloutId = created.auraCalloutId;
       const handed = s.handOver();
@@ -200,16 +213,33 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       writeMemo();
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
-      const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { code?: string; auraMessage?: string } | undefined) : undefined;
-      s.failure = { code: details?.code ?? 'CALLOUT_CREATE_FAILED', message: details?.auraMessage ?? (cause as Error)?.message ?? 'AURA callout could not be created' };
+      const details =
+        cause instanceof ApplicationFailure
+          ? (cause.details?.[0] as { code?: string; auraMessage?: string } | undefined)
+          : undefined;
+      s.failure = {
+        code: details?.code ?? 'CALLOUT_CREATE_FAILED',
+        message: details?.auraMessage ?? (cause as Error)?.message ?? 'AURA callout could not be created',
+      };
       // Notes taken with a 202 while the create was failing are kept on the incident, never dropped.
-      s.notesUndeliverable([...s.earlyNotes.splice(0), ...(s.takeForward()?.notes ?? [])], 'The AURA callout could not be created.');
+      s.notesUndeliverable(
+        [...s.earlyNotes.splice(0), ...(s.takeForward()?.notes ?? [])],
+        'The AURA callout could not be created.',
+      );
       upsertSearchAttributes([
         { key: CalloutPhaseKey, value: 'failed' },
         { key: CalloutStatusKey, value: 'failed' },
       ]);
       queuePlatform([
-        { id: `${input.incidentId}:failed`, type: 'incident.failed', incidentId: input.incidentId, auraCalloutId: null, occurredAt: input.createdAt, phase: 'failed', detail: s.failure.message },
+        {
+          id: `${input.incidentId}:failed`,
+          type: 'incident.failed',
+          incidentId: input.incidentId,
+          auraCalloutId: null,
+          occurredAt: input.createdAt,
+          phase: 'failed',
+          detail: s.failure.message,
+        },
         ...s.platformEvents(),
       ]);
       writeMemo();
@@ -250,7 +280,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       // The lifecycle has ended. If the callout is closed, AURA takes no more notes: say so. Otherwise it died
       // (terminated or failed): start it again, carrying what was to be forwarded (signals are idempotent by key).
       if (gone) {
-        if (s.callout?.status === 'closed' || s.callout?.done || !(await reattach(fwd))) s.notesUndeliverable(fwd.notes, CLOSED_NOTE);
+        if (s.callout?.status === 'closed' || s.callout?.done || !(await reattach(fwd)))
+          s.notesUndeliverable(fwd.notes, CLOSED_NOTE);
       }
     }
     // Nothing from the lifecycle for a while, and the callout is not closed: make sure one still follows it. Told
@@ -259,8 +290,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
     if (livenessDue) {
       s.lastViewAtMs = Date.now();
       if (s.callout?.status !== 'closed') {
-        const follows = updates ? await lifecycleFollows({ auraCalloutId: s.auraCalloutId!, incidentId: input.incidentId }) : 'detached';
-        if (follows === 'completed' || (follows !== 'attached' && !(await reattach({ notes: [] })))) lifecycleCompleted = true;
+        const follows = updates
+          ? await lifecycleFollows({ auraCalloutId: s.auraCalloutId!, incidentId: input.incidentId })
+          : 'detached';
+        if (follows === 'completed' || (follows !== 'attached' && !(await reattach({ notes: [] }))))
+          lifecycleCompleted = true;
       }
       livenessDue = false;
     }
@@ -285,7 +319,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentVi
       // The platform outbox is carried: an outage never holds this up. An update accepted meanwhile finishes first;
       // nothing is awaited between that check and the call.
       await condition(allHandlersFinished);
-      await makeContinueAsNewFunc<typeof incidentWorkflow>({ memo: { [INCIDENT_MEMO]: view(), ...(updates ? { [INCIDENT_SOURCE_MEMO]: s.source() } : {}) } })({ ...input, carried: s.carry() });
+      await makeContinueAsNewFunc<typeof incidentWorkflow>({
+        memo: { [INCIDENT_MEMO]: view(), ...(updates ? { [INCIDENT_SOURCE_MEMO]: s.source() } : {}) },
+      })({ ...input, carried: s.carry() });
     }
   }
   lifecycleCompleted = true;

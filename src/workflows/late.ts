@@ -3,7 +3,11 @@
 // activation ends if no handler is registered by then. Handlers read it at once when set, else wait for it.
 import { condition } from '@temporalio/workflow';
 
-export function lateBound<T>(): { set(value: T): void; get(): Promise<T>; /** Now, for validators (which cannot wait). */ peek(): T | undefined } {
+export function lateBound<T>(): {
+  set(value: T): void;
+  get(): Promise<T>;
+  /** Now, for validators (which cannot wait). */ peek(): T | undefined;
+} {
   let value: T | undefined;
   return {
     set: (v) => void (value = v),

@@ -1,7 +1,14 @@
 // How a lifecycle (v3) follows its callout between webhooks, at little history cost: one poll timer kept across
 // wake-ups, and one watch activity that reads the callout at the poll interval and completes only when a read
 // differs from the last one. Workflow code: deterministic, only the workflow API.
-import { ActivityCancellationType, CancellationScope, isCancellation, log, proxyActivities, sleep } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  sleep,
+} from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
 import { readFingerprint } from '../domain/callout.js';
 import type { LifecycleState } from './lifecycle-state.js';
@@ -23,10 +30,12 @@ export function pollTimer() {
         if (timer && !timer.fired) timer.scope.cancel();
         const t = { at, scope: new CancellationScope(), fired: false };
         timer = t;
-        t.scope.run(() => sleep(at - Date.now())).then(
-          () => void (t.fired = true),
-          () => undefined, // cancelled: replaced by a sooner one, or the callout closed
-        );
+        t.scope
+          .run(() => sleep(at - Date.now()))
+          .then(
+            () => void (t.fired = true),
+            () => undefined, // cancelled: replaced by a sooner one, or the callout closed
+          );
       }
       const t = timer;
       return () => t.fired;
@@ -47,7 +56,11 @@ export function calloutWatch(s: LifecycleState, onEvents: (events: InboundEvents
   const aura = proxyActivities<Acts>({
     taskQueue: s.config.auraTaskQueue,
     startToCloseTimeout: '45s',
-    retry: { initialInterval: s.config.pollIntervalMs, backoffCoefficient: 1, maximumInterval: Math.max(s.config.pollIntervalMs, s.config.pollIntervalSlowMs) },
+    retry: {
+      initialInterval: s.config.pollIntervalMs,
+      backoffCoefficient: 1,
+      maximumInterval: Math.max(s.config.pollIntervalMs, s.config.pollIntervalSlowMs),
+    },
     priority: { priorityKey: PRIORITY.poll },
     // Stopped by leaving it: a cancellation would cost history events at every close, for a watch that ends with
     // the run anyway (at most one more read, during the rating window).
@@ -82,7 +95,11 @@ export function calloutWatch(s: LifecycleState, onEvents: (events: InboundEvents
             if (r.events) onEvents(r.events);
           },
           (err) => {
-            if (!isCancellation(err)) log.warn('the watch on the callout failed; a new one starts', { auraCalloutId: s.auraCalloutId, error: (err as Error).message });
+            if (!isCancellation(err))
+              log.warn('the watch on the callout failed; a new one starts', {
+                auraCalloutId: s.auraCalloutId,
+                error: (err as Error).message,
+              });
           },
         )
         .finally(() => {

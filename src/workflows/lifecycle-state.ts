@@ -61,7 +61,12 @@ export interface DrainResult {
 /** Why a note is marked failed when the callout closed first (lifecycle and incident alike). */
 export const CLOSED_NOTE = 'The callout closed before the note could be sent.';
 
-const noteOf = (n: OutboundNote): Note => ({ at: n.at, text: n.text, direction: 'outbound', ...(n.author ? { author: n.author } : {}) });
+const noteOf = (n: OutboundNote): Note => ({
+  at: n.at,
+  text: n.text,
+  direction: 'outbound',
+  ...(n.author ? { author: n.author } : {}),
+});
 
 export class LifecycleState {
   readonly config: WorkflowConfig;
@@ -181,11 +186,17 @@ export class LifecycleState {
   }
 
   attach(a: AttachIncident): void {
-    if (!this.incidents.some((i) => i.incidentId === a.incidentId)) this.incidents.push({ incidentId: a.incidentId, workflowId: a.workflowId, ...(a.updates ? { updates: a.updates } : {}) });
+    if (!this.incidents.some((i) => i.incidentId === a.incidentId))
+      this.incidents.push({
+        incidentId: a.incidentId,
+        workflowId: a.workflowId,
+        ...(a.updates ? { updates: a.updates } : {}),
+      });
     // Always (re)send the current view to the attaching incident, also on a retried attach.
     this.newlyAttached.push(a.workflowId);
     if (a.test) this.test = true;
-    if (a.resume && !this.resumed && this.snapshot.timeline.length <= a.resume.timeline.length) this.resumeFrom(a.resume);
+    if (a.resume && !this.resumed && this.snapshot.timeline.length <= a.resume.timeline.length)
+      this.resumeFrom(a.resume);
     if (a.observation) this.pending.push(a.observation);
     if (a.location) this.location(a.location);
     for (const n of a.notes ?? []) this.queueNote(n);
@@ -200,12 +211,33 @@ export class LifecycleState {
   private resumeFrom(prev: CalloutSnapshot): void {
     this.resumed = true;
     const own = this.snapshot;
-    const carried = prev.notes.map((n) => (n.delivery === 'pending' ? { ...n, delivery: 'failed' as const, detail: 'The lifecycle following the callout stopped before the note was confirmed.' } : n));
+    const carried = prev.notes.map((n) =>
+      n.delivery === 'pending'
+        ? {
+            ...n,
+            delivery: 'failed' as const,
+            detail: 'The lifecycle following the callout stopped before the note was confirmed.',
+          }
+        : n,
+    );
     // This run's own notes go after the carried ones (queued notes keep pointing at theirs), and what this run has
     // already observed is applied again on top, so nothing it saw before the attach is lost.
     for (const q of this.outbox) q.index += carried.length;
-    this.snapshot = { ...prev, notes: [...carried, ...own.notes], done: false, epoch: own.epoch, version: Math.max(prev.version, own.version) + 1 };
-    this.pending.unshift(...own.timeline.map((t, i) => ({ key: `resume:${i}`, source: t.source, status: t.status, ...(t.event ? { event: t.event } : {}) })));
+    this.snapshot = {
+      ...prev,
+      notes: [...carried, ...own.notes],
+      done: false,
+      epoch: own.epoch,
+      version: Math.max(prev.version, own.version) + 1,
+    };
+    this.pending.unshift(
+      ...own.timeline.map((t, i) => ({
+        key: `resume:${i}`,
+        source: t.source,
+        status: t.status,
+        ...(t.event ? { event: t.event } : {}),
+      })),
+    );
     this.wake = true;
   }
 
@@ -294,8 +326,11 @@ export class LifecycleState {
   takeTargetsV3(): { changed: boolean; targets: string[] } {
     const changed = this.snapshot.version !== this.notifiedVersion;
     const final = this.closed() || this.snapshot.done;
-    const wants = (workflowId: string) => final || this.incidents.find((i) => i.workflowId === workflowId)?.updates !== 'final';
-    const targets = (changed ? this.incidents.map((i) => i.workflowId) : [...new Set(this.newlyAttached)]).filter(wants);
+    const wants = (workflowId: string) =>
+      final || this.incidents.find((i) => i.workflowId === workflowId)?.updates !== 'final';
+    const targets = (changed ? this.incidents.map((i) => i.workflowId) : [...new Set(this.newlyAttached)]).filter(
+      wants,
+    );
     this.newlyAttached = [];
     if (changed) this.notifiedVersion = this.snapshot.version;
     return { changed, targets };
@@ -332,7 +367,13 @@ export class LifecycleState {
   locationRefusedBy(detail: string, atIso: string): void {
     if (this.locationRefused === detail) return;
     this.locationRefused = detail;
-    this.addNote({ at: atIso, text: `A position could not be sent to AURA and was dropped: ${detail}`, direction: 'outbound', delivery: 'failed', detail });
+    this.addNote({
+      at: atIso,
+      text: `A position could not be sent to AURA and was dropped: ${detail}`,
+      direction: 'outbound',
+      delivery: 'failed',
+      detail,
+    });
   }
 
   locationAccepted(): void {

@@ -41,7 +41,8 @@ export interface AttachIncident {
   updates?: 'final';
 }
 
-export type CancelRequest = { safeCode: string; reasons?: undefined } | { safeCode?: undefined; reasons?: string[] | undefined };
+export type CancelRequest =
+  { safeCode: string; reasons?: undefined } | { safeCode?: undefined; reasons?: string[] | undefined };
 
 export interface RatingRequest {
   rating: number;

@@ -15,7 +15,6 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -72,8 +71,14 @@ export interface OnboardingInput {
 
 type Acts = ReturnType<typeof activities.createActivities>;
 
-const { getWorkflowConfig } = proxyLocalActivities<Acts>({ startToCloseTimeout: '10s', retry: { initialInterval: '1s', maximumInterval: '10s' } });
-const { linkAuraIds } = proxyActivities<Acts>({ startToCloseTimeout: '30s', retry: { initialInterval: '1s', maximumInterval: '30s' } });
+const { getWorkflowConfig } = proxyLocalActivities<Acts>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', maximumInterval: '10s' },
+});
+const { linkAuraIds } = proxyActivities<Acts>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
 
 const MAX_SLEEP_MS = 30 * 24 * 3600_000;
 const CONTINUE_AS_NEW_EVENTS = 2_000;
@@ -109,7 +114,10 @@ export async function onboardingWorkflow(input: OnboardingInput): Promise<Onboar
     published = version;
     // The API reads the onboarding from this memo (describe), never by a query: no worker replays the workflow to
     // answer a read. The dedupe keys stay out of it.
-    upsertMemo({ onboarding: memoOf(state), [ONBOARDING_VIEW_MEMO]: { state: { ...state, seen: [] }, createdAt: input.createdAt } });
+    upsertMemo({
+      onboarding: memoOf(state),
+      [ONBOARDING_VIEW_MEMO]: { state: { ...state, seen: [] }, createdAt: input.createdAt },
+    });
   };
   const apply = (ev: CustomerEvent) => {
     const r = applyCustomerEvent(state, ev, now());
@@ -172,7 +180,12 @@ export async function onboardingWorkflow(input: OnboardingInput): Promise<Onboar
       try {
         created = await aura.createAuraCustomer({
           ...linkBase,
-          customer: { name: req.name, surname: req.surname, mobile: req.mobile, ...(req.email ? { email: req.email } : {}) },
+          customer: {
+            name: req.name,
+            surname: req.surname,
+            mobile: req.mobile,
+            ...(req.email ? { email: req.email } : {}),
+          },
           subscription,
         });
       } catch (err) {
@@ -236,8 +249,12 @@ export async function onboardingWorkflow(input: OnboardingInput): Promise<Onboar
         }
       }
       if (statusOf(state, now()) !== 'active') {
-        const sub = coveringSubscriptions(state).find((s) => s.id === state.requestedSubscriptionId) ?? coveringSubscriptions(state)[0];
-        return fail(`SUBSCRIPTION_NOT_CONFIRMED: ${sub ? (reasonOf({ ...state, confirmedBy: 'read_back' }, now()) ?? 'not active') : 'AURA shows no subscription for the customer'}`);
+        const sub =
+          coveringSubscriptions(state).find((s) => s.id === state.requestedSubscriptionId) ??
+          coveringSubscriptions(state)[0];
+        return fail(
+          `SUBSCRIPTION_NOT_CONFIRMED: ${sub ? (reasonOf({ ...state, confirmedBy: 'read_back' }, now()) ?? 'not active') : 'AURA shows no subscription for the customer'}`,
+        );
       }
     }
     publish();
@@ -249,7 +266,10 @@ export async function onboardingWorkflow(input: OnboardingInput): Promise<Onboar
     const seenVersion = version;
     const boundary = nextBoundaryMs(coveringSubscriptions(state), now());
     const timeout = boundary === null ? MAX_SLEEP_MS : Math.min(MAX_SLEEP_MS, Math.max(1, boundary - now()));
-    const woke = await condition(() => version !== seenVersion || workflowInfo().historyLength > CONTINUE_AS_NEW_EVENTS, timeout);
+    const woke = await condition(
+      () => version !== seenVersion || workflowInfo().historyLength > CONTINUE_AS_NEW_EVENTS,
+      timeout,
+    );
     if (!woke) {
       const next = applyClock(state, at(), before, now());
       if (next !== state) {
@@ -274,4 +294,3 @@ export async function auraLinkWorkflow(_memo: LinkMemo): Promise<void> {
   });
   await condition(() => unlinked);
 }
-

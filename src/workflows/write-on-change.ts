@@ -15,15 +15,24 @@ function onChange<T>(key: (value: T) => string, write: (value: T) => void): (val
 }
 
 export function searchAttributeWriter(): (pairs: SearchAttributeUpdatePair[]) => void {
-  return onChange<SearchAttributeUpdatePair[]>((pairs) => JSON.stringify(pairs.map((p) => [p.key.name, p.value])), upsertSearchAttributes);
+  return onChange<SearchAttributeUpdatePair[]>(
+    (pairs) => JSON.stringify(pairs.map((p) => [p.key.name, p.value])),
+    upsertSearchAttributes,
+  );
 }
 
 /** Writes one memo field, when its JSON differs from the last write. */
 export function memoWriter<T>(field: string): (value: T) => void {
-  return onChange<T>((value) => JSON.stringify(value), (value) => upsertMemo({ [field]: value }));
+  return onChange<T>(
+    (value) => JSON.stringify(value),
+    (value) => upsertMemo({ [field]: value }),
+  );
 }
 
 /** Writes several memo fields in one upsert (one history event), when their JSON differs from the last write. */
 export function memoFieldsWriter<T extends Record<string, unknown>>(): (fields: T) => void {
-  return onChange<T>((fields) => JSON.stringify(fields), (fields) => upsertMemo(fields));
+  return onChange<T>(
+    (fields) => JSON.stringify(fields),
+    (fields) => upsertMemo(fields),
+  );
 }

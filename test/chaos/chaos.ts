@@ -15,7 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { phaseOfStatus, type Phase } from '../../src/domain/status.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/app.js';
-import { ensureTemporalCli, freePort, PROJECT_ROOT, startDevServer, type RunningDevServer } from '../../src/temporal/dev-server.js';
+import {
+  ensureTemporalCli,
+  freePort,
+  PROJECT_ROOT,
+  startDevServer,
+  type RunningDevServer,
+} from '../../src/temporal/dev-server.js';
 
 export interface ChaosOptions {
   callouts: number;
@@ -60,7 +66,15 @@ export interface ChaosReport {
 }
 
 // Phases in the order a callout moves through them; completed and cancelled are alternatives of one rank.
-const RANK: Record<Phase, number> = { requested: 0, dispatched: 1, on_scene: 2, completed: 3, cancelled: 3, closed: 4, failed: 4 };
+const RANK: Record<Phase, number> = {
+  requested: 0,
+  dispatched: 1,
+  on_scene: 2,
+  completed: 3,
+  cancelled: 3,
+  closed: 4,
+  failed: 4,
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
@@ -70,7 +84,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const dbFilename = join(dir, 'temporal.db');
   const cliPath = process.env.TEMPORAL_CLI_PATH ?? (await ensureTemporalCli());
   const port = await freePort();
-  const serverOpts = { cliPath, dbFilename, port, uiPort: null, logLevel: 'error' as const, dynamicConfig: { 'history.timerProcessorMaxTimeShift': '20ms' } };
+  const serverOpts = {
+    cliPath,
+    dbFilename,
+    port,
+    uiPort: null,
+    logLevel: 'error' as const,
+    dynamicConfig: { 'history.timerProcessorMaxTimeShift': '20ms' },
+  };
   let server: RunningDevServer = await startDevServer(serverOpts);
   const sim: RunningSimulator = await startSimulator({
     allowLoopbackHttpWebhooks: true,
@@ -124,13 +145,28 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const children = new Set<ChildProcess>();
   const start = (entry: string) => {
     const log = openSync(join(dir, `${entry.split('/')[1]}.log`), 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry)], {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ['ignore', log, log],
+    });
     children.add(child);
     child.once('exit', () => children.delete(child));
     return child;
   };
-  const http = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 10_000) => {
-    const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+  const http = async (
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    timeoutMs = 10_000,
+  ) => {
+    const res = await fetch(url, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
@@ -166,25 +202,45 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // The API alone is ready without a worker (SERVICE_ROLE=api): wait for its worker check too.
     const workerPolling = async () => {
       const r = await fetch(`${apiUrl}/readyz`).catch(() => null);
-      return r?.status === 200 && ((await r.json().catch(() => null)) as { checks?: Record<string, string> } | null)?.checks?.worker === 'ok';
+      return (
+        r?.status === 200 &&
+        ((await r.json().catch(() => null)) as { checks?: Record<string, string> } | null)?.checks?.worker === 'ok'
+      );
     };
     while (!(await workerPolling())) {
       if (Date.now() > readyBy) throw new Error(`the stack did not become ready; logs in ${dir}`);
       await sleep(300);
     }
-    const reg = await http('POST', `${sim.panicApiUrl}/v2/notifiers/webhooks`, {
-      url: `${apiUrl}/webhooks/aura`,
-      events: ['NEW_CALLOUT', 'RESPONDER_MANUALLY_DISPATCHED', 'RESPONDER_ARRIVED_ON_SCENE', 'RESPONDER_COMPLETED', 'CALLOUT_NO_LONGER_REQUIRES_RESPONSE', 'CALLOUT_CLOSED'],
-      headers: { authorization: `Bearer ${token}` },
-    }, { authorization: 'Bearer dev-token' });
+    const reg = await http(
+      'POST',
+      `${sim.panicApiUrl}/v2/notifiers/webhooks`,
+      {
+        url: `${apiUrl}/webhooks/aura`,
+        events: [
+          'NEW_CALLOUT',
+          'RESPONDER_MANUALLY_DISPATCHED',
+          'RESPONDER_ARRIVED_ON_SCENE',
+          'RESPONDER_COMPLETED',
+          'CALLOUT_NO_LONGER_REQUIRES_RESPONSE',
+          'CALLOUT_CLOSED',
+        ],
+        headers: { authorization: `Bearer ${token}` },
+      },
+      { authorization: 'Bearer dev-token' },
+    );
     if (reg.status !== 200) throw new Error(`webhook registration: ${reg.status}`);
 
     const customers: number[] = [];
     for (let i = 0; i < opts.callouts; i++) {
-      const r = await http('POST', `${sim.panicApiUrl}/v2/customers`, {
-        customer: { name: 'Chaos', surname: `Customer ${i}`, mobile: `+2784${String(i).padStart(7, '0')}` },
-        subscription: { subscriptionTypeId: 12 },
-      }, { authorization: 'Bearer dev-token' });
+      const r = await http(
+        'POST',
+        `${sim.panicApiUrl}/v2/customers`,
+        {
+          customer: { name: 'Chaos', surname: `Customer ${i}`, mobile: `+2784${String(i).padStart(7, '0')}` },
+          subscription: { subscriptionTypeId: 12 },
+        },
+        { authorization: 'Bearer dev-token' },
+      );
       customers.push(r.body.customer.id);
     }
     // Faults on from here: the service's own traffic meets them, the set-up above did not.
@@ -207,7 +263,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // An integrator's intake: retry (same incidentId, so idempotent) until the API accepts.
     const submit = async (i: number) => {
       for (;;) {
-        const r = await http('POST', `${apiUrl}/v1/callouts`, { incidentId: `chaos-${i}`, customerId: customers[i], location: { latitude: -26.1, longitude: 28.05 } }).catch(() => null);
+        const r = await http('POST', `${apiUrl}/v1/callouts`, {
+          incidentId: `chaos-${i}`,
+          customerId: customers[i],
+          location: { latitude: -26.1, longitude: 28.05 },
+        }).catch(() => null);
         if (r && (r.status === 202 || r.status === 200)) return;
         if (r && r.status < 500) throw new Error(`intake refused chaos-${i}: ${r.status} ${JSON.stringify(r.body)}`);
         report.intakeRetries++;
@@ -222,7 +282,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const base = `${apiUrl}/v1/callouts/chaos-${i}`;
       // Retried while the answer says "try again" (5xx, no answer, or the callout not yet confirmed by AURA).
       let last = null as { status: number; body: any } | null;
-      const retry = async (fn: () => Promise<{ status: number; body: any } | null>, ok: (s: number) => boolean, tries = 20) => {
+      const retry = async (
+        fn: () => Promise<{ status: number; body: any } | null>,
+        ok: (s: number) => boolean,
+        tries = 20,
+      ) => {
         for (let t = 0; t < tries; t++) {
           const r = (last = await fn().catch(() => null));
           if (r && ok(r.status) && r.body?.error?.code !== 'CALLOUT_PENDING') return r;
@@ -233,7 +297,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       await sleep(1500 + (i % 7) * 300);
       if (i % 2 === 0) {
         for (let k = 0; k < 3; k++) {
-          const r = await http('POST', `${base}/location`, { latitude: -26.1 + k / 1000, longitude: 28.05 }).catch(() => null);
+          const r = await http('POST', `${base}/location`, { latitude: -26.1 + k / 1000, longitude: 28.05 }).catch(
+            () => null,
+          );
           if (r?.status === 202) report.operations.positions++;
           await sleep(700);
         }
@@ -241,7 +307,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       if (i % 3 === 0) {
         const text = `chaos note for ${i}`;
         // An idempotency key per note, so a retried POST is one note.
-        const r = await retry(() => http('POST', `${base}/notes`, { text }, { 'x-request-id': `chaos-note-${i}` }), (s) => s === 202 || s === 409);
+        const r = await retry(
+          () => http('POST', `${base}/notes`, { text }, { 'x-request-id': `chaos-note-${i}` }),
+          (s) => s === 202 || s === 409,
+        );
         if (r?.status === 202) {
           notesAccepted.set(i, [text]);
           report.operations.notes++;
@@ -259,12 +328,21 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         return false;
       };
       if (i % 5 === 1) {
-        const r = await retry(() => http('POST', `${base}/cancel`, { reasons: ['FALSE_ALARM'] }, {}, 60_000), (s) => s === 200 || s === 409 || s === 422);
+        const r = await retry(
+          () => http('POST', `${base}/cancel`, { reasons: ['FALSE_ALARM'] }, {}, 60_000),
+          (s) => s === 200 || s === 409 || s === 422,
+        );
         const inFlight = r?.status === 409 && ['CANCEL_IN_PROGRESS', 'ALREADY_CANCELLED'].includes(r.body?.error?.code);
-        if (r?.status === 200 || (inFlight && (await shows((b) => b.notes.some((n: any) => /Cancellation requested/.test(n.text)))))) {
+        if (
+          r?.status === 200 ||
+          (inFlight && (await shows((b) => b.notes.some((n: any) => /Cancellation requested/.test(n.text)))))
+        ) {
           cancelled.add(i);
           report.operations.cancels++;
-        } else say(`chaos-${i}: cancellation not accepted; last answer ${last ? `${last.status} ${JSON.stringify(last.body)}` : 'none'}`);
+        } else
+          say(
+            `chaos-${i}: cancellation not accepted; last answer ${last ? `${last.status} ${JSON.stringify(last.body)}` : 'none'}`,
+          );
         return;
       }
       if (i % 4 === 0) {
@@ -276,11 +354,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           if (g?.body?.rating && g.body.rating.state !== 'not_open') return;
           await sleep(2000);
         }
-        const r = await retry(() => http('POST', `${base}/rating`, { rating: 5 }, {}, 60_000), (s) => s === 200 || s === 409 || s === 422, 10);
-        if (r?.status === 200 || (r?.status === 409 && (await shows((b) => b.rating?.state === 'submitted')))) report.operations.ratings++;
+        const r = await retry(
+          () => http('POST', `${base}/rating`, { rating: 5 }, {}, 60_000),
+          (s) => s === 200 || s === 409 || s === 422,
+          10,
+        );
+        if (r?.status === 200 || (r?.status === 409 && (await shows((b) => b.rating?.state === 'submitted'))))
+          report.operations.ratings++;
         else {
           report.operations.ratingRefusals++;
-          say(`chaos-${i}: rating not accepted; last answer ${last ? `${last.status} ${JSON.stringify(last.body)}` : 'none'}`);
+          say(
+            `chaos-${i}: rating not accepted; last answer ${last ? `${last.status} ${JSON.stringify(last.body)}` : 'none'}`,
+          );
         }
       }
     };
@@ -319,7 +404,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await sleep(Math.max(0, 10_000 - (Date.now() - outageStarted)));
     platformUp = true;
     report.platformOutageSeconds = Math.round((Date.now() - outageStarted) / 1000);
-    say(`all ${opts.callouts} callouts accepted; the platform receiver is back after ${report.platformOutageSeconds} s; waiting for every incident to reach closed`);
+    say(
+      `all ${opts.callouts} callouts accepted; the platform receiver is back after ${report.platformOutageSeconds} s; waiting for every incident to reach closed`,
+    );
 
     // Settle: every incident closed (the autopilot's final state), read through the API.
     const deadline = Date.now() + (opts.settleTimeoutMs ?? 10 * 60_000);
@@ -350,7 +437,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         const auraClosed = mine.length > 0 && mine.every((c) => c.status === 'closed');
         if (auraClosed && inc) report.stuck++;
         else report.lost++;
-        report.problems.push(`chaos-${i}: ended ${inc ? `in phase ${inc.phase}` : 'unreadable'}, AURA says ${mine.map((c) => c.status).join('/') || 'nothing'}`);
+        report.problems.push(
+          `chaos-${i}: ended ${inc ? `in phase ${inc.phase}` : 'unreadable'}, AURA says ${mine.map((c) => c.status).join('/') || 'nothing'}`,
+        );
         continue;
       }
       for (const text of notesAccepted.get(i) ?? []) {
@@ -361,7 +450,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
       // A cancellation of a response AURA had already reported complete changes nothing: the two share a rank and
       // the first reported wins (src/domain/status.ts).
-      const ended = (inc.timeline as { status: string }[]).some((t) => t.status === 'Responder Cancelled' || t.status === 'Responder Completed');
+      const ended = (inc.timeline as { status: string }[]).some(
+        (t) => t.status === 'Responder Cancelled' || t.status === 'Responder Completed',
+      );
       if (cancelled.has(i) && !ended) {
         report.problems.push(`chaos-${i}: cancelled with a 200 but its timeline has no Responder Cancelled`);
       }
@@ -370,10 +461,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         report.duplicates++;
         report.problems.push(`chaos-${i}: follows callout ${inc.auraCalloutId}, AURA holds ${mine[0]!.id}`);
       }
-      const ranks = (inc.timeline as { status: string }[]).map((t) => phaseOfStatus(t.status)).filter((p): p is Phase => p !== null).map((p) => RANK[p]);
+      const ranks = (inc.timeline as { status: string }[])
+        .map((t) => phaseOfStatus(t.status))
+        .filter((p): p is Phase => p !== null)
+        .map((p) => RANK[p]);
       if (ranks.some((r, k) => k > 0 && r < ranks[k - 1]!)) {
         report.regressions++;
-        report.problems.push(`chaos-${i}: timeline went backwards: ${inc.timeline.map((t: { status: string }) => t.status).join(' → ')}`);
+        report.problems.push(
+          `chaos-${i}: timeline went backwards: ${inc.timeline.map((t: { status: string }) => t.status).join(' → ')}`,
+        );
       }
       const statuses = (inc.timeline as { status: string }[]).map((t) => t.status);
       if (new Set(statuses).size !== statuses.length) {
@@ -387,7 +483,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const missing = () =>
       [...incidents.entries()].flatMap(([i, inc]) =>
         (inc.timeline as { status: string }[])
-          .filter((t) => !(platformByIncident.get(`chaos-${i}`) ?? []).some((e) => e.type === 'incident.status_changed' && e.status === t.status))
+          .filter(
+            (t) =>
+              !(platformByIncident.get(`chaos-${i}`) ?? []).some(
+                (e) => e.type === 'incident.status_changed' && e.status === t.status,
+              ),
+          )
           .map((t) => `chaos-${i}: ${t.status}`),
       );
     while (missing().length && Date.now() < writeBackBy) await sleep(2000);
@@ -397,10 +498,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     }
     for (const [id, n] of platformSeen) {
       if (n > 1) report.writeBackDuplicates++;
-      if (n > 1 && report.writeBackDuplicates <= 5) say(`platform event ${id} accepted ${n} times (the idempotency id makes it one)`);
+      if (n > 1 && report.writeBackDuplicates <= 5)
+        say(`platform event ${id} accepted ${n} times (the idempotency id makes it one)`);
     }
     await Promise.race([Promise.all(operations), sleep(30_000)]);
-    for (const d of sim.state.deliveries) if (d.outcome in report.webhooks) report.webhooks[d.outcome as keyof ChaosReport['webhooks']]++;
+    for (const d of sim.state.deliveries)
+      if (d.outcome in report.webhooks) report.webhooks[d.outcome as keyof ChaosReport['webhooks']]++;
     report.apiFaults = { ...sim.state.faultCounts };
     report.nondeterminism = (readFileSync(join(dir, 'worker.log'), 'utf8').match(/Nondeterminism error/g) ?? []).length;
     if (report.nondeterminism) report.problems.push(`the worker logged ${report.nondeterminism} nondeterminism errors`);
@@ -420,7 +523,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 }
 
 export function formatReport(r: ChaosReport): string {
-  const faults = Object.entries(r.apiFaults).map(([k, n]) => `${k}: ${n}`).join(', ') || 'none';
+  const faults =
+    Object.entries(r.apiFaults)
+      .map(([k, n]) => `${k}: ${n}`)
+      .join(', ') || 'none';
   return [
     `incidents             ${r.incidents}`,
     `closed                ${r.closed}`,

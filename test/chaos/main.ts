@@ -11,7 +11,12 @@ console.log(
 );
 // Responses take a minute (four 15 s steps), as real ones take longer still: long enough that a create retried after
 // its worker died finds the callout it made while that callout is active.
-const report = await runChaos({ callouts, seed, stepMs: Number(process.env.CHAOS_STEP_MS ?? 15_000), say: (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`) });
+const report = await runChaos({
+  callouts,
+  seed,
+  stepMs: Number(process.env.CHAOS_STEP_MS ?? 15_000),
+  say: (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`),
+});
 console.log(`\n${formatReport(report)}`);
 if (report.problems.length) {
   console.log(`\nproblems:\n  ${report.problems.slice(0, 50).join('\n  ')}`);

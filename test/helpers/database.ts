@@ -16,7 +16,11 @@ import { createPool, migrate, type Database } from '../../src/db/database.js';
 import { openEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { FixedLocationStore } from '../../src/fixed-locations/store.js';
 import { PROJECT_ROOT } from '../../src/temporal/dev-server.js';
-import { PostgresUnavailableError, startPostgresCluster, type PostgresCluster } from '../../src/temporal/postgres-server.js';
+import {
+  PostgresUnavailableError,
+  startPostgresCluster,
+  type PostgresCluster,
+} from '../../src/temporal/postgres-server.js';
 
 export interface TestServer {
   /** Connection string of a maintenance database on the server (CREATE DATABASE goes through it). */
@@ -27,11 +31,15 @@ export interface TestServer {
 let embedded: Promise<TestServer> | null = null;
 
 /** The folder of this checkout's embedded test cluster. */
-export const EMBEDDED_TEST_DIR = join(tmpdir(), `aura-callouts-test-pg-${createHash('sha1').update(PROJECT_ROOT).digest('hex').slice(0, 10)}`);
+export const EMBEDDED_TEST_DIR = join(
+  tmpdir(),
+  `aura-callouts-test-pg-${createHash('sha1').update(PROJECT_ROOT).digest('hex').slice(0, 10)}`,
+);
 
 /** The server stacks get their databases on (started or reused on first call). */
 export function testServer(): Promise<TestServer> {
-  if (process.env.TEST_DATABASE_URL) return Promise.resolve({ adminUrl: process.env.TEST_DATABASE_URL, kind: 'TEST_DATABASE_URL' });
+  if (process.env.TEST_DATABASE_URL)
+    return Promise.resolve({ adminUrl: process.env.TEST_DATABASE_URL, kind: 'TEST_DATABASE_URL' });
   embedded ??= (async () => {
     const s = await openEmbeddedPostgres({ dataDir: EMBEDDED_TEST_DIR });
     const server: TestServer = { adminUrl: s.adminUrl, kind: 'embedded' };
@@ -57,7 +65,8 @@ async function dropLeftovers(server: TestServer): Promise<void> {
       } catch (err) {
         alive = (err as NodeJS.ErrnoException).code === 'EPERM';
       }
-      if (!alive) await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(datname)} WITH (FORCE)`).catch(() => undefined);
+      if (!alive)
+        await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(datname)} WITH (FORCE)`).catch(() => undefined);
     }
   });
 }
@@ -89,7 +98,10 @@ export async function createTestDatabase(server?: TestServer): Promise<TestDatab
   return {
     name,
     url: u.toString(),
-    drop: () => withAdmin(s, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withAdmin(s, (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
   };
 }
 
@@ -131,7 +143,11 @@ export class LazyTestDatabase implements Database {
 }
 
 /** A store on a fresh database of the test server. */
-export function testStore(server?: () => Promise<TestServer>): { store: FixedLocationStore; database: LazyTestDatabase; close(): Promise<void> } {
+export function testStore(server?: () => Promise<TestServer>): {
+  store: FixedLocationStore;
+  database: LazyTestDatabase;
+  close(): Promise<void>;
+} {
   const database = new LazyTestDatabase(server);
   return { store: new FixedLocationStore(database), database, close: () => database.close() };
 }

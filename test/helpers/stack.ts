@@ -14,7 +14,12 @@ import { startSimulator, type RunningSimulator, type SimulatorOptions } from '..
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes.js';
 import { dataConverterFor, payloadKeysFrom } from '../../src/temporal/codec.js';
 import { ensureTemporalCli } from '../../src/temporal/dev-server.js';
-import { createCalloutWorkers, workflowInterceptorModules, workflowsPath, type CalloutWorkers } from '../../src/worker/worker.js';
+import {
+  createCalloutWorkers,
+  workflowInterceptorModules,
+  workflowsPath,
+  type CalloutWorkers,
+} from '../../src/worker/worker.js';
 import type { FixedLocationSettings } from '../../src/activities/fixed-locations.js';
 import type { FixedLocationStore } from '../../src/fixed-locations/store.js';
 import { testStore } from './database.js';
@@ -46,7 +51,11 @@ let bundle: Promise<WorkflowBundle> | null = null;
 let nextRange = Math.floor(Math.random() * 1000) * 10;
 /** One workflow bundle per test file (process). */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules,
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never,
+  });
   return bundle;
 }
 
@@ -117,7 +126,12 @@ export interface Stack {
   /** The adapter's store (API and worker share it): its own database, created when first used. */
   store: FixedLocationStore;
   /** fetch against the API, JSON in and out. */
-  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   sim_(method: string, path: string, body?: unknown): Promise<any>;
   /** Read the incident until `pred` holds, and return it. */
   incidentWhen(incidentId: string, pred: (incident: any) => boolean, timeoutMs?: number): Promise<any>;
@@ -129,10 +143,15 @@ export interface Stack {
 }
 
 export async function startStack(env: TestWorkflowEnvironment, opts: StackOptions = {}): Promise<Stack> {
-  const log = createLogger({ level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'silent', ...(opts.logDestination ? { destination: opts.logDestination } : {}) });
+  const log = createLogger({
+    level: opts.logLevel ?? process.env.LOG_LEVEL ?? 'silent',
+    ...(opts.logDestination ? { destination: opts.logDestination } : {}),
+  });
   const payloadKeys = opts.payloadKey ? payloadKeysFrom(opts.payloadKey, 'test-key') : null;
   const dataConverter = dataConverterFor(payloadKeys);
-  const client = dataConverter ? new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter }) : env.client;
+  const client = dataConverter
+    ? new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter })
+    : env.client;
   const sim = await startSimulator({
     autopilot: { enabled: false, stepMs: 300, emitWebhooks: false },
     cancelCloseMs: 300,
@@ -141,7 +160,14 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     ...opts.simulator,
   });
   const auraClient = (over?: Partial<AuraClientOptions>) =>
-    new AuraClient({ baseUrl: sim.panicApiUrl, clientId: 'dev-client', clientSecret: 'dev-secret', timeoutMs: 5_000, onResponse: recordPanicApiCall, ...over });
+    new AuraClient({
+      baseUrl: sim.panicApiUrl,
+      clientId: 'dev-client',
+      clientSecret: 'dev-secret',
+      timeoutMs: 5_000,
+      onResponse: recordPanicApiCall,
+      ...over,
+    });
   const aura = auraClient(opts.auraClient);
   const taskQueue = `test-${randomUUID()}`;
   const own = opts.fixedLocations?.store ? null : testStore();
@@ -149,7 +175,11 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
   const app = createApp({
     client,
     // The receiver signals through the Rust core's connection, as the service's does (connectNativeClient).
-    webhookSignalClient: new Client({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', ...(dataConverter ? { dataConverter } : {}) }),
+    webhookSignalClient: new Client({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      ...(dataConverter ? { dataConverter } : {}),
+    }),
     payloadKeys,
     codecAuthToken: CODEC_TOKEN,
     taskQueue,
@@ -158,7 +188,10 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     webhookToken: WEBHOOK_TOKEN,
     responseTypes: { SECURITY: 1, MEDICAL: 2 },
     auraBaseUrl: sim.panicApiUrl,
-    onboarding: { settings: { confirmWaitMs: 1_500, customerLookupWaitMs: 10_000, readBackAttempts: 5 }, ...opts.onboarding },
+    onboarding: {
+      settings: { confirmWaitMs: 1_500, customerLookupWaitMs: 10_000, readBackAttempts: 5 },
+      ...opts.onboarding,
+    },
     ...(opts.customerRouteWaitMs !== undefined ? { customerRouteWaitMs: opts.customerRouteWaitMs } : {}),
     fixedLocations: { store, callbackSecret: FIXED_LOCATION_CALLBACK_SECRET },
   });
@@ -186,7 +219,13 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     continueAsNewEvents: opts.continueAsNewEvents ?? 5_000,
     auraMaxRequestsPerSecond: opts.auraMaxRequestsPerSecond ?? 200,
     workflowBundle: bundled,
-    fixedLocations: { store, callbackBaseUrl: apiUrl, callbackSecret: FIXED_LOCATION_CALLBACK_SECRET, callbackTimeoutMs: 15_000, ...opts.fixedLocations },
+    fixedLocations: {
+      store,
+      callbackBaseUrl: apiUrl,
+      callbackSecret: FIXED_LOCATION_CALLBACK_SECRET,
+      callbackTimeoutMs: 15_000,
+      ...opts.fixedLocations,
+    },
   });
   const workers = await createCalloutWorkers(workerOptions(aura));
   const running = workers.run();
@@ -208,7 +247,13 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
     });
   }
 
-  const json = async (base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const json = async (
+    base: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(base + path, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -240,16 +285,31 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
         return r.status === 200 && pred(r.body) ? r.body : null;
       }, timeoutMs),
     newCustomer: async () => {
-      const r = await json(sim.panicApiUrl, 'POST', '/v2/customers', {
-        customer: { name: 'Test', surname: 'Customer', mobile: `+2782${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}` },
-        subscription: { subscriptionTypeId: 12 },
-      }, { authorization: 'Bearer dev-token' });
+      const r = await json(
+        sim.panicApiUrl,
+        'POST',
+        '/v2/customers',
+        {
+          customer: {
+            name: 'Test',
+            surname: 'Customer',
+            mobile: `+2782${Math.floor(Math.random() * 1e7)
+              .toString()
+              .padStart(7, '0')}`,
+          },
+          subscription: { subscriptionTypeId: 12 },
+        },
+        { authorization: 'Bearer dev-token' },
+      );
       if (r.status !== 201) throw new Error(`could not create a simulator customer: ${r.status}`);
       return r.body.customer.id as number;
     },
     startReplica: async (over) => {
       const replicaAura = auraClient({ ...opts.auraClient, ...over });
-      const replicaWorkers = await createCalloutWorkers({ ...workerOptions(replicaAura), buildId: `replica-${replicas.length + 1}` });
+      const replicaWorkers = await createCalloutWorkers({
+        ...workerOptions(replicaAura),
+        buildId: `replica-${replicas.length + 1}`,
+      });
       const replicaRunning = replicaWorkers.run();
       const replica: Replica = {
         aura: replicaAura,
@@ -278,19 +338,37 @@ export async function startStack(env: TestWorkflowEnvironment, opts: StackOption
 export const LIVE_POSITION = { latitude: -26.10911, longitude: 28.053037, accuracy: 10 };
 
 /** Open an incident for a new customer at a live position, and wait for its AURA callout id. */
-export async function openIncident(stack: Stack, incidentId: string, extra: Record<string, unknown> = {}): Promise<number> {
-  const r = await stack.api('POST', '/v1/callouts', { incidentId, customerId: await stack.newCustomer(), location: LIVE_POSITION, ...extra });
+export async function openIncident(
+  stack: Stack,
+  incidentId: string,
+  extra: Record<string, unknown> = {},
+): Promise<number> {
+  const r = await stack.api('POST', '/v1/callouts', {
+    incidentId,
+    customerId: await stack.newCustomer(),
+    location: LIVE_POSITION,
+    ...extra,
+  });
   if (r.status !== 202) throw new Error(`POST /v1/callouts answered ${r.status}: ${JSON.stringify(r.body)}`);
   return eventually(async () => (await stack.api('GET', `/v1/callouts/${incidentId}`)).body.auraCalloutId);
 }
 
 /** The Panic API requests the simulator received with this method and a path matching `re`. */
-export async function simRequests(stack: Stack, re: RegExp, method = 'POST'): Promise<{ method: string; path: string; status: number }[]> {
+export async function simRequests(
+  stack: Stack,
+  re: RegExp,
+  method = 'POST',
+): Promise<{ method: string; path: string; status: number }[]> {
   return (await stack.sim_('GET', '/__sim/requests')).filter((r: any) => r.method === method && re.test(r.path));
 }
 
 /** A Panic API call to the stack's simulator with the development token, JSON in and out (any status). */
-export async function panicApi(stack: Stack, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+export async function panicApi(
+  stack: Stack,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const res = await fetch(stack.sim.panicApiUrl + path, {
     method,
     headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
@@ -306,7 +384,11 @@ export const simFixedLocations = async (stack: Stack): Promise<any[]> => stack.s
 export const issuesOf = (report: any, kind: string): any[] => report.issues.filter((i: any) => i.kind === kind);
 
 /** Poll `fn` until it returns a truthy value or the timeout passes. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, stepMs = 200): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  stepMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

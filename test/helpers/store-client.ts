@@ -9,7 +9,11 @@ import { FixedLocationStore } from '../../src/fixed-locations/store.js';
 
 const [mode, a, b, c] = process.argv.slice(2);
 
-async function writeMany(store: FixedLocationStore, name: string, n: number): Promise<{ puts: number; runs: number; errors: string[] }> {
+async function writeMany(
+  store: FixedLocationStore,
+  name: string,
+  n: number,
+): Promise<{ puts: number; runs: number; errors: string[] }> {
   const errors: string[] = [];
   let puts = 0;
   let runs = 0;
@@ -18,14 +22,40 @@ async function writeMany(store: FixedLocationStore, name: string, n: number): Pr
       for (let i = lane; i < n; i += 4) {
         try {
           const id = `${name}-${i}`;
-          const r = await store.put({ platformLocationId: id, name: `Site ${id}`, address: `${i} Main Road`, latitude: -26.1, longitude: 28.05 });
+          const r = await store.put({
+            platformLocationId: id,
+            name: `Site ${id}`,
+            address: `${i} Main Road`,
+            latitude: -26.1,
+            longitude: 28.05,
+          });
           if (!r.created || r.location.platformLocationId !== id) errors.push(`put ${id}: ${JSON.stringify(r)}`);
           puts++;
           if (i % 10 === 0) {
             const runId = `${name}-run-${i}`;
             await store.writeScratch(runId, 'plan.json', { i });
             const now = new Date().toISOString();
-            await store.finishRun(runId, { runId, startedAt: now, finishedAt: now, mode: 'api', counts: { platform: i, aura: 0, matched: 0, created: 0, updated: 0, deleted: 0, missing: 0, duplicates: 0 }, issues: [] }, { runId, updatedAt: now, refs: { [id]: [i + 1] } });
+            await store.finishRun(
+              runId,
+              {
+                runId,
+                startedAt: now,
+                finishedAt: now,
+                mode: 'api',
+                counts: {
+                  platform: i,
+                  aura: 0,
+                  matched: 0,
+                  created: 0,
+                  updated: 0,
+                  deleted: 0,
+                  missing: 0,
+                  duplicates: 0,
+                },
+                issues: [],
+              },
+              { runId, updatedAt: now, refs: { [id]: [i + 1] } },
+            );
             runs++;
           }
         } catch (err) {

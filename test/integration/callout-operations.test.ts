@@ -18,7 +18,6 @@ after(async () => {
   await env?.teardown();
 });
 
-
 const until = (stack: Stack, incidentId: string, pred: (b: any) => boolean) => stack.incidentWhen(incidentId, pred);
 
 const open = openIncident;
@@ -35,8 +34,15 @@ describe('customer positions', () => {
     const id = await open(stack, 'loc-burst');
     // Sent on a fixed schedule (one every 20 ms), not one after another's answer, so the burst really lasts ~1 s
     // however slowly the API answers on a busy machine; the positions are numbered, so the newest is known.
-    const send = (i: number) => stack.api('POST', '/v1/callouts/loc-burst/location', { latitude: -26.1 + i / 1000, longitude: 28.05, accuracy: 5 });
-    const sent = await Promise.all(Array.from({ length: 49 }, (_, i) => new Promise((res) => setTimeout(res, i * 20)).then(() => send(i))));
+    const send = (i: number) =>
+      stack.api('POST', '/v1/callouts/loc-burst/location', {
+        latitude: -26.1 + i / 1000,
+        longitude: 28.05,
+        accuracy: 5,
+      });
+    const sent = await Promise.all(
+      Array.from({ length: 49 }, (_, i) => new Promise((res) => setTimeout(res, i * 20)).then(() => send(i))),
+    );
     // The last one is sent once the others are answered, so it is the newest however a loaded machine orders them.
     sent.push(await send(49));
     assert.ok(sent.every((r) => r.status === 202));
@@ -48,7 +54,7 @@ describe('customer positions', () => {
     assert.equal(c.incidentInformation[0].calloutCurrentLocation.latitude, String(-26.1 + 49 / 1000));
   });
 
-  it('AURA\'s 285 on a position ends location sending and closes the incident; then the route answers 409', async () => {
+  it("AURA's 285 on a position ends location sending and closes the incident; then the route answers 409", async () => {
     const id = await open(stack, 'loc-285');
     await stack.sim_('POST', `/__sim/callouts/${id}/status`, { status: 'closed' });
     await stack.api('POST', '/v1/callouts/loc-285/location', live);
@@ -69,7 +75,7 @@ describe('cancellation', () => {
   });
   after(() => stack.close());
 
-  it('a wrong safe code is 422 CANCEL_REJECTED with AURA\'s reason and the callout stays open', async () => {
+  it("a wrong safe code is 422 CANCEL_REJECTED with AURA's reason and the callout stays open", async () => {
     const id = await open(stack, 'cancel-wrong');
     const r = await stack.api('POST', '/v1/callouts/cancel-wrong/cancel', { safeCode: '0000' });
     assert.equal(r.status, 422);
@@ -81,20 +87,33 @@ describe('cancellation', () => {
     assert.equal(inc.terminal, false);
   });
 
-  it('the customer\'s safe code cancels: Responder Cancelled, then closed, no rating requested by default', async () => {
+  it("the customer's safe code cancels: Responder Cancelled, then closed, no rating requested by default", async () => {
     const id = await open(stack, 'cancel-ok');
     // The simulator's new customers have mobiles +2782xxxxxxx: the safe code is the last four digits.
-    const mobile = (await fetch(`${stack.sim.panicApiUrl}/v2/customers/${(await stack.sim_('GET', '/__sim/callouts')).find((x: any) => x.id === id).customer.id}`, { headers: { authorization: 'Bearer dev-token' } }).then((r) => r.json()) as any).customer.mobile;
+    const mobile = (
+      (await fetch(
+        `${stack.sim.panicApiUrl}/v2/customers/${(await stack.sim_('GET', '/__sim/callouts')).find((x: any) => x.id === id).customer.id}`,
+        { headers: { authorization: 'Bearer dev-token' } },
+      ).then((r) => r.json())) as any
+    ).customer.mobile;
     const r = await stack.api('POST', '/v1/callouts/cancel-ok/cancel', { safeCode: mobile.slice(-4) });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.status, 'Responder Cancelled');
     assert.equal(r.body.phase, 'cancelled');
     const done = await until(stack, 'cancel-ok', (b) => b.status === 'closed');
-    assert.deepEqual(done.timeline.map((t: any) => t.status), ['created', 'Responder Cancelled', 'closed']);
+    assert.deepEqual(
+      done.timeline.map((t: any) => t.status),
+      ['created', 'Responder Cancelled', 'closed'],
+    );
     await env.client.workflow.getHandle(lifecycleWorkflowId(id)).result();
     assert.equal((await stack.api('GET', '/v1/callouts/cancel-ok')).body.rating.state, 'not_open');
-    const events = (await stack.sim_('GET', '/__sim/deliveries')).filter((d: any) => d.calloutId === id).map((d: any) => d.event);
-    assert.ok(events.includes('CALLOUT_NO_LONGER_REQUIRES_RESPONSE') && events.includes('CALLOUT_CLOSED'), events.join());
+    const events = (await stack.sim_('GET', '/__sim/deliveries'))
+      .filter((d: any) => d.calloutId === id)
+      .map((d: any) => d.event);
+    assert.ok(
+      events.includes('CALLOUT_NO_LONGER_REQUIRES_RESPONSE') && events.includes('CALLOUT_CLOSED'),
+      events.join(),
+    );
     const again = await stack.api('POST', '/v1/callouts/cancel-ok/cancel', { reasons: [] });
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'CALLOUT_CLOSED');
@@ -102,9 +121,13 @@ describe('cancellation', () => {
 
   it('an integration cancellation links its reasons to the callout', async () => {
     const id = await open(stack, 'cancel-int');
-    const r = await stack.api('POST', '/v1/callouts/cancel-int/cancel', { reasons: ['FALSE_ALARM', 'Customer called back'] });
+    const r = await stack.api('POST', '/v1/callouts/cancel-int/cancel', {
+      reasons: ['FALSE_ALARM', 'Customer called back'],
+    });
     assert.equal(r.status, 200);
-    const linked = (await stack.sim_('GET', '/__sim/exceptionReasons')).filter((x: any) => x.calloutId === id).map((x: any) => x.notes);
+    const linked = (await stack.sim_('GET', '/__sim/exceptionReasons'))
+      .filter((x: any) => x.calloutId === id)
+      .map((x: any) => x.notes);
     assert.deepEqual(linked, ['FALSE_ALARM', 'Customer called back']);
     const both = await stack.api('POST', '/v1/callouts/cancel-int/cancel', { safeCode: '1234', reasons: ['X'] });
     assert.equal(both.status, 400);
@@ -114,32 +137,53 @@ describe('cancellation', () => {
 describe('notes both ways', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack(env, { pollIntervalMs: 300, eventsEveryPolls: 2, registerWebhook: true, webhookEvents: ['CALLOUT_EVENTS_CHANGED', 'CALLOUT_CLOSED'] });
+    stack = await startStack(env, {
+      pollIntervalMs: 300,
+      eventsEveryPolls: 2,
+      registerWebhook: true,
+      webhookEvents: ['CALLOUT_EVENTS_CHANGED', 'CALLOUT_CLOSED'],
+    });
   });
   after(() => stack.close());
 
-  it('an operator note reaches AURA\'s event stream; controller messages come back as inbound notes, each once', async () => {
+  it("an operator note reaches AURA's event stream; controller messages come back as inbound notes, each once", async () => {
     const id = await open(stack, 'notes-1', { notes: 'Gate code 4411, dog on premises' });
-    const r = await stack.api('POST', '/v1/callouts/notes-1/notes', { text: 'Customer not answering phone', author: 'operator-7' });
+    const r = await stack.api('POST', '/v1/callouts/notes-1/notes', {
+      text: 'Customer not answering phone',
+      author: 'operator-7',
+    });
     assert.equal(r.status, 202);
-    await stack.sim_('POST', `/__sim/callouts/${id}/events`, { message: 'Responder 5 minutes out', author: 'controller' });
-    await stack.sim_('POST', `/__sim/callouts/${id}/events`, { message: 'Gate is locked, please advise', author: 'responder', webhook: false });
+    await stack.sim_('POST', `/__sim/callouts/${id}/events`, {
+      message: 'Responder 5 minutes out',
+      author: 'controller',
+    });
+    await stack.sim_('POST', `/__sim/callouts/${id}/events`, {
+      message: 'Gate is locked, please advise',
+      author: 'responder',
+      webhook: false,
+    });
     // Outbound notes show at once as pending and lose the mark once AURA has them: wait for both to be sent.
-    const inc = await until(stack, 'notes-1', (b) => b.notes.filter((n: any) => n.direction === 'inbound').length >= 2 && b.notes.length >= 4 && b.notes.every((n: any) => !n.delivery));
+    const inc = await until(
+      stack,
+      'notes-1',
+      (b) =>
+        b.notes.filter((n: any) => n.direction === 'inbound').length >= 2 &&
+        b.notes.length >= 4 &&
+        b.notes.every((n: any) => !n.delivery),
+    );
     // Let several more polls (and their event reads) pass: nothing is added twice.
     await new Promise((res) => setTimeout(res, 1_500));
     const later = (await stack.api('GET', '/v1/callouts/notes-1')).body;
     assert.deepEqual(later.notes, inc.notes);
-    assert.deepEqual(
-      later.notes.map((n: any) => [n.direction, n.text]).sort(),
-      [
-        ['inbound', 'Gate is locked, please advise'],
-        ['inbound', 'Responder 5 minutes out'],
-        ['outbound', 'Customer not answering phone'],
-        ['outbound', 'Gate code 4411, dog on premises'],
-      ],
-    );
-    const simEvents = (await stack.sim_('GET', '/__sim/callouts')).find((x: any) => x.id === id).incidentInformation[0].calloutEvents.map((e: any) => e.message);
+    assert.deepEqual(later.notes.map((n: any) => [n.direction, n.text]).sort(), [
+      ['inbound', 'Gate is locked, please advise'],
+      ['inbound', 'Responder 5 minutes out'],
+      ['outbound', 'Customer not answering phone'],
+      ['outbound', 'Gate code 4411, dog on premises'],
+    ]);
+    const simEvents = (await stack.sim_('GET', '/__sim/callouts'))
+      .find((x: any) => x.id === id)
+      .incidentInformation[0].calloutEvents.map((e: any) => e.message);
     assert.ok(simEvents.includes('operator-7: Customer not answering phone'), simEvents.join(' | '));
     assert.ok(simEvents.includes('intake: Gate code 4411, dog on premises'));
   });
@@ -166,7 +210,10 @@ describe('rating', () => {
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual(r.body.rating, { state: 'submitted', value: 4, comment: 'Fast and kind' });
     const ratings = (await stack.sim_('GET', '/__sim/ratings')).filter((x: any) => x.calloutId === id);
-    assert.deepEqual(ratings.map((x: any) => [x.rating, x.comment]), [[4, 'Fast and kind']]);
+    assert.deepEqual(
+      ratings.map((x: any) => [x.rating, x.comment]),
+      [[4, 'Fast and kind']],
+    );
     await env.client.workflow.getHandle('incident-rate-1').result();
     assert.equal((await requests(stack, new RegExp(`/v2/callouts/${id}$`), 'GET')).length, polls);
     const twice = await stack.api('POST', '/v1/callouts/rate-1/rating', { rating: 3 });
@@ -234,7 +281,12 @@ describe('write-back to the platform', () => {
         attempts++;
         // The platform fails the first two attempts outright.
         const status = attempts <= 2 ? 503 : 200;
-        seen.push({ id: String(req.headers['idempotency-key']), body: JSON.parse(body), signature: req.headers['x-aura-callouts-signature'] as string, status });
+        seen.push({
+          id: String(req.headers['idempotency-key']),
+          body: JSON.parse(body),
+          signature: req.headers['x-aura-callouts-signature'] as string,
+          status,
+        });
         res.writeHead(status).end();
       });
     });
@@ -244,7 +296,12 @@ describe('write-back to the platform', () => {
   after(() => receiver.close());
 
   it('posts every status change and note once each, signed, retried until accepted, in order', async () => {
-    const stack = await startStack(env, { pollIntervalMs: 200, platformEventsUrl: url, platformEventsSecret: secret, ratingWindowMs: 300 });
+    const stack = await startStack(env, {
+      pollIntervalMs: 200,
+      platformEventsUrl: url,
+      platformEventsSecret: secret,
+      ratingWindowMs: 300,
+    });
     try {
       const id = await open(stack, 'wb-1');
       await stack.api('POST', '/v1/callouts/wb-1/notes', { text: 'On our way' });
@@ -261,10 +318,22 @@ describe('write-back to the platform', () => {
     const ids = accepted.map((s) => s.id);
     assert.equal(new Set(ids).size, ids.length, 'each event accepted once');
     assert.equal(seen.filter((s) => s.status === 503).length, 2);
-    assert.deepEqual(seen.slice(0, 3).map((s) => s.id), [seen[0]!.id, seen[0]!.id, seen[0]!.id], 'the failed event is retried before any other');
+    assert.deepEqual(
+      seen.slice(0, 3).map((s) => s.id),
+      [seen[0]!.id, seen[0]!.id, seen[0]!.id],
+      'the failed event is retried before any other',
+    );
     assert.deepEqual(
       accepted.map((s) => s.body.action ?? s.body.type),
-      ['response_requested', 'response_requested', 'incident.note', 'responder_dispatched', 'responder_on_location', 'lifecycle_closed', 'incident.rating_requested'],
+      [
+        'response_requested',
+        'response_requested',
+        'incident.note',
+        'responder_dispatched',
+        'responder_on_location',
+        'lifecycle_closed',
+        'incident.rating_requested',
+      ],
     );
     for (const s of accepted) {
       const t = Number(/t=(\d+)/.exec(s.signature ?? '')?.[1]);

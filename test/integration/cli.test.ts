@@ -9,7 +9,10 @@ import { startStack, startTemporal, WEBHOOK_TOKEN, type Stack } from '../helpers
 
 const live = { latitude: -26.10911, longitude: 28.053037, accuracy: 12 };
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/cli/main.ts'), ...args], {
       cwd: PROJECT_ROOT,
@@ -34,22 +37,49 @@ after(async () => {
 describe('aura-callouts CLI', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack(env, { pollIntervalMs: 500, registerWebhook: true, simulator: { autopilot: { enabled: true, stepMs: 700, emitWebhooks: true } } });
+    stack = await startStack(env, {
+      pollIntervalMs: 500,
+      registerWebhook: true,
+      simulator: { autopilot: { enabled: true, stepMs: 700, emitWebhooks: true } },
+    });
   });
   after(() => stack.close());
 
   it('watch follows a demo callout through its timeline to closed, with a progress line', async () => {
-    const opened = await cli(['open', '--api', stack.apiUrl, '--incident', 'cli-demo', '--customer', '184708', '--lat', String(live.latitude), '--lon', String(live.longitude)]);
+    const opened = await cli([
+      'open',
+      '--api',
+      stack.apiUrl,
+      '--incident',
+      'cli-demo',
+      '--customer',
+      '184708',
+      '--lat',
+      String(live.latitude),
+      '--lon',
+      String(live.longitude),
+    ]);
     assert.equal(opened.code, 0, opened.err);
     assert.match(opened.out, /opened cli-demo/);
     const watched = await cli(['watch', 'cli-demo', '--api', stack.apiUrl, '--interval', '200', '--timeout', '60']);
     assert.equal(watched.code, 0, watched.err);
     const lines = watched.out.split('\n');
     // Each transition printed once, in order, then the closing line.
-    const order = ['created', 'Responder Dispatched', 'Responder Arrived', 'Responder Completed', 'closed'].map((s) => lines.findIndex((l) => new RegExp(`Z\\s+${s}\\s+via`).test(l)));
-    assert.ok(order.every((i) => i >= 0), watched.out);
-    assert.deepEqual([...order].sort((a, b) => a - b), order);
-    assert.ok(lines.some((l) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \w+ · /.test(l)), 'a progress line while it runs');
+    const order = ['created', 'Responder Dispatched', 'Responder Arrived', 'Responder Completed', 'closed'].map((s) =>
+      lines.findIndex((l) => new RegExp(`Z\\s+${s}\\s+via`).test(l)),
+    );
+    assert.ok(
+      order.every((i) => i >= 0),
+      watched.out,
+    );
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+    );
+    assert.ok(
+      lines.some((l) => /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \w+ · /.test(l)),
+      'a progress line while it runs',
+    );
     assert.match(watched.out, /closed: cli-demo\s+closed\s+closed/);
   });
 

@@ -17,24 +17,28 @@ function sqliteFormat(path: string): [number, number] {
   return [b[18]!, b[19]!];
 }
 
-test('the dev server keeps its SQLite file in WAL mode, and its state across a restart', { timeout: 180_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'aura-devserver-'));
-  const dbFilename = join(dir, 'temporal.db');
-  const cliPath = process.env.TEMPORAL_CLI_PATH ?? (await ensureTemporalCli());
-  let server = await startDevServer({ cliPath, dbFilename, uiPort: null, logLevel: 'error' });
-  try {
-    const client = new Client({ connection: await Connection.connect({ address: server.address }) });
-    await client.workflow.start('nobodyRunsThis', { workflowId: 'wal-probe', taskQueue: 'nobody', args: [] });
-    await client.connection.close();
-    assert.deepEqual(sqliteFormat(dbFilename), [2, 2], 'WAL mode');
-    await server.stop();
-    server = await startDevServer({ cliPath, dbFilename, uiPort: null, logLevel: 'error' });
-    const again = new Client({ connection: await Connection.connect({ address: server.address }) });
-    const d = await again.workflow.getHandle('wal-probe').describe();
-    assert.equal(d.status.name, 'RUNNING');
-    await again.connection.close();
-  } finally {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'the dev server keeps its SQLite file in WAL mode, and its state across a restart',
+  { timeout: 180_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aura-devserver-'));
+    const dbFilename = join(dir, 'temporal.db');
+    const cliPath = process.env.TEMPORAL_CLI_PATH ?? (await ensureTemporalCli());
+    let server = await startDevServer({ cliPath, dbFilename, uiPort: null, logLevel: 'error' });
+    try {
+      const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+      await client.workflow.start('nobodyRunsThis', { workflowId: 'wal-probe', taskQueue: 'nobody', args: [] });
+      await client.connection.close();
+      assert.deepEqual(sqliteFormat(dbFilename), [2, 2], 'WAL mode');
+      await server.stop();
+      server = await startDevServer({ cliPath, dbFilename, uiPort: null, logLevel: 'error' });
+      const again = new Client({ connection: await Connection.connect({ address: server.address }) });
+      const d = await again.workflow.getHandle('wal-probe').describe();
+      assert.equal(d.status.name, 'RUNNING');
+      await again.connection.close();
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -20,7 +20,14 @@ import { PROJECT_ROOT } from '../../src/temporal/dev-server.js';
 import { createTestDatabase, realPostgres, testServer, testStore, type TestServer } from '../helpers/database.js';
 
 const run = promisify(execFile);
-const p = (id: string, over: Partial<PlatformLocation> = {}): PlatformLocation => ({ platformLocationId: id, name: `Site ${id}`, address: `${id} Main Road`, latitude: -26.1, longitude: 28.05, ...over });
+const p = (id: string, over: Partial<PlatformLocation> = {}): PlatformLocation => ({
+  platformLocationId: id,
+  name: `Site ${id}`,
+  address: `${id} Main Road`,
+  latitude: -26.1,
+  longitude: 28.05,
+  ...over,
+});
 const report = (runId: string, platform = 0): SyncReport => ({
   runId,
   startedAt: '2026-11-23T10:00:00.000Z',
@@ -39,12 +46,20 @@ const alive = (pid: number) => {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
-const child = (args: string[]) => run(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/store-client.ts'), ...args], { cwd: PROJECT_ROOT, maxBuffer: 1 << 20 });
+const child = (args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/store-client.ts'), ...args], {
+    cwd: PROJECT_ROOT,
+    maxBuffer: 1 << 20,
+  });
 
 const real = await realPostgres();
 const backends: { name: string; server: () => Promise<TestServer>; skip: string | false }[] = [
   { name: 'embedded PostgreSQL (the default)', server: testServer, skip: false },
-  { name: 'real PostgreSQL server', server: async () => ('server' in real ? real.server : Promise.reject(new Error(real.unavailable))), skip: 'unavailable' in real ? real.unavailable : false },
+  {
+    name: 'real PostgreSQL server',
+    server: async () => ('server' in real ? real.server : Promise.reject(new Error(real.unavailable))),
+    skip: 'unavailable' in real ? real.unavailable : false,
+  },
 ];
 
 for (const backend of backends) {
@@ -72,7 +87,11 @@ for (const backend of backends) {
       assert.equal(again.location.latitude, -26.123456789012, 'coordinates round-trip exactly');
       await s.put(p('C'));
       await s.put(p('B'));
-      assert.deepEqual((await s.list()).map((l) => l.platformLocationId), ['A', 'C', 'B'], 'an update keeps its place');
+      assert.deepEqual(
+        (await s.list()).map((l) => l.platformLocationId),
+        ['A', 'C', 'B'],
+        'an update keeps its place',
+      );
       assert.deepEqual(await s.page(2, 1), { total: 3, items: [await s.get('C'), await s.get('B')] });
       assert.equal((await s.get('A'))!.name, 'A2');
       assert.equal(await s.get('nope'), null);
@@ -86,7 +105,10 @@ for (const backend of backends) {
       const dir = tmp('portfolio-');
       try {
         const file = join(dir, 'portfolio.csv');
-        writeFileSync(file, 'platformLocationId,name,address,latitude,longitude,contactNotes,gateInstructions\nP-1,Shop,"1 Main Road, Sandton",-26.1,28.05,,Gate 1\nP-2,Depot,2 Main Road,-26.2,28.06,Keyholder,\n');
+        writeFileSync(
+          file,
+          'platformLocationId,name,address,latitude,longitude,contactNotes,gateInstructions\nP-1,Shop,"1 Main Road, Sandton",-26.1,28.05,,Gate 1\nP-2,Depot,2 Main Road,-26.2,28.06,Keyholder,\n',
+        );
         assert.deepEqual(await s.loadFileIfChanged(file), { loaded: true, count: 2 });
         const p1 = (await s.get('P-1'))!;
         assert.equal(p1.address, '1 Main Road, Sandton');
@@ -97,13 +119,19 @@ for (const backend of backends) {
         // Another process (another pool) sees the same thing: nothing is cached.
         const other = new FixedLocationStore(s.db);
         assert.deepEqual(await other.loadFileIfChanged(file), { loaded: false, count: 1 });
-        writeFileSync(file, JSON.stringify([{ platformLocationId: 'J-1', name: 'J', address: 'x', latitude: 1, longitude: 2 }]));
+        writeFileSync(
+          file,
+          JSON.stringify([{ platformLocationId: 'J-1', name: 'J', address: 'x', latitude: 1, longitude: 2 }]),
+        );
         assert.deepEqual(await other.loadFileIfChanged(file), { loaded: true, count: 1 });
         writeFileSync(file, 'platformLocationId,name,address,latitude,longitude\nP-1,Shop,addr,200,28\n');
         await assert.rejects(() => other.loadFileIfChanged(file), /record 1: latitude/);
         // A load that fails inside the database (here a NOT NULL) leaves the previous portfolio whole.
         await assert.rejects(() => s.replaceAll([p('X'), { ...p('Y'), name: null as unknown as string }]));
-        assert.deepEqual((await s.list()).map((l) => l.platformLocationId), ['J-1']);
+        assert.deepEqual(
+          (await s.list()).map((l) => l.platformLocationId),
+          ['J-1'],
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -133,7 +161,11 @@ for (const backend of backends) {
       await s.writeIndex({ updatedAt: 'now', runId: 'r1', refs: { A: [1] } });
       assert.deepEqual((await s.readIndex())!.refs, { A: [1] });
       await s.writeIndex({ updatedAt: 'now', runId: 'r2', refs: { A: [1], B: [3, 2], ORPHAN: [9] } });
-      assert.deepEqual(await s.readIndex(), { updatedAt: 'now', runId: 'r2', refs: { A: [1], B: [2, 3], ORPHAN: [9] } });
+      assert.deepEqual(await s.readIndex(), {
+        updatedAt: 'now',
+        runId: 'r2',
+        refs: { A: [1], B: [2, 3], ORPHAN: [9] },
+      });
       assert.deepEqual(await s.getWithAuraIds('B'), { location: await s.get('B'), auraFixedLocationIds: [2, 3] });
       assert.deepEqual(await s.auraIdsFor('ORPHAN'), [9]);
       assert.equal(await s.getWithAuraIds('ORPHAN'), null, 'an alarm needs the platform location');
@@ -142,7 +174,10 @@ for (const backend of backends) {
       try {
         await c.query('BEGIN');
         await c.query('SET LOCAL enable_seqscan = off');
-        for (const sql of [`SELECT * FROM platform_locations WHERE platform_location_id = 'B'`, `SELECT aura_fixed_location_id FROM fixed_location_index WHERE external_reference_id = 'B'`]) {
+        for (const sql of [
+          `SELECT * FROM platform_locations WHERE platform_location_id = 'B'`,
+          `SELECT aura_fixed_location_id FROM fixed_location_index WHERE external_reference_id = 'B'`,
+        ]) {
           const plan = await c.query(`EXPLAIN ${sql}`);
           assert.match(plan.rows.map((r: any) => r['QUERY PLAN']).join('\n'), /Index|Bitmap/, sql);
         }
@@ -170,7 +205,13 @@ for (const backend of backends) {
       assert.deepEqual((await s.readIndex())!.refs, { A: [1] }, 'a run without an index keeps the previous one');
       assert.equal((await s.reportOf('run-1'))!.counts.platform, 5);
       // A failure inside the transaction changes nothing.
-      await assert.rejects(() => s.finishRun('run-3', { ...report('run-3'), runId: null as unknown as string }, { updatedAt: 'now', runId: 'run-3', refs: { Z: [5] } }));
+      await assert.rejects(() =>
+        s.finishRun(
+          'run-3',
+          { ...report('run-3'), runId: null as unknown as string },
+          { updatedAt: 'now', runId: 'run-3', refs: { Z: [5] } },
+        ),
+      );
       assert.deepEqual((await s.readIndex())!.refs, { A: [1] });
       assert.equal((await s.readReport())!.runId, 'run-2');
     });
@@ -189,14 +230,16 @@ for (const backend of backends) {
       // The index is whichever run ended last, whole: never a mix of two.
       const index = (await s.readIndex())!;
       assert.equal(Object.keys(index.refs).length, 1);
-      assert.equal((await s.readScratchIfAny(index.runId, 'plan.json')), undefined);
+      assert.equal(await s.readScratchIfAny(index.runId, 'plan.json'), undefined);
     });
 
     it('a DATABASE_URL naming a database the server lacks: the first start creates it, then migrates it', async () => {
       const server = await backend.server();
       const u = new URL(server.adminUrl);
       u.pathname = `/test_${process.pid}_created_${Date.now()}`;
-      const [a, b] = await Promise.all([0, 1].map(() => openDatabase({ databaseUrl: u.toString(), dataDir: '/nonexistent', max: 2 })));
+      const [a, b] = await Promise.all(
+        [0, 1].map(() => openDatabase({ databaseUrl: u.toString(), dataDir: '/nonexistent', max: 2 })),
+      );
       try {
         await new FixedLocationStore(a!.pool).put(p('A'));
         assert.equal((await new FixedLocationStore(b!.pool).get('A'))!.name, 'Site A');
@@ -215,9 +258,16 @@ for (const backend of backends) {
       const pools = Array.from({ length: 4 }, () => createPool(db.url, { max: 2 }));
       try {
         const applied = await Promise.all(pools.map((pool) => migrate(pool)));
-        assert.deepEqual(applied.flat(), MIGRATIONS.map((m) => m.version), 'each version applied by exactly one');
+        assert.deepEqual(
+          applied.flat(),
+          MIGRATIONS.map((m) => m.version),
+          'each version applied by exactly one',
+        );
         const rows = await pools[0]!.query('SELECT version FROM schema_migrations ORDER BY version');
-        assert.deepEqual(rows.rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
+        assert.deepEqual(
+          rows.rows.map((r) => r.version),
+          MIGRATIONS.map((m) => m.version),
+        );
         assert.deepEqual(await migrate(pools[1]!), []);
         await pools[0]!.query(`INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')`);
         await assert.rejects(() => migrate(pools[2]!), /version 999, newer than this release knows/);
@@ -234,7 +284,12 @@ describe('the embedded default: one server per DATA_DIR', () => {
     const dataDir = tmp('embedded-shared-');
     try {
       const [a, b] = await Promise.all([child(['open', dataDir, '1500']), child(['open', dataDir, '200'])]);
-      const [ra, rb] = [a, b].map((o) => o.stdout.trim().split('\n').map((l) => JSON.parse(l)));
+      const [ra, rb] = [a, b].map((o) =>
+        o.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l)),
+      );
       assert.equal(ra![0].pid, rb![0].pid, 'one server');
       assert.deepEqual([ra![0].started, rb![0].started].sort(), [false, true]);
       for (const r of [ra!, rb!]) assert.deepEqual(r[1].errors, []);
@@ -246,7 +301,10 @@ describe('the embedded default: one server per DATA_DIR', () => {
       }
       // A later process starts it again on the same cluster (and port), and finds every write of the first two.
       const again = await child(['open', dataDir, '0']);
-      const [info] = again.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const [info] = again.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.equal(info.started, true);
       assert.equal(info.url, ra![0].url);
       const s = await openEmbeddedPostgres({ dataDir });
@@ -268,12 +326,17 @@ describe('the embedded default: a server whose users were all killed', () => {
   it('is stopped by its watchdog once the grace period has passed with no live user', async () => {
     const dataDir = tmp('embedded-orphan-');
     try {
-      const proc = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/store-client.ts'), 'open', dataDir, '600000'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      const proc = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(PROJECT_ROOT, 'test/helpers/store-client.ts'), 'open', dataDir, '600000'],
+        { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       const first = await new Promise<string>((r) => proc.stdout.once('data', (d) => r(String(d))));
       const { pid } = JSON.parse(first.split('\n')[0]!);
       proc.kill('SIGKILL');
       const killedAt = Date.now();
-      while (alive(pid) && Date.now() - killedAt < WATCHDOG_GRACE_MS + 20_000) await new Promise((r) => setTimeout(r, 250));
+      while (alive(pid) && Date.now() - killedAt < WATCHDOG_GRACE_MS + 20_000)
+        await new Promise((r) => setTimeout(r, 250));
       assert.equal(alive(pid), false, 'the server was stopped');
       assert.ok(Date.now() - killedAt >= WATCHDOG_GRACE_MS - 1_000, 'not before the grace period');
     } finally {
@@ -298,8 +361,14 @@ describe('a DATA_DIR of the file store is imported once, then renamed', () => {
       { op: 'put', loc: p('C') },
       { op: 'del', id: 'C' },
     ];
-    writeFileSync(join(dir, 'platform-locations.ndjson'), puts.map((r) => JSON.stringify(r)).join('\n') + '\n{"op":"put","loc":{"platformLoc');
-    writeFileSync(join(dir, 'fixed-location-index.json'), JSON.stringify({ updatedAt: '2026-11-02T11:00:00.000Z', runId: 'old-run', refs: { A: [11], B: [12, 13] } }));
+    writeFileSync(
+      join(dir, 'platform-locations.ndjson'),
+      puts.map((r) => JSON.stringify(r)).join('\n') + '\n{"op":"put","loc":{"platformLoc',
+    );
+    writeFileSync(
+      join(dir, 'fixed-location-index.json'),
+      JSON.stringify({ updatedAt: '2026-11-02T11:00:00.000Z', runId: 'old-run', refs: { A: [11], B: [12, 13] } }),
+    );
     writeFileSync(join(dir, 'fixed-location-sync-latest.json'), JSON.stringify(report('old-run', 2)));
     mkdirSync(join(dir, 'sync', 'running-run'), { recursive: true });
     writeFileSync(join(dir, 'sync', 'running-run', 'batch-0.json'), JSON.stringify([{ t: 'c', loc: p('B') }]));
@@ -307,19 +376,33 @@ describe('a DATA_DIR of the file store is imported once, then renamed', () => {
   };
 
   it('replays the log as the file store did (a torn last line skipped)', () => {
-    const r = replayLog('{"op":"put","loc":{"platformLocationId":"A"}}\n{"op":"del","id":"A"}\n{"op":"put","loc":{"platformLocationId":"B"}}\n{"op":"put","lo');
-    assert.deepEqual(r.locations.map((l) => l.platformLocationId), ['B']);
+    const r = replayLog(
+      '{"op":"put","loc":{"platformLocationId":"A"}}\n{"op":"del","id":"A"}\n{"op":"put","loc":{"platformLocationId":"B"}}\n{"op":"put","lo',
+    );
+    assert.deepEqual(
+      r.locations.map((l) => l.platformLocationId),
+      ['B'],
+    );
     assert.equal(r.skipped, 1);
   });
 
-  it('imports locations, index, latest report and a running reconciliation\'s scratch; renames the files; a second start imports nothing', async () => {
+  it("imports locations, index, latest report and a running reconciliation's scratch; renames the files; a second start imports nothing", async () => {
     const dir = fileStoreDir();
     const { store, close } = testStore(async () => server);
     try {
       const r = await importFileStore(store, dir);
       assert.equal(r.imported, true);
-      assert.deepEqual({ locations: r.locations, index: r.index, report: r.report, scratch: r.scratch, skippedLines: r.skippedLines }, { locations: 2, index: true, report: true, scratch: 1, skippedLines: 1 });
-      assert.deepEqual((await store.list()).map((l) => [l.platformLocationId, l.name]), [['A', 'A renamed'], ['B', 'Site B']]);
+      assert.deepEqual(
+        { locations: r.locations, index: r.index, report: r.report, scratch: r.scratch, skippedLines: r.skippedLines },
+        { locations: 2, index: true, report: true, scratch: 1, skippedLines: 1 },
+      );
+      assert.deepEqual(
+        (await store.list()).map((l) => [l.platformLocationId, l.name]),
+        [
+          ['A', 'A renamed'],
+          ['B', 'Site B'],
+        ],
+      );
       assert.equal((await store.get('A'))!.updatedAt, '2026-11-02T10:00:00.000Z');
       assert.deepEqual(await store.getWithAuraIds('B').then((x) => x?.auraFixedLocationIds), [12, 13]);
       assert.equal((await store.readReport())!.runId, 'old-run');
@@ -327,7 +410,10 @@ describe('a DATA_DIR of the file store is imported once, then renamed', () => {
       assert.deepEqual(await store.state('portfolio_source'), { sha256: 'abc123' });
       const left = readdirSync(dir).sort();
       assert.equal(left.length, 4);
-      assert.ok(left.every((f) => /\.imported-\d{8}T\d{6}$/.test(f)), left.join(', '));
+      assert.ok(
+        left.every((f) => /\.imported-\d{8}T\d{6}$/.test(f)),
+        left.join(', '),
+      );
       // The next start: nothing left to import.
       await store.put(p('B', { name: 'changed after the upgrade' }));
       assert.equal((await importFileStore(store, dir)).imported, false);
@@ -362,11 +448,17 @@ describe('a DATA_DIR of the file store is imported once, then renamed', () => {
 
   it('the service opens the database, imports DATA_DIR, and loads the shipped sample portfolio once', async () => {
     const { loadEnv } = await import('../../src/config.js');
-    const { adapterDatabaseFromEnv, fixedLocationApiFromEnv, fixedLocationSettingsFromEnv } = await import('../../src/runtime.js');
+    const { adapterDatabaseFromEnv, fixedLocationApiFromEnv, fixedLocationSettingsFromEnv } =
+      await import('../../src/runtime.js');
     const dir = fileStoreDir();
     const db = await createTestDatabase(server);
     try {
-      const env = loadEnv({ DATABASE_URL: db.url, DATA_DIR: dir, PLATFORM_LOCATIONS_FILE: join(PROJECT_ROOT, 'data', 'platform-locations.sample.csv'), FIXED_LOCATION_SYNC_MODE: 'csv' });
+      const env = loadEnv({
+        DATABASE_URL: db.url,
+        DATA_DIR: dir,
+        PLATFORM_LOCATIONS_FILE: join(PROJECT_ROOT, 'data', 'platform-locations.sample.csv'),
+        FIXED_LOCATION_SYNC_MODE: 'csv',
+      });
       const first = await adapterDatabaseFromEnv(env);
       assert.equal(await first.store.count(), 2, 'imported from the file store');
       const api = await fixedLocationApiFromEnv(env, first.store);

@@ -8,7 +8,15 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { fixedLocationBody, type PlatformLocation } from '../../src/domain/fixed-locations.js';
 import { samplePortfolio } from '../../src/fixed-locations/sample.js';
-import { eventually, startStack, startTemporal, issuesOf, panicApi, simFixedLocations, type Stack } from '../helpers/stack.js';
+import {
+  eventually,
+  startStack,
+  startTemporal,
+  issuesOf,
+  panicApi,
+  simFixedLocations,
+  type Stack,
+} from '../helpers/stack.js';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -53,14 +61,30 @@ async function fresh(stack: Stack, portfolio: PlatformLocation[]): Promise<void>
 
 /** AURA already holds these platform locations, exactly as the platform has them. */
 async function seedAura(stack: Stack, locs: PlatformLocation[]): Promise<void> {
-  for (const p of locs) assert.equal((await panic(stack, 'POST', '/v2/predefinedLocations', fixedLocationBody(p))).status, 201);
+  for (const p of locs)
+    assert.equal((await panic(stack, 'POST', '/v2/predefinedLocations', fixedLocationBody(p))).status, 201);
 }
 async function seedAuraOnly(stack: Stack, refs: string[]): Promise<void> {
-  for (const ref of refs) assert.equal((await panic(stack, 'POST', '/v2/predefinedLocations', { externalReferenceId: ref, locationIdentifier: ref, latitude: '-26.2', longitude: '28.1' })).status, 201);
+  for (const ref of refs)
+    assert.equal(
+      (
+        await panic(stack, 'POST', '/v2/predefinedLocations', {
+          externalReferenceId: ref,
+          locationIdentifier: ref,
+          latitude: '-26.2',
+          longitude: '28.1',
+        })
+      ).status,
+      201,
+    );
 }
 /** A Fixed Location made in AURA's portal without an externalReferenceId (simulator control route). */
 async function seedUnreferenced(stack: Stack, body: Record<string, unknown>): Promise<number> {
-  const r = await fetch(`${stack.sim.url}/__sim/fixed-locations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latitude: '-26.3', longitude: '28.2', ...body }) });
+  const r = await fetch(`${stack.sim.url}/__sim/fixed-locations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ latitude: '-26.3', longitude: '28.2', ...body }),
+  });
   assert.equal(r.status, 201);
   const f = (await r.json()) as any;
   assert.equal(f.externalReferenceId, null);
@@ -75,12 +99,25 @@ async function writesSince(stack: Stack, from: number): Promise<string[]> {
 }
 
 /** Route faults that make the listing answer these pages, one request each, in order. */
-function scriptedPages(pages: unknown[][], pagination: (i: number) => Record<string, unknown>, key = 'predefinedLocations') {
-  return pages.map((items, i) => ({ method: 'GET', path: LIST_PATH, status: 200, times: 1, body: { message: 'Fixed locations retrieved', [key]: items, pagination: pagination(i) } }));
+function scriptedPages(
+  pages: unknown[][],
+  pagination: (i: number) => Record<string, unknown>,
+  key = 'predefinedLocations',
+) {
+  return pages.map((items, i) => ({
+    method: 'GET',
+    path: LIST_PATH,
+    status: 200,
+    times: 1,
+    body: { message: 'Fixed locations retrieved', [key]: items, pagination: pagination(i) },
+  }));
 }
-const chunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
-const setRoutes = async (stack: Stack, routes: unknown[]) => assert.ok((await stack.sim_('PUT', '/__sim/faults', { routes })).routes);
-const mapped = async (stack: Stack, ref: string): Promise<number[]> => (await stack.api('GET', `/v1/platform-locations/${ref}`)).body.auraFixedLocationIds;
+const chunks = <T>(xs: T[], n: number): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+const setRoutes = async (stack: Stack, routes: unknown[]) =>
+  assert.ok((await stack.sim_('PUT', '/__sim/faults', { routes })).routes);
+const mapped = async (stack: Stack, ref: string): Promise<number[]> =>
+  (await stack.api('GET', `/v1/platform-locations/${ref}`)).body.auraFixedLocationIds;
 
 describe('Fixed Location listing that cannot be trusted (rest mode)', () => {
   let stack: Stack;
@@ -99,10 +136,25 @@ describe('Fixed Location listing that cannot be trusted (rest mode)', () => {
     assert.equal(clean.counts.matched, 5);
     const items = await simLocations(stack);
 
-    await setRoutes(stack, [{ method: 'GET', path: LIST_PATH, status: 200, body: { message: 'Fixed locations retrieved', results: items, pagination: { page: 1, limit: 6, total: 5, totalPages: 1 } } }]);
+    await setRoutes(stack, [
+      {
+        method: 'GET',
+        path: LIST_PATH,
+        status: 200,
+        body: {
+          message: 'Fixed locations retrieved',
+          results: items,
+          pagination: { page: 1, limit: 6, total: 5, totalPages: 1 },
+        },
+      },
+    ]);
     const from = await requestCount(stack);
     const report = await sync(stack);
-    assert.equal(report.status, 'failed', JSON.stringify({ status: report.status, counts: report.counts, message: report.message }));
+    assert.equal(
+      report.status,
+      'failed',
+      JSON.stringify({ status: report.status, counts: report.counts, message: report.message }),
+    );
     const failed = issuesOf(report, 'LISTING_FAILED');
     assert.equal(failed.length, 1);
     assert.match(failed[0].detail, /predefinedLocations/);
@@ -120,11 +172,21 @@ describe('Fixed Location listing that cannot be trusted (rest mode)', () => {
     await seedAura(stack, portfolio);
     const items = await simLocations(stack);
     // AURA pages by 4 whatever `limit` asks (6 here): every page is "short".
-    await setRoutes(stack, scriptedPages(chunks(items, 4), (i) => ({ page: i + 1, limit: 4, total: 10, totalPages: 3 })));
+    await setRoutes(
+      stack,
+      scriptedPages(chunks(items, 4), (i) => ({ page: i + 1, limit: 4, total: 10, totalPages: 3 })),
+    );
     const from = await requestCount(stack);
     const report = await sync(stack);
-    assert.equal(report.status, 'completed', JSON.stringify({ status: report.status, counts: report.counts, message: report.message }));
-    assert.deepEqual({ ...report.counts }, { platform: 10, aura: 10, matched: 10, created: 0, updated: 0, deleted: 0, missing: 0, duplicates: 0 });
+    assert.equal(
+      report.status,
+      'completed',
+      JSON.stringify({ status: report.status, counts: report.counts, message: report.message }),
+    );
+    assert.deepEqual(
+      { ...report.counts },
+      { platform: 10, aura: 10, matched: 10, created: 0, updated: 0, deleted: 0, missing: 0, duplicates: 0 },
+    );
     assert.deepEqual(await writesSince(stack, from), [], 'nothing recreated');
     assert.equal((await simLocations(stack)).length, 10);
     assert.equal(report.listing.pages, 3);
@@ -136,10 +198,17 @@ describe('Fixed Location listing that cannot be trusted (rest mode)', () => {
     await fresh(stack, portfolio);
     await seedAura(stack, portfolio);
     const items = await simLocations(stack);
-    await setRoutes(stack, scriptedPages([items.slice(0, 4), []], (i) => ({ page: i + 1, limit: 4, total: 10, totalPages: 3 })));
+    await setRoutes(
+      stack,
+      scriptedPages([items.slice(0, 4), []], (i) => ({ page: i + 1, limit: 4, total: 10, totalPages: 3 })),
+    );
     const from = await requestCount(stack);
     const report = await sync(stack);
-    assert.equal(report.status, 'failed', JSON.stringify({ status: report.status, counts: report.counts, message: report.message }));
+    assert.equal(
+      report.status,
+      'failed',
+      JSON.stringify({ status: report.status, counts: report.counts, message: report.message }),
+    );
     const failed = issuesOf(report, 'LISTING_FAILED');
     assert.equal(failed.length, 1);
     assert.match(failed[0].detail, /4 of the 10/);
@@ -153,11 +222,21 @@ describe('Fixed Location listing that cannot be trusted (rest mode)', () => {
     await fresh(stack, portfolio);
     await seedAura(stack, [p1!, p2!, p3!, p4!]);
     // One made in the portal, one whose locationIdentifier happens to be the platform id of a site AURA lacks.
-    const u1 = await seedUnreferenced(stack, { locationIdentifier: 'portal-7', locationDescription: 'Made in the portal' });
-    const u2 = await seedUnreferenced(stack, { locationIdentifier: p5!.platformLocationId, locationDescription: 'Someone else' });
+    const u1 = await seedUnreferenced(stack, {
+      locationIdentifier: 'portal-7',
+      locationDescription: 'Made in the portal',
+    });
+    const u2 = await seedUnreferenced(stack, {
+      locationIdentifier: p5!.platformLocationId,
+      locationDescription: 'Someone else',
+    });
     const from = await requestCount(stack);
     const report = await sync(stack);
-    assert.equal(report.status, 'completed', JSON.stringify({ status: report.status, counts: report.counts, message: report.message }));
+    assert.equal(
+      report.status,
+      'completed',
+      JSON.stringify({ status: report.status, counts: report.counts, message: report.message }),
+    );
     // One create (p5), and no update or delete of either unreferenced location.
     assert.deepEqual(await writesSince(stack, from), ['POST /panic-api/v2/predefinedLocations']);
     assert.equal(report.listing.unreferenced, 2);
@@ -171,7 +250,10 @@ describe('Fixed Location listing that cannot be trusted (rest mode)', () => {
     assert.equal(report.counts.aura, 6);
     const sim = await simLocations(stack);
     assert.equal(sim.find((f) => f.id === u2).locationDescription, 'Someone else', 'not updated');
-    assert.ok(sim.some((f) => f.id === u1), 'not deleted');
+    assert.ok(
+      sim.some((f) => f.id === u1),
+      'not deleted',
+    );
     const ids = await mapped(stack, p5!.platformLocationId);
     assert.equal(ids.length, 1);
     assert.notEqual(ids[0], u2);
@@ -208,10 +290,25 @@ describe('Fixed Location listing that cannot be trusted (csv mode)', () => {
     await seedAura(stack, portfolio);
     await seedAuraOnly(stack, ['CW-X1', 'CW-X2', 'CW-X3']);
     const items = await simLocations(stack);
-    await setRoutes(stack, [{ method: 'GET', path: LIST_PATH, status: 200, body: { message: 'Fixed locations retrieved', results: items, pagination: { page: 1, limit: 500, total: 8, totalPages: 1 } } }]);
+    await setRoutes(stack, [
+      {
+        method: 'GET',
+        path: LIST_PATH,
+        status: 200,
+        body: {
+          message: 'Fixed locations retrieved',
+          results: items,
+          pagination: { page: 1, limit: 500, total: 8, totalPages: 1 },
+        },
+      },
+    ]);
     const from = await requestCount(stack);
     const report = await sync(stack);
-    assert.equal(report.status, 'failed', JSON.stringify({ status: report.status, counts: report.counts, message: report.message }));
+    assert.equal(
+      report.status,
+      'failed',
+      JSON.stringify({ status: report.status, counts: report.counts, message: report.message }),
+    );
     assert.equal(issuesOf(report, 'LISTING_FAILED').length, 1);
     assert.match(report.message, /nothing was uploaded/i);
     assert.equal(await uploads(), 0, 'no CSV upload');
@@ -226,10 +323,17 @@ describe('Fixed Location listing that cannot be trusted (csv mode)', () => {
     // Four AURA-only sites after the platform's ten: 4 of 14 (28.6%) is more than the allowed 25%.
     await seedAuraOnly(stack, ['CS-X1', 'CS-X2', 'CS-X3', 'CS-X4']);
     const items = await simLocations(stack);
-    await setRoutes(stack, scriptedPages(chunks(items, 4), (i) => ({ page: i + 1, limit: 4, total: 14, totalPages: 4 })));
+    await setRoutes(
+      stack,
+      scriptedPages(chunks(items, 4), (i) => ({ page: i + 1, limit: 4, total: 14, totalPages: 4 })),
+    );
     const from = await requestCount(stack);
     const report = await sync(stack);
-    assert.equal(report.status, 'refused', JSON.stringify({ status: report.status, counts: report.counts, message: report.message }));
+    assert.equal(
+      report.status,
+      'refused',
+      JSON.stringify({ status: report.status, counts: report.counts, message: report.message }),
+    );
     assert.match(report.message, /would delete 4 of AURA's 14/);
     assert.equal(await uploads(), 0, 'no CSV upload');
     assert.deepEqual(await writesSince(stack, from), []);
@@ -243,10 +347,17 @@ describe('Fixed Location listing that cannot be trusted (csv mode)', () => {
     await seedAuraOnly(stack, ['CI-X1', 'CI-X2', 'CI-X3']);
     const items = await simLocations(stack);
     // The first page shows three platform sites and says 8; the next page (the simulator's own) is empty.
-    await setRoutes(stack, scriptedPages([items.slice(0, 3)], () => ({ page: 1, limit: 500, total: 8, totalPages: 1 })));
+    await setRoutes(
+      stack,
+      scriptedPages([items.slice(0, 3)], () => ({ page: 1, limit: 500, total: 8, totalPages: 1 })),
+    );
     const from = await requestCount(stack);
     const report = await sync(stack);
-    assert.notEqual(report.status, 'completed', JSON.stringify({ status: report.status, counts: report.counts, message: report.message }));
+    assert.notEqual(
+      report.status,
+      'completed',
+      JSON.stringify({ status: report.status, counts: report.counts, message: report.message }),
+    );
     assert.equal(issuesOf(report, 'LISTING_FAILED').length, 1);
     assert.match(issuesOf(report, 'LISTING_FAILED')[0].detail, /3 of the 8/);
     assert.equal(await uploads(), 0, 'no CSV upload');
@@ -258,25 +369,45 @@ describe('Fixed Location listing that cannot be trusted (csv mode)', () => {
     const portfolio = samplePortfolio(5, 34, 'CU');
     await fresh(stack, portfolio);
     await seedAura(stack, portfolio);
-    const u = await seedUnreferenced(stack, { locationIdentifier: 'portal-9', locationDescription: 'Made in the portal' });
+    const u = await seedUnreferenced(stack, {
+      locationIdentifier: 'portal-9',
+      locationDescription: 'Made in the portal',
+    });
     const from = await requestCount(stack);
     for (const body of [{}, { overrideDeleteLimit: true }]) {
       const report = await sync(stack, body);
-      assert.equal(report.status, 'refused', JSON.stringify({ status: report.status, counts: report.counts, message: report.message }));
+      assert.equal(
+        report.status,
+        'refused',
+        JSON.stringify({ status: report.status, counts: report.counts, message: report.message }),
+      );
       assert.match(report.message, /externalReferenceId/);
       assert.equal(report.listing.unreferenced, 1);
-      assert.deepEqual(issuesOf(report, 'UNREFERENCED_IN_AURA').map((i) => i.auraFixedLocationId), [u]);
+      assert.deepEqual(
+        issuesOf(report, 'UNREFERENCED_IN_AURA').map((i) => i.auraFixedLocationId),
+        [u],
+      );
       assert.equal(report.counts.deleted, 0);
     }
     assert.equal(await uploads(), 0, 'no CSV upload');
     assert.deepEqual(await writesSince(stack, from), []);
-    assert.ok((await simLocations(stack)).some((f) => f.id === u), 'still in AURA');
+    assert.ok(
+      (await simLocations(stack)).some((f) => f.id === u),
+      'still in AURA',
+    );
   });
 
   it('an upload AURA refuses for good (400) ends the run with a failed report, not a failed workflow and no report', async () => {
     const portfolio = samplePortfolio(3, 35, 'CF');
     await fresh(stack, portfolio);
-    await setRoutes(stack, [{ method: 'POST', path: '/v1/predefinedlocations/upload', status: 400, body: { message: 'callbackUrl is required and must be an HTTPS URL' } }]);
+    await setRoutes(stack, [
+      {
+        method: 'POST',
+        path: '/v1/predefinedlocations/upload',
+        status: 400,
+        body: { message: 'callbackUrl is required and must be an HTTPS URL' },
+      },
+    ]);
     const { result, report } = await syncToTheEnd(stack);
     assert.equal(result.status, 'failed');
     assert.equal(report.status, 'failed');

@@ -8,7 +8,15 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PlatformLocation } from '../../src/domain/fixed-locations.js';
 import { samplePortfolio } from '../../src/fixed-locations/sample.js';
 import { ensureFixedLocationSchedule } from '../../src/fixed-locations/schedule.js';
-import { eventually, startStack, startTemporal, issuesOf, panicApi, simFixedLocations, type Stack } from '../helpers/stack.js';
+import {
+  eventually,
+  startStack,
+  startTemporal,
+  issuesOf,
+  panicApi,
+  simFixedLocations,
+  type Stack,
+} from '../helpers/stack.js';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -48,7 +56,8 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
   let receiver: Server;
   const platformEvents: any[] = [];
   const portfolio = samplePortfolio(20, 11, 'T1');
-  const idOf = async (ref: string) => (await simLocations(stack)).find((f) => f.externalReferenceId === ref).id as number;
+  const idOf = async (ref: string) =>
+    (await simLocations(stack)).find((f) => f.externalReferenceId === ref).id as number;
 
   before(async () => {
     receiver = createServer((req, res) => {
@@ -77,7 +86,10 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     const report = await sync(stack);
     assert.equal(report.mode, 'api');
     assert.equal(report.status, 'completed');
-    assert.deepEqual({ ...report.counts }, { platform: 20, aura: 0, matched: 0, created: 20, updated: 0, deleted: 0, missing: 0, duplicates: 0 });
+    assert.deepEqual(
+      { ...report.counts },
+      { platform: 20, aura: 0, matched: 0, created: 20, updated: 0, deleted: 0, missing: 0, duplicates: 0 },
+    );
     assert.equal(issuesOf(report, 'MISSING_IN_AURA').length, 20);
     const sim = await simLocations(stack);
     assert.equal(sim.length, 20);
@@ -101,8 +113,14 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
   it('renames, moves and deletions on either side, and a duplicated reference, are detected and reported on the next sync', async () => {
     const [p1, p2, p3, p4, p5, p6, p7] = portfolio;
     // Platform side: rename, move, delete.
-    await stack.api('PUT', `/v1/platform-locations/${p1!.platformLocationId}`, { ...bodyOf(p1!), name: 'Renamed on the platform' });
-    await stack.api('PUT', `/v1/platform-locations/${p2!.platformLocationId}`, { ...bodyOf(p2!), latitude: p2!.latitude + 0.01 });
+    await stack.api('PUT', `/v1/platform-locations/${p1!.platformLocationId}`, {
+      ...bodyOf(p1!),
+      name: 'Renamed on the platform',
+    });
+    await stack.api('PUT', `/v1/platform-locations/${p2!.platformLocationId}`, {
+      ...bodyOf(p2!),
+      latitude: p2!.latitude + 0.01,
+    });
     assert.equal((await stack.api('DELETE', `/v1/platform-locations/${p3!.platformLocationId}`)).status, 204);
     // AURA side: rename, move, delete, and a second Fixed Location with an existing reference.
     const id3 = await idOf(p3!.platformLocationId);
@@ -110,10 +128,33 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     const id5 = await idOf(p5!.platformLocationId);
     const id6 = await idOf(p6!.platformLocationId);
     const id7 = await idOf(p7!.platformLocationId);
-    assert.equal((await panic(stack, 'PUT', `/v2/predefinedLocations/${id4}`, { externalReferenceId: p4!.platformLocationId, name: 'Renamed in AURA' })).status, 200);
-    assert.equal((await panic(stack, 'PUT', `/v2/predefinedLocations/${id5}`, { externalReferenceId: p5!.platformLocationId, locationIdentifier: p5!.platformLocationId, latitude: '-26.5', longitude: '28.5' })).status, 200);
+    assert.equal(
+      (
+        await panic(stack, 'PUT', `/v2/predefinedLocations/${id4}`, {
+          externalReferenceId: p4!.platformLocationId,
+          name: 'Renamed in AURA',
+        })
+      ).status,
+      200,
+    );
+    assert.equal(
+      (
+        await panic(stack, 'PUT', `/v2/predefinedLocations/${id5}`, {
+          externalReferenceId: p5!.platformLocationId,
+          locationIdentifier: p5!.platformLocationId,
+          latitude: '-26.5',
+          longitude: '28.5',
+        })
+      ).status,
+      200,
+    );
     assert.equal((await panic(stack, 'DELETE', `/v2/predefinedLocations/${id6}`)).status, 200);
-    const dup = await panic(stack, 'POST', '/v2/predefinedLocations', { externalReferenceId: p7!.platformLocationId, locationIdentifier: 'copy', latitude: '-26.1', longitude: '28.0' });
+    const dup = await panic(stack, 'POST', '/v2/predefinedLocations', {
+      externalReferenceId: p7!.platformLocationId,
+      locationIdentifier: 'copy',
+      latitude: '-26.1',
+      longitude: '28.0',
+    });
     assert.equal(dup.status, 201);
 
     const report = await sync(stack);
@@ -121,7 +162,10 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
       { ...report.counts },
       { platform: 19, aura: 20, matched: 17, created: 1, updated: 4, deleted: 0, missing: 1, duplicates: 1 },
     );
-    const byKind = (k: string) => issuesOf(report, k).map((i: any) => i.externalReferenceId).sort();
+    const byKind = (k: string) =>
+      issuesOf(report, k)
+        .map((i: any) => i.externalReferenceId)
+        .sort();
     assert.deepEqual(byKind('RENAMED'), [p1!.platformLocationId, p4!.platformLocationId].sort());
     assert.deepEqual(byKind('MOVED'), [p2!.platformLocationId, p5!.platformLocationId].sort());
     assert.deepEqual(byKind('MISSING_IN_PLATFORM'), [p3!.platformLocationId]);
@@ -137,7 +181,10 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     const sim = await simLocations(stack);
     assert.equal(sim.find((f) => f.id === id4).locationDescription, p4!.name);
     assert.equal(Number(sim.find((f) => f.id === id5).latitude), p5!.latitude);
-    assert.equal(sim.find((f) => f.externalReferenceId === p1!.platformLocationId).locationDescription, 'Renamed on the platform');
+    assert.equal(
+      sim.find((f) => f.externalReferenceId === p1!.platformLocationId).locationDescription,
+      'Renamed on the platform',
+    );
     assert.ok(sim.some((f) => f.id === id3));
 
     // A sync without changes changes nothing.
@@ -148,22 +195,45 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
   });
 
   it('an alarm is refused with 422 and what to do when its location is ambiguous or not mapped', async () => {
-    const amb = await stack.api('POST', '/v1/alarms', { alarmId: 'amb-1', platformLocationId: portfolio[6]!.platformLocationId, alarmType: 'BURGLARY' });
+    const amb = await stack.api('POST', '/v1/alarms', {
+      alarmId: 'amb-1',
+      platformLocationId: portfolio[6]!.platformLocationId,
+      alarmType: 'BURGLARY',
+    });
     assert.equal(amb.status, 422);
     assert.equal(amb.body.error.code, 'LOCATION_AMBIGUOUS');
     assert.match(amb.body.error.message, /delete all but/);
-    const unknown = await stack.api('POST', '/v1/alarms', { alarmId: 'unk-1', platformLocationId: 'NOPE-1', alarmType: 'BURGLARY' });
+    const unknown = await stack.api('POST', '/v1/alarms', {
+      alarmId: 'unk-1',
+      platformLocationId: 'NOPE-1',
+      alarmType: 'BURGLARY',
+    });
     assert.equal(unknown.status, 422);
     assert.equal(unknown.body.error.code, 'LOCATION_NOT_MAPPED');
-    await stack.api('PUT', '/v1/platform-locations/T1-NEW', { name: 'New site', address: '1 Main Road, Sandton', latitude: -26.1, longitude: 28.05 });
-    const unsynced = await stack.api('POST', '/v1/alarms', { alarmId: 'uns-1', platformLocationId: 'T1-NEW', alarmType: 'FIRE' });
+    await stack.api('PUT', '/v1/platform-locations/T1-NEW', {
+      name: 'New site',
+      address: '1 Main Road, Sandton',
+      latitude: -26.1,
+      longitude: 28.05,
+    });
+    const unsynced = await stack.api('POST', '/v1/alarms', {
+      alarmId: 'uns-1',
+      platformLocationId: 'T1-NEW',
+      alarmType: 'FIRE',
+    });
     assert.equal(unsynced.status, 422);
     assert.equal(unsynced.body.error.code, 'LOCATION_NOT_MAPPED');
     assert.match(unsynced.body.error.message, /fixed-locations\/sync/);
     const numeric = await stack.api('POST', '/v1/alarms', { alarmId: 5512, platformLocationId: 77, alarmType: 'FIRE' });
     assert.equal(numeric.status, 422);
     assert.match(numeric.body.error.message, /"77"/);
-    const mismatch = await stack.api('PUT', '/v1/platform-locations/T1-NEW', { platformLocationId: 'OTHER', name: 'x', address: 'y', latitude: 0, longitude: 0 });
+    const mismatch = await stack.api('PUT', '/v1/platform-locations/T1-NEW', {
+      platformLocationId: 'OTHER',
+      name: 'x',
+      address: 'y',
+      latitude: 0,
+      longitude: 0,
+    });
     assert.equal(mismatch.status, 400);
     assert.equal(mismatch.body.error.details[0].path, 'platformLocationId');
     const bad = await stack.api('POST', '/v1/alarms', { alarmId: 'bad 1', platformLocationId: 'T1-NEW' });
@@ -175,7 +245,15 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     const p = portfolio[9]!;
     const fixedId = await idOf(p.platformLocationId);
     await stack.sim_('PUT', '/__sim/autopilot', { enabled: true, stepMs: 1000, emitWebhooks: false });
-    const alarm = { alarmId: 'A-1001', platformLocationId: p.platformLocationId, alarmType: 'BURGLARY', zone: '3 Back door', notes: 'Two zones triggered', test: true, references: { account: 'ACC-88231' } };
+    const alarm = {
+      alarmId: 'A-1001',
+      platformLocationId: p.platformLocationId,
+      alarmType: 'BURGLARY',
+      zone: '3 Back door',
+      notes: 'Two zones triggered',
+      test: true,
+      references: { account: 'ACC-88231' },
+    };
     const first = await stack.api('POST', '/v1/alarms', alarm);
     assert.equal(first.status, 202, JSON.stringify(first.body));
     assert.equal(first.body.incidentId, 'alarm-A-1001');
@@ -188,13 +266,25 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     const callouts = (await stack.sim_('GET', '/__sim/callouts')).filter((c: any) => c.id === done.auraCalloutId);
     assert.equal(callouts.length, 1);
     assert.equal(callouts[0].internalTest, true);
-    const created = (await stack.sim_('GET', '/__sim/requests')).filter((r: any) => r.method === 'POST' && r.path.includes('/externalRef/'));
+    const created = (await stack.sim_('GET', '/__sim/requests')).filter(
+      (r: any) => r.method === 'POST' && r.path.includes('/externalRef/'),
+    );
     assert.equal(created.length, 1, 'one Fixed Location callout create');
     assert.equal(created[0].path, `/panic-api/v2/predefinedLocations/externalRef/${p.platformLocationId}/callouts`);
     const events = callouts[0].incidentInformation[0].calloutEvents;
     assert.ok(events.length >= 1);
     const ctx = events[0].message as string;
-    for (const s of ['[TEST]', 'BURGLARY', 'zone 3 Back door', 'alarm A-1001', p.platformLocationId, p.name, 'Two zones triggered', 'account ACC-88231']) assert.ok(ctx.includes(s), `${s} in ${ctx}`);
+    for (const s of [
+      '[TEST]',
+      'BURGLARY',
+      'zone 3 Back door',
+      'alarm A-1001',
+      p.platformLocationId,
+      p.name,
+      'Two zones triggered',
+      'account ACC-88231',
+    ])
+      assert.ok(ctx.includes(s), `${s} in ${ctx}`);
     if (p.gateInstructions) assert.ok(ctx.includes(p.gateInstructions));
     if (p.contactNotes) assert.ok(ctx.includes(p.contactNotes));
     assert.ok(fixedId > 0);
@@ -206,7 +296,13 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
     assert.equal(mine[0].type, 'incident.aura_requested');
     assert.equal(mine[0].action, 'response_requested');
     const actions = mine.filter((e) => e.type === 'incident.status_changed').map((e) => e.action);
-    assert.deepEqual(actions, ['response_requested', 'responder_dispatched', 'responder_on_location', 'response_complete', 'lifecycle_closed']);
+    assert.deepEqual(actions, [
+      'response_requested',
+      'responder_dispatched',
+      'responder_on_location',
+      'response_complete',
+      'lifecycle_closed',
+    ]);
     await stack.sim_('PUT', '/__sim/autopilot', { enabled: false });
   });
 
@@ -218,7 +314,11 @@ describe('Fixed Location reconciliation (rest mode) and alarm dispatch', () => {
       // test looks for the report that created it rather than the first new one it happens to read.
       const report = await eventually(async () => {
         const l = await stack.api('GET', '/v1/fixed-locations/sync/latest');
-        return l.body.runId !== before && (l.body.counts.created === 1 || (await stack.api('GET', '/v1/platform-locations/T1-NEW')).body.auraFixedLocationIds?.length === 1) ? l.body : null;
+        return l.body.runId !== before &&
+          (l.body.counts.created === 1 ||
+            (await stack.api('GET', '/v1/platform-locations/T1-NEW')).body.auraFixedLocationIds?.length === 1)
+          ? l.body
+          : null;
       }, 20_000);
       assert.equal(report.status, 'completed', JSON.stringify(report));
       assert.deepEqual((await stack.api('GET', '/v1/platform-locations/T1-NEW')).body.auraFixedLocationIds.length, 1); // T1-NEW, once
@@ -251,13 +351,22 @@ describe('Fixed Location reconciliation (csv mode)', () => {
         longitude: p.longitude.toFixed(6),
       });
     }
-    for (const ref of ['X-1', 'X-2']) await panic(stack, 'POST', '/v2/predefinedLocations', { externalReferenceId: ref, locationIdentifier: ref, latitude: '-26.2', longitude: '28.1' });
+    for (const ref of ['X-1', 'X-2'])
+      await panic(stack, 'POST', '/v2/predefinedLocations', {
+        externalReferenceId: ref,
+        locationIdentifier: ref,
+        latitude: '-26.2',
+        longitude: '28.1',
+      });
 
     const report = await sync(stack);
     assert.equal(report.mode, 'csv-import');
     assert.equal(report.status, 'completed', JSON.stringify({ counts: report.counts, message: report.message }));
     assert.equal(report.importResult.received, true);
-    assert.deepEqual({ ...report.counts }, { platform: 20, aura: 12, matched: 20, created: 10, updated: 1, deleted: 2, missing: 0, duplicates: 0 });
+    assert.deepEqual(
+      { ...report.counts },
+      { platform: 20, aura: 12, matched: 20, created: 10, updated: 1, deleted: 2, missing: 0, duplicates: 0 },
+    );
     const imports = await stack.sim_('GET', '/__sim/fixed-location-imports');
     assert.equal(imports.length, 1);
     assert.equal(imports[0].rows, 20);
@@ -289,7 +398,11 @@ describe('Fixed Location reconciliation (csv mode)', () => {
   });
 
   it('a callback with a forged signature is refused', async () => {
-    const r = await stack.api('POST', '/callbacks/aura/fixed-location-import/some-workflow/some-run/0123456789abcdef0123456789abcdef', { status: 'COMPLETED' });
+    const r = await stack.api(
+      'POST',
+      '/callbacks/aura/fixed-location-import/some-workflow/some-run/0123456789abcdef0123456789abcdef',
+      { status: 'COMPLETED' },
+    );
     assert.equal(r.status, 401);
   });
 });
@@ -298,7 +411,9 @@ describe('Fixed Location reconciliation (csv mode, callback lost)', () => {
   let stack: Stack;
   before(async () => {
     // The callback URL points nowhere: AURA's one attempt fails, and the workflow goes on after its timeout.
-    stack = await startStack(env, { fixedLocations: { mode: 'csv', callbackBaseUrl: 'http://127.0.0.1:9', callbackTimeoutMs: 4_000 } });
+    stack = await startStack(env, {
+      fixedLocations: { mode: 'csv', callbackBaseUrl: 'http://127.0.0.1:9', callbackTimeoutMs: 4_000 },
+    });
   });
   after(() => stack.close());
 
@@ -319,9 +434,16 @@ describe('Fixed Location reconciliation (csv mode, callback lost)', () => {
     const joined = await stack.api('POST', '/v1/fixed-locations/sync', {});
     assert.equal(joined.body.runId, r.body.runId, 'an on-demand request joins the running reconciliation');
     // The reconciliation now waits 4 s for a callback that never comes; the Schedule's first tick fires at once.
-    const scheduleId = await ensureFixedLocationSchedule(env.client, { taskQueue: stack.taskQueue, intervalMs: 3_600_000 });
+    const scheduleId = await ensureFixedLocationSchedule(env.client, {
+      taskQueue: stack.taskQueue,
+      intervalMs: 3_600_000,
+    });
     try {
-      const tick = await eventually(async () => (await env.client.schedule.getHandle(scheduleId!).describe()).info.recentActions[0]?.action.workflow.workflowId);
+      const tick = await eventually(
+        async () =>
+          (await env.client.schedule.getHandle(scheduleId!).describe()).info.recentActions[0]?.action.workflow
+            .workflowId,
+      );
       assert.deepEqual(await env.client.workflow.getHandle(tick).result(), { skipped: true });
     } finally {
       await ensureFixedLocationSchedule(env.client, { taskQueue: stack.taskQueue, intervalMs: 0 });

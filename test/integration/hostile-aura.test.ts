@@ -9,7 +9,15 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { cancelUpdate } from '../../src/workflows/messages.js';
 import { lifecycleWorkflowId } from '../../src/domain/incident.js';
-import { eventually, LIVE_POSITION, openIncident, simRequests, startStack, startTemporal, type Stack } from '../helpers/stack.js';
+import {
+  eventually,
+  LIVE_POSITION,
+  openIncident,
+  simRequests,
+  startStack,
+  startTemporal,
+  type Stack,
+} from '../helpers/stack.js';
 
 const live = LIVE_POSITION;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,8 +30,8 @@ after(async () => {
   await env?.teardown();
 });
 
-
-const setStatus = (stack: Stack, id: number, status: string, webhook = false) => stack.sim_('POST', `/__sim/callouts/${id}/status`, { status, webhook });
+const setStatus = (stack: Stack, id: number, status: string, webhook = false) =>
+  stack.sim_('POST', `/__sim/callouts/${id}/status`, { status, webhook });
 const open = openIncident;
 const requests = simRequests;
 
@@ -35,7 +43,11 @@ describe('polling never stops before closed', () => {
   after(() => stack.close());
 
   it('location routes answering 404 for good, webhooks off: the callout still reads closed within a poll interval of AURA closing it', async () => {
-    await stack.sim_('PUT', '/__sim/faults', { routes: [{ method: 'POST', path: '/panic-api/v2/callouts/*/location*', status: 404, body: { message: 'Not found' } }] });
+    await stack.sim_('PUT', '/__sim/faults', {
+      routes: [
+        { method: 'POST', path: '/panic-api/v2/callouts/*/location*', status: 404, body: { message: 'Not found' } },
+      ],
+    });
     const id = await open(stack, 'poll-404');
     const r = await stack.api('POST', '/v1/callouts/poll-404/location', { latitude: -26.2, longitude: 28.1 });
     assert.equal(r.status, 202);
@@ -99,11 +111,22 @@ describe('notes', () => {
 
   it('relaying notes never blocks polling: events route answering 500 → a closed callout reads closed, the note still on the incident', async () => {
     const id = await open(stack, 'note-500');
-    await stack.sim_('PUT', '/__sim/faults', { routes: [{ method: 'POST', path: '/panic-api/v2/callouts/*/events', status: 500 }] });
-    assert.equal((await stack.api('POST', '/v1/callouts/note-500/notes', { text: 'Gate code 4411', author: 'op-7' })).status, 202);
+    await stack.sim_('PUT', '/__sim/faults', {
+      routes: [{ method: 'POST', path: '/panic-api/v2/callouts/*/events', status: 500 }],
+    });
+    assert.equal(
+      (await stack.api('POST', '/v1/callouts/note-500/notes', { text: 'Gate code 4411', author: 'op-7' })).status,
+      202,
+    );
     assert.equal((await stack.api('POST', '/v1/callouts/note-500/notes', { text: 'Dog on site' })).status, 202);
     const pending = await stack.incidentWhen('note-500', (b) => b.notes.length === 2, 3_000);
-    assert.deepEqual(pending.notes.map((n: any) => [n.text, n.delivery]), [['Gate code 4411', 'pending'], ['Dog on site', 'pending']]);
+    assert.deepEqual(
+      pending.notes.map((n: any) => [n.text, n.delivery]),
+      [
+        ['Gate code 4411', 'pending'],
+        ['Dog on site', 'pending'],
+      ],
+    );
     await eventually(async () => (await stack.sim_('GET', '/__sim/faults')).routes[0].hits >= 2);
     await setStatus(stack, id, 'closed');
     const closed = await stack.incidentWhen('note-500', (b) => b.status === 'closed', 2_000);
@@ -136,7 +159,11 @@ describe('notes', () => {
     assert.ok(sent.every((r) => r.status === 202));
     let last: any;
     const b = await stack
-      .incidentWhen('note-burst', (x) => (last = x).notes.filter((n: any) => !n.delivery).length === texts.length, 10_000)
+      .incidentWhen(
+        'note-burst',
+        (x) => (last = x).notes.filter((n: any) => !n.delivery).length === texts.length,
+        10_000,
+      )
       .catch((err) => assert.fail(`${err.message}: ${JSON.stringify(last?.notes)}`));
     assert.deepEqual(b.notes.map((n: any) => n.text).sort(), [...texts].sort());
     const events = (await stack.sim_('GET', '/__sim/callouts')).find((c: any) => c.id === b.auraCalloutId);
@@ -164,11 +191,14 @@ describe('updates are once and answer truthfully; a read after a write shows it'
     assert.deepEqual([a.status, b.status].sort(), [200, 409], JSON.stringify([a.body, b.body]));
     const read = await stack.api('GET', '/v1/callouts/cancel-twice');
     assert.equal(read.body.phase, 'cancelled');
-    assert.ok(read.body.notes.some((n: any) => /Cancellation requested by integration/.test(n.text)), JSON.stringify(read.body.notes));
+    assert.ok(
+      read.body.notes.some((n: any) => /Cancellation requested by integration/.test(n.text)),
+      JSON.stringify(read.body.notes),
+    );
     assert.equal((await requests(stack, new RegExp(`/v2/callouts/${id}/cancel$`))).length, 1);
   });
 
-  it('a cancellation delivered in a lifecycle\'s first activation is handled, not rejected for want of a handler', async () => {
+  it("a cancellation delivered in a lifecycle's first activation is handled, not rejected for want of a handler", async () => {
     const customerId = await stack.newCustomer();
     const { callout } = await stack.aura.createCustomerCallout({ customerId, responseTypeId: 1, location: live });
     const view = await env.client.workflow.executeUpdateWithStart(cancelUpdate, {
@@ -180,7 +210,10 @@ describe('updates are once and answer truthfully; a read after a write shows it'
         workflowIdConflictPolicy: 'FAIL',
       }),
     });
-    assert.ok(view.notes.some((n) => /Cancellation requested by integration/.test(n.text)), JSON.stringify(view));
+    assert.ok(
+      view.notes.some((n) => /Cancellation requested by integration/.test(n.text)),
+      JSON.stringify(view),
+    );
     assert.equal((await requests(stack, new RegExp(`/v2/callouts/${callout.id}/cancel$`))).length, 1);
   });
 
@@ -188,7 +221,17 @@ describe('updates are once and answer truthfully; a read after a write shows it'
     const id = await open(stack, 'rate-twice');
     await setStatus(stack, id, 'closed');
     await stack.incidentWhen('rate-twice', (b) => b.rating.state === 'requested', 5_000);
-    await stack.sim_('PUT', '/__sim/faults', { routes: [{ method: 'POST', path: '/panic-api/v2/ratings', status: 400, body: { message: 'Rating comment too long' }, times: 1 }] });
+    await stack.sim_('PUT', '/__sim/faults', {
+      routes: [
+        {
+          method: 'POST',
+          path: '/panic-api/v2/ratings',
+          status: 400,
+          body: { message: 'Rating comment too long' },
+          times: 1,
+        },
+      ],
+    });
     const refused = await stack.api('POST', '/v1/callouts/rate-twice/rating', { rating: 4, comment: 'x' });
     assert.equal(refused.status, 422, JSON.stringify(refused.body));
     assert.equal(refused.body.error.code, 'RATING_REJECTED');
@@ -220,12 +263,22 @@ describe('a dead lifecycle is not the end', () => {
     await stack.incidentWhen('dead-webhook', (b) => b.status === 'Responder Dispatched', 5_000);
     await env.client.workflow.getHandle(lifecycleWorkflowId(id)).terminate('operator test');
     // A note while no lifecycle runs: accepted, and it reaches AURA once a lifecycle follows the callout again.
-    assert.equal((await stack.api('POST', '/v1/callouts/dead-webhook/notes', { text: 'while it was down' })).status, 202);
+    assert.equal(
+      (await stack.api('POST', '/v1/callouts/dead-webhook/notes', { text: 'while it was down' })).status,
+      202,
+    );
     await setStatus(stack, id, 'Responder Arrived', true);
     const arrived = await stack.incidentWhen('dead-webhook', (b) => b.status === 'Responder Arrived', 10_000);
     // The restarted lifecycle took the incident's view as its base: nothing earlier is lost.
-    assert.deepEqual(arrived.timeline.map((t: any) => t.status), ['created', 'Responder Dispatched', 'Responder Arrived']);
-    const noted = await stack.incidentWhen('dead-webhook', (b) => b.notes.some((n: any) => n.text === 'while it was down' && !n.delivery), 10_000);
+    assert.deepEqual(
+      arrived.timeline.map((t: any) => t.status),
+      ['created', 'Responder Dispatched', 'Responder Arrived'],
+    );
+    const noted = await stack.incidentWhen(
+      'dead-webhook',
+      (b) => b.notes.some((n: any) => n.text === 'while it was down' && !n.delivery),
+      10_000,
+    );
     assert.equal(noted.notes.filter((n: any) => n.text === 'while it was down').length, 1);
     assert.equal((await requests(stack, new RegExp(`/v2/callouts/${id}/events$`))).length, 1, 'sent to AURA once');
     await setStatus(stack, id, 'closed');
@@ -233,7 +286,7 @@ describe('a dead lifecycle is not the end', () => {
     assert.equal((await stack.sim_('GET', '/__sim/callouts')).filter((c: any) => c.id === id).length, 1);
   });
 
-  it('failed or terminated with webhooks silent: the incident\'s liveness check starts it again', async () => {
+  it("failed or terminated with webhooks silent: the incident's liveness check starts it again", async () => {
     const id = await open(stack, 'dead-quiet');
     await env.client.workflow.getHandle(lifecycleWorkflowId(id)).terminate('operator test');
     await setStatus(stack, id, 'Responder Dispatched');
@@ -265,7 +318,13 @@ describe('a platform outage never freezes an incident', () => {
 
   it('receiver down while the callout runs to closed: reads stay current; once it is back every event arrives once, in order', async () => {
     // Continue-as-new every few events, so that the incident continues as new during the outage.
-    const stack = await startStack(env, { pollIntervalMs: 300, platformEventsUrl: url, platformEventsSecret: 'platform-secret-0123456789', ratingWindowMs: 300, continueAsNewEvents: 20 });
+    const stack = await startStack(env, {
+      pollIntervalMs: 300,
+      platformEventsUrl: url,
+      platformEventsSecret: 'platform-secret-0123456789',
+      ratingWindowMs: 300,
+      continueAsNewEvents: 20,
+    });
     try {
       const id = await open(stack, 'outage-1');
       for (const status of ['Responder Dispatched', 'Responder Arrived', 'Responder Completed', 'closed']) {
@@ -283,7 +342,15 @@ describe('a platform outage never freezes an incident', () => {
     assert.equal(new Set(ids).size, ids.length, 'each event accepted once');
     assert.deepEqual(
       accepted.map((s) => s.body.action ?? s.body.type),
-      ['response_requested', 'response_requested', 'responder_dispatched', 'responder_on_location', 'response_complete', 'lifecycle_closed', 'incident.rating_requested'],
+      [
+        'response_requested',
+        'response_requested',
+        'responder_dispatched',
+        'responder_on_location',
+        'response_complete',
+        'lifecycle_closed',
+        'incident.rating_requested',
+      ],
     );
   });
 });

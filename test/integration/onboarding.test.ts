@@ -4,7 +4,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DEFAULT_WEBHOOK_EVENTS, registerReceiver, WebhookRegistrationError } from '../../src/aura/webhook-registration.js';
+import {
+  DEFAULT_WEBHOOK_EVENTS,
+  registerReceiver,
+  WebhookRegistrationError,
+} from '../../src/aura/webhook-registration.js';
 import { PROJECT_ROOT } from '../../src/temporal/dev-server.js';
 import { eventually, startStack, startTemporal, WEBHOOK_TOKEN, type Stack } from '../helpers/stack.js';
 
@@ -35,8 +39,17 @@ beforeEach(async () => {
 function person(tag: string) {
   n++;
   const ref = `cust-${tag}-${Date.now().toString(36)}-${n}`;
-  const mobile = `+2783${Math.floor(Math.random() * 1e7).toString().padStart(7, '0')}`;
-  return { customerRef: ref, name: 'Thandi', surname: 'Nkosi', mobile, email: `${ref}@example.com`, subscriptionTypeId: 12 };
+  const mobile = `+2783${Math.floor(Math.random() * 1e7)
+    .toString()
+    .padStart(7, '0')}`;
+  return {
+    customerRef: ref,
+    name: 'Thandi',
+    surname: 'Nkosi',
+    mobile,
+    email: `${ref}@example.com`,
+    subscriptionTypeId: 12,
+  };
 }
 
 async function onboardingWhen(ref: string, pred: (b: any) => boolean, timeoutMs = 30_000): Promise<any> {
@@ -66,15 +79,23 @@ describe('customer onboarding', () => {
     // The webhook may beat the create call's answer to the workflow: states only ever move forward.
     const order = ['pending', 'customer_created', 'subscription_requested', 'active'];
     const seen = done.timeline.map((t: any) => order.indexOf(t.status));
-    assert.ok(seen.every((i: number, k: number) => i >= 0 && (k === 0 || i > seen[k - 1])), JSON.stringify(done.timeline));
-    assert.deepEqual({ ...done.timeline.at(-1), at: undefined }, { at: undefined, status: 'active', source: 'webhook', event: 'SUBSCRIPTION_CREATED' });
+    assert.ok(
+      seen.every((i: number, k: number) => i >= 0 && (k === 0 || i > seen[k - 1])),
+      JSON.stringify(done.timeline),
+    );
+    assert.deepEqual(
+      { ...done.timeline.at(-1), at: undefined },
+      { at: undefined, status: 'active', source: 'webhook', event: 'SUBSCRIPTION_CREATED' },
+    );
     // No personal data in the resource.
     assert.equal(JSON.stringify(done).includes(p.mobile), false);
 
     const customers = await stack.sim_('GET', `/__sim/customers?externalReferenceId=${p.customerRef}`);
     assert.equal(customers.length, 1);
     assert.equal(customers[0].id, done.auraCustomerId);
-    const reads = (await requests()).filter((q) => q.path === `/panic-api/v2/customers/${done.auraCustomerId}/subscriptions`);
+    const reads = (await requests()).filter(
+      (q) => q.path === `/panic-api/v2/customers/${done.auraCustomerId}/subscriptions`,
+    );
     assert.equal(reads.length, 0, 'confirmed by the webhook, never read back');
 
     const again = await stack.api('POST', '/v1/customers/onboarding', p);
@@ -89,7 +110,9 @@ describe('customer onboarding', () => {
     const done = await onboardingWhen(p.customerRef, (b) => b.status === 'active');
     assert.equal(done.confirmedBy, 'read_back');
     assert.equal(done.timeline.at(-1).source, 'read_back');
-    const reads = (await requests()).filter((q) => q.path === `/panic-api/v2/customers/${done.auraCustomerId}/subscriptions`);
+    const reads = (await requests()).filter(
+      (q) => q.path === `/panic-api/v2/customers/${done.auraCustomerId}/subscriptions`,
+    );
     assert.ok(reads.length >= 1);
   });
 
@@ -105,7 +128,10 @@ describe('customer onboarding', () => {
     const faults = await stack.sim_('GET', '/__sim/onboarding-faults');
     assert.equal(faults.lostAnswers.length, 1, 'the first answer was really lost');
     const creates = (await requests()).filter((q) => q.method === 'POST' && q.path === '/panic-api/v2/customers');
-    assert.ok(creates.some((q) => q.status === 409), 'the retry met AURA\'s duplicate-mobile answer');
+    assert.ok(
+      creates.some((q) => q.status === 409),
+      "the retry met AURA's duplicate-mobile answer",
+    );
   });
 
   it('with the create answer and every webhook lost, onboarding fails naming the cause; POSTing again with auraCustomerId adopts the customer', async () => {
@@ -124,7 +150,11 @@ describe('customer onboarding', () => {
     const done = await onboardingWhen(p.customerRef, (b) => b.status === 'active');
     assert.equal(done.auraCustomerId, customers[0].id);
     assert.equal(done.confirmedBy, 'read_back');
-    assert.equal((await stack.sim_('GET', `/__sim/customers?externalReferenceId=${p.customerRef}`)).length, 1, 'still one customer');
+    assert.equal(
+      (await stack.sim_('GET', `/__sim/customers?externalReferenceId=${p.customerRef}`)).length,
+      1,
+      'still one customer',
+    );
   });
 
   it('adopting an existing AURA customer without a subscription requests one (POST /v2/subscriptions) and confirms it', async () => {
@@ -147,7 +177,11 @@ describe('customer onboarding', () => {
     const customerId = active.auraCustomerId;
 
     // While active the rule lets a live callout through.
-    const ok = await stack.api('POST', '/v1/callouts', { incidentId: `${p.customerRef}-ok`, customerId, location: live });
+    const ok = await stack.api('POST', '/v1/callouts', {
+      incidentId: `${p.customerRef}-ok`,
+      customerId,
+      location: live,
+    });
     assert.equal(ok.status, 202);
     const inc = await stack.incidentWhen(`${p.customerRef}-ok`, (i) => i.auraCalloutId !== null);
     await stack.sim_('POST', `/__sim/callouts/${inc.auraCalloutId}/status`, { status: 'closed' });
@@ -165,17 +199,29 @@ describe('customer onboarding', () => {
     assert.equal(cancelled.timeline.at(-1).event, 'SUBSCRIPTION_CANCELLED');
 
     const before = (await requests()).length;
-    const refused = await stack.api('POST', '/v1/callouts', { incidentId: `${p.customerRef}-no`, customerId, location: live });
+    const refused = await stack.api('POST', '/v1/callouts', {
+      incidentId: `${p.customerRef}-no`,
+      customerId,
+      location: live,
+    });
     assert.equal(refused.status, 422);
     assert.equal(refused.body.error.code, 'SUBSCRIPTION_INACTIVE');
     assert.match(refused.body.error.message, /no active AURA subscription/);
     assert.match(refused.body.error.message, /retry/);
     const after = await requests();
-    assert.equal(after.slice(before).filter((q) => q.path.includes('/callouts')).length, 0, 'refused before any AURA call');
+    assert.equal(
+      after.slice(before).filter((q) => q.path.includes('/callouts')).length,
+      0,
+      'refused before any AURA call',
+    );
     assert.equal((await stack.api('GET', `/v1/callouts/${p.customerRef}-no`)).status, 404, 'no incident was opened');
 
     // Customers the service never onboarded are left to AURA (the seed customer with a subscription still works).
-    const seed = await stack.api('POST', '/v1/callouts', { incidentId: `${p.customerRef}-seed`, customerId: await stack.newCustomer(), location: live });
+    const seed = await stack.api('POST', '/v1/callouts', {
+      incidentId: `${p.customerRef}-seed`,
+      customerId: await stack.newCustomer(),
+      location: live,
+    });
     assert.equal(seed.status, 202);
   });
 
@@ -185,7 +231,10 @@ describe('customer onboarding', () => {
     const p = person('grace');
     await stack.api('POST', '/v1/customers/onboarding', p);
     const active = await onboardingWhen(p.customerRef, (b) => b.status === 'active');
-    await fetch(`${stack.sim.panicApiUrl}/v2/subscriptions/${active.subscription.id}`, { method: 'DELETE', headers: { authorization: 'Bearer dev-token' } });
+    await fetch(`${stack.sim.panicApiUrl}/v2/subscriptions/${active.subscription.id}`, {
+      method: 'DELETE',
+      headers: { authorization: 'Bearer dev-token' },
+    });
     await onboardingWhen(p.customerRef, (b) => b.status === 'cancelled');
 
     const app = createApp({
@@ -205,7 +254,11 @@ describe('customer onboarding', () => {
       const res = await fetch(`http://127.0.0.1:${port}/v1/callouts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ incidentId: `${p.customerRef}-grace`, customerId: active.auraCustomerId, location: live }),
+        body: JSON.stringify({
+          incidentId: `${p.customerRef}-grace`,
+          customerId: active.auraCustomerId,
+          location: live,
+        }),
       });
       assert.equal(res.status, 202);
       // AURA itself still decides: the simulator (no grace arrangement) refuses with 403 and the incident fails.
@@ -233,25 +286,40 @@ describe('customer onboarding', () => {
     // After a 429 the same customer's next read waits for Retry-After (at least 1 s here).
     for (const q of limited) {
       const next = reads.find((r) => r.path === q.path && Date.parse(r.at) > Date.parse(q.at));
-      if (next) assert.ok(Date.parse(next.at) - Date.parse(q.at) >= 900, `${q.path}: next read ${Date.parse(next.at) - Date.parse(q.at)} ms after a 429`);
+      if (next)
+        assert.ok(
+          Date.parse(next.at) - Date.parse(q.at) >= 900,
+          `${q.path}: next read ${Date.parse(next.at) - Date.parse(q.at)} ms after a 429`,
+        );
     }
     // Retry-After was honoured: the reads did not hammer the route (3 customers, each read back until active).
     assert.ok(reads.length <= 12, `${reads.length} reads`);
   });
 
-  it('SUBSCRIPTION_UPDATED (array, by subscription id), SUBSCRIPTION_CANCELLED_FAILED and UPDATED_CUSTOMER reach the customer\'s workflow', async () => {
+  it("SUBSCRIPTION_UPDATED (array, by subscription id), SUBSCRIPTION_CANCELLED_FAILED and UPDATED_CUSTOMER reach the customer's workflow", async () => {
     const p = person('events');
     await stack.api('POST', '/v1/customers/onboarding', p);
     const active = await onboardingWhen(p.customerRef, (b) => b.status === 'active');
     const subId = active.subscription.id;
-    const post = (body: object) => stack.api('POST', '/webhooks/aura', JSON.stringify(body), { 'content-type': 'application/json', ...auth });
+    const post = (body: object) =>
+      stack.api('POST', '/webhooks/aura', JSON.stringify(body), { 'content-type': 'application/json', ...auth });
 
     // AURA's SUBSCRIPTION_UPDATED names no customer on the subscription: it is routed by the subscription id.
     const renewedTo = new Date(Date.now() + 2 * 365 * 86_400_000).toISOString();
     const now = new Date().toISOString();
     const upd = await post({
       links: [],
-      subscription: [{ id: subId, subscriptionTypeId: 12, validFrom: active.subscription.validFrom, validTo: renewedTo, CancelledDate: null, CancelledReason: null, updatedAt: now }],
+      subscription: [
+        {
+          id: subId,
+          subscriptionTypeId: 12,
+          validFrom: active.subscription.validFrom,
+          validTo: renewedTo,
+          CancelledDate: null,
+          CancelledReason: null,
+          updatedAt: now,
+        },
+      ],
       message: 'SUBSCRIPTION_UPDATED',
     });
     assert.equal(upd.status, 200);
@@ -280,7 +348,11 @@ describe('customer onboarding', () => {
     assert.equal((await stack.api('POST', '/v1/customers/onboarding', p)).status, 202);
     const active = await onboardingWhen(p.customerRef, (b) => b.status === 'active');
     // The API computes activity with the real clock; the workflow's own timer at validTo records the transition.
-    const lapsed = await onboardingWhen(p.customerRef, (b) => b.status === 'cancelled' && b.timeline.at(-1).source === 'clock', 20_000);
+    const lapsed = await onboardingWhen(
+      p.customerRef,
+      (b) => b.status === 'cancelled' && b.timeline.at(-1).source === 'clock',
+      20_000,
+    );
     assert.match(lapsed.reason, /^SUBSCRIPTION_EXPIRED/);
     assert.equal(lapsed.timeline.at(-1).status, 'cancelled');
     const refused = await stack.api('POST', '/v1/callouts', { customerId: active.auraCustomerId, location: live });
@@ -292,7 +364,10 @@ describe('customer onboarding', () => {
     const r = await stack.api(
       'POST',
       '/webhooks/aura',
-      JSON.stringify({ message: 'SUBSCRIPTION_CANCELLED', subscription: { id: 999_999_001, customerId: 999_999_002, CancelledDate: '2024-12-12T23:59:39.000Z' } }),
+      JSON.stringify({
+        message: 'SUBSCRIPTION_CANCELLED',
+        subscription: { id: 999_999_001, customerId: 999_999_002, CancelledDate: '2024-12-12T23:59:39.000Z' },
+      }),
       { 'content-type': 'application/json', ...auth },
     );
     assert.equal(r.status, 200);
@@ -305,7 +380,8 @@ describe('customer onboarding', () => {
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.code, 'VALIDATION_FAILED');
     const paths = bad.body.error.details.map((d: any) => d.path);
-    for (const f of ['customerRef', 'name', 'surname', 'mobile', 'subscriptionTypeId']) assert.ok(paths.includes(f), `${f} in ${paths}`);
+    for (const f of ['customerRef', 'name', 'surname', 'mobile', 'subscriptionTypeId'])
+      assert.ok(paths.includes(f), `${f} in ${paths}`);
     const missing = await stack.api('GET', '/v1/customers/onboarding/nobody-here');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'ONBOARDING_NOT_FOUND');
@@ -318,17 +394,27 @@ describe('webhook registration', () => {
 
   it('refuses an unknown event before calling AURA', async () => {
     const before = (await registrations()).length;
-    await assert.rejects(registerReceiver(stack.aura, { ...base(), events: ['NEW_CALLOUT', 'CALLOUT_TELEPORTED'] }), (err: unknown) => {
-      assert.ok(err instanceof WebhookRegistrationError);
-      assert.match(err.message, /CALLOUT_TELEPORTED/);
-      return true;
-    });
+    await assert.rejects(
+      registerReceiver(stack.aura, { ...base(), events: ['NEW_CALLOUT', 'CALLOUT_TELEPORTED'] }),
+      (err: unknown) => {
+        assert.ok(err instanceof WebhookRegistrationError);
+        assert.match(err.message, /CALLOUT_TELEPORTED/);
+        return true;
+      },
+    );
     assert.equal((await registrations()).length, before, 'AURA was not called');
   });
 
   it('refuses a plain-HTTP public URL before calling AURA', async () => {
     const before = (await registrations()).length;
-    await assert.rejects(registerReceiver(stack.aura, { ...base(), url: 'http://callouts.example.com/webhooks/aura', events: ['NEW_CALLOUT'] }), /HTTPS/);
+    await assert.rejects(
+      registerReceiver(stack.aura, {
+        ...base(),
+        url: 'http://callouts.example.com/webhooks/aura',
+        events: ['NEW_CALLOUT'],
+      }),
+      /HTTPS/,
+    );
     assert.equal((await registrations()).length, before);
   });
 
@@ -336,10 +422,18 @@ describe('webhook registration', () => {
     const warnings: string[] = [];
     await registerReceiver(stack.aura, { ...base(), events: ['NEW_CALLOUT', 'CALLOUT_CLOSED'] });
     assert.deepEqual((await stack.sim_('GET', '/__sim/webhook')).events, ['NEW_CALLOUT', 'CALLOUT_CLOSED']);
-    const r = await registerReceiver(stack.aura, { ...base(), events: ['RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA', 'SUBSCRIPTION_CANCELLED'] }, (w) => warnings.push(w));
+    const r = await registerReceiver(
+      stack.aura,
+      { ...base(), events: ['RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA', 'SUBSCRIPTION_CANCELLED'] },
+      (w) => warnings.push(w),
+    );
     assert.deepEqual(r.events, ['RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA', 'SUBSCRIPTION_CANCELLED']);
     const hook = await stack.sim_('GET', '/__sim/webhook');
-    assert.deepEqual(hook.events, ['RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA', 'SUBSCRIPTION_CANCELLED'], 'the second replaced the first');
+    assert.deepEqual(
+      hook.events,
+      ['RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA', 'SUBSCRIPTION_CANCELLED'],
+      'the second replaced the first',
+    );
     assert.deepEqual(hook.headers, auth);
     assert.equal(warnings.length, 1);
     // Put the full registration back for any later test.
@@ -359,11 +453,18 @@ describe('webhook registration', () => {
     const ok = await run(process.execPath, script, { cwd: PROJECT_ROOT, env: common, encoding: 'utf8' });
     assert.match(ok.stdout, /Registered .* for \d+ events/);
     assert.equal((await stack.sim_('GET', '/__sim/webhook')).events.length, DEFAULT_WEBHOOK_EVENTS.length);
-    await assert.rejects(run(process.execPath, script, { cwd: PROJECT_ROOT, env: { ...common, WEBHOOK_EVENTS: 'NEW_CALLOUT,NOT_AN_EVENT' }, encoding: 'utf8' }), (err: any) => {
-      assert.equal(err.code, 2);
-      assert.match(err.stderr, /NOT_AN_EVENT/);
-      return true;
-    });
+    await assert.rejects(
+      run(process.execPath, script, {
+        cwd: PROJECT_ROOT,
+        env: { ...common, WEBHOOK_EVENTS: 'NEW_CALLOUT,NOT_AN_EVENT' },
+        encoding: 'utf8',
+      }),
+      (err: any) => {
+        assert.equal(err.code, 2);
+        assert.match(err.stderr, /NOT_AN_EVENT/);
+        return true;
+      },
+    );
   });
 });
 
@@ -379,7 +480,10 @@ describe('onboarding reads', () => {
       }, 30_000);
       own.workers.shutdown();
       // A query would wait for a worker that never comes; the memo answers at once.
-      const r = await Promise.race([own.api('GET', `/v1/customers/onboarding/${p.customerRef}`), new Promise<null>((res) => setTimeout(() => res(null), 5_000))]);
+      const r = await Promise.race([
+        own.api('GET', `/v1/customers/onboarding/${p.customerRef}`),
+        new Promise<null>((res) => setTimeout(() => res(null), 5_000)),
+      ]);
       assert.ok(r, 'answered without a worker');
       assert.equal(r.status, 200);
       assert.deepEqual({ ...r.body, timeline: undefined }, { ...active, timeline: undefined });

@@ -18,7 +18,9 @@ import { CODEC_TOKEN, startStack, startTemporal, WEBHOOK_TOKEN, type Stack } fro
 type Json = any;
 
 // ajv-formats is CommonJS: its plugin is the module itself, or its `default`, depending on the loader.
-const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default ?? formatsPlugin) as (ajv: Ajv2020) => void;
+const addFormats = ((formatsPlugin as unknown as { default?: unknown }).default ?? formatsPlugin) as (
+  ajv: Ajv2020,
+) => void;
 
 let env: TestWorkflowEnvironment;
 let stack: Stack;
@@ -57,7 +59,12 @@ function send(method: string, path: string, body?: unknown, headers: Record<stri
         port: url.port,
         method,
         path: url.pathname + url.search,
-        headers: { ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}), ...headers },
+        headers: {
+          ...(payload !== undefined
+            ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
+            : {}),
+          ...headers,
+        },
         timeout: 30_000,
       },
       (res) => {
@@ -97,7 +104,8 @@ interface Operation {
 function operations(): Operation[] {
   const out: Operation[] = [];
   for (const [path, item] of Object.entries<Json>(doc.paths)) {
-    for (const method of METHODS) if (item[method]) out.push({ path, method, op: item[method], label: `${method.toUpperCase()} ${path}` });
+    for (const method of METHODS)
+      if (item[method]) out.push({ path, method, op: item[method], label: `${method.toUpperCase()} ${path}` });
   }
   return out;
 }
@@ -109,7 +117,8 @@ function validators() {
   // Parameters arrive as text: a validator that reads "5" as the integer 5, as the server does.
   const params = new Ajv2020({ strict: false, coerceTypes: true });
   addFormats(params);
-  const rebase = (schema: Json): Json => JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"doc#/components/'));
+  const rebase = (schema: Json): Json =>
+    JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"doc#/components/'));
   for (const a of [ajv, params]) a.addSchema({ $id: 'doc', components: rebase(doc.components ?? {}) });
   return {
     body: (schema: Json) => ajv.compile(rebase(schema)),
@@ -165,27 +174,47 @@ function candidates(schema: Json): unknown[] {
     if (s.const !== undefined) out.push(s.const, 'NOT-THE-CONST');
     if (types.includes('integer') || types.includes('number')) {
       const step = types.includes('integer') ? 1 : 0.5;
-      for (const k of ['minimum', 'maximum'] as const) if (typeof s[k] === 'number') out.push(s[k], s[k] + (k === 'minimum' ? -step : step));
+      for (const k of ['minimum', 'maximum'] as const)
+        if (typeof s[k] === 'number') out.push(s[k], s[k] + (k === 'minimum' ? -step : step));
       if (typeof s.exclusiveMinimum === 'number') out.push(s.exclusiveMinimum, s.exclusiveMinimum + step);
       if (typeof s.exclusiveMaximum === 'number') out.push(s.exclusiveMaximum, s.exclusiveMaximum - step);
       out.push(2 ** 53 + 2, -(2 ** 53 + 2), 0, 7);
     }
     if (types.includes('string')) {
       out.push('', ' ', '   ', ' padded ', 'a', 'x\u0000y', '×', 'a b');
-      if (typeof s.maxLength === 'number') out.push('a'.repeat(s.maxLength), 'a'.repeat(s.maxLength + 1), '1'.repeat(s.maxLength + 1));
-      if (typeof s.minLength === 'number' && s.minLength > 1) out.push('a'.repeat(s.minLength - 1), 'a'.repeat(s.minLength));
-      if (s.format === 'email') out.push('user@example.com', 'a!b@example.com', '"quoted"@example.com', 'user@[127.0.0.1]');
-      if (s.format === 'date-time') out.push('2026-11-23T10:00:00Z', '2026-11-23t10:00:00z', '2026-12-31T23:59:60Z', '2026-11-23T10:00:00+0200', '2026-11-23T10:00:00');
+      if (typeof s.maxLength === 'number')
+        out.push('a'.repeat(s.maxLength), 'a'.repeat(s.maxLength + 1), '1'.repeat(s.maxLength + 1));
+      if (typeof s.minLength === 'number' && s.minLength > 1)
+        out.push('a'.repeat(s.minLength - 1), 'a'.repeat(s.minLength));
+      if (s.format === 'email')
+        out.push('user@example.com', 'a!b@example.com', '"quoted"@example.com', 'user@[127.0.0.1]');
+      if (s.format === 'date-time')
+        out.push(
+          '2026-11-23T10:00:00Z',
+          '2026-11-23t10:00:00z',
+          '2026-12-31T23:59:60Z',
+          '2026-11-23T10:00:00+0200',
+          '2026-11-23T10:00:00',
+        );
       if (s.pattern) out.push('1234', '12345', 'security', 'Medical', 'PIZZA', '-x', '+27821234567', ' +27821234567 ');
     }
     if (types.includes('array')) {
       const item = deref(s.items);
       const sample = item?.example ?? (typesOf(item ?? {}).includes('string') ? 'FALSE_ALARM' : 1);
       out.push([sample]);
-      if (typeof s.maxItems === 'number') out.push(Array.from({ length: s.maxItems + 1 }, () => sample), Array.from({ length: s.maxItems }, () => sample));
+      if (typeof s.maxItems === 'number')
+        out.push(
+          Array.from({ length: s.maxItems + 1 }, () => sample),
+          Array.from({ length: s.maxItems }, () => sample),
+        );
     }
     if (types.includes('object') && typeof s.maxProperties === 'number') {
-      out.push(Object.fromEntries(Array.from({ length: s.maxProperties + 1 }, (_v, i) => [`k${i}`, 'v'])), { '': 'v' }, { ['k'.repeat(51)]: 'v' }, { ok: 'v' });
+      out.push(
+        Object.fromEntries(Array.from({ length: s.maxProperties + 1 }, (_v, i) => [`k${i}`, 'v'])),
+        { '': 'v' },
+        { ['k'.repeat(51)]: 'v' },
+        { ok: 'v' },
+      );
     }
   }
   const seen = new Set<string>();
@@ -202,16 +231,26 @@ function bodyCases(schema: Json, example: Json): { label: string; body: unknown 
   const cases: { label: string; body: unknown }[] = [];
   const walk = (s: Json, path: (string | number)[], depth: number) => {
     const props = new Map<string, Json>();
-    for (const b of branches(s)) for (const [name, ps] of Object.entries<Json>(b.properties ?? {})) if (!props.has(name)) props.set(name, ps);
+    for (const b of branches(s))
+      for (const [name, ps] of Object.entries<Json>(b.properties ?? {})) if (!props.has(name)) props.set(name, ps);
     if (!props.size) return;
-    cases.push({ label: `${path.join('.') || '(body)'} + unknown field`, body: setIn(example, [...path, 'x-unknown-field'], 1) });
+    cases.push({
+      label: `${path.join('.') || '(body)'} + unknown field`,
+      body: setIn(example, [...path, 'x-unknown-field'], 1),
+    });
     for (const [name, ps] of props) {
       const at = [...path, name];
       cases.push({ label: `${at.join('.')} removed`, body: setIn(example, at, undefined) });
-      for (const v of candidates(ps)) cases.push({ label: `${at.join('.')} = ${stringify(v).slice(0, 60)}`, body: setIn(example, at, v) });
+      for (const v of candidates(ps))
+        cases.push({ label: `${at.join('.')} = ${stringify(v).slice(0, 60)}`, body: setIn(example, at, v) });
       if (depth < 2) walk(ps, at, depth + 1);
       const items = branches(ps).find((b) => b.items)?.items;
-      if (items && Array.isArray(getIn(example, at))) for (const v of candidates(items)) cases.push({ label: `${at.join('.')}[0] = ${stringify(v).slice(0, 60)}`, body: setIn(example, [...at, 0], v) });
+      if (items && Array.isArray(getIn(example, at)))
+        for (const v of candidates(items))
+          cases.push({
+            label: `${at.join('.')}[0] = ${stringify(v).slice(0, 60)}`,
+            body: setIn(example, [...at, 0], v),
+          });
     }
   };
   for (const whole of [[], 'text', 42, null, {}]) cases.push({ label: `body = ${stringify(whole)}`, body: whole });
@@ -248,7 +287,8 @@ const bodySchemaOf = (op: Json) => op.requestBody?.content?.['application/json']
 
 const undocumented: string[] = [];
 function observed(o: Operation, status: number, what: string) {
-  if (!(String(status) in o.op.responses) && !('default' in o.op.responses)) undocumented.push(`${o.label}: ${status} is not documented (${what})`);
+  if (!(String(status) in o.op.responses) && !('default' in o.op.responses))
+    undocumented.push(`${o.label}: ${status} is not documented (${what})`);
 }
 
 describe('the OpenAPI document against the service', () => {
@@ -258,10 +298,12 @@ describe('the OpenAPI document against the service', () => {
       for (const p of paramsIn(o.op, 'path')) {
         const ex = exampleOf(p);
         if (ex === undefined) problems.push(`${o.label}: path parameter ${p.name} has no example`);
-        else if (!V.param(p.schema)(String(ex))) problems.push(`${o.label}: the example of ${p.name} is not valid by its schema`);
+        else if (!V.param(p.schema)(String(ex)))
+          problems.push(`${o.label}: the example of ${p.name} is not valid by its schema`);
       }
       const body = bodySchemaOf(o.op);
-      if (body && !V.body(body.schema)(clone(body.example))) problems.push(`${o.label}: the request example is not valid by its schema`);
+      if (body && !V.body(body.schema)(clone(body.example)))
+        problems.push(`${o.label}: the request example is not valid by its schema`);
     }
     assert.deepEqual(problems, []);
   });
@@ -271,8 +313,10 @@ describe('the OpenAPI document against the service', () => {
     const rejected: string[] = [];
     const check = (o: Operation, valid: boolean, what: string, r: Answer) => {
       observed(o, r.status, what);
-      if (valid && r.status === 400) rejected.push(`${o.label} ${what}: valid by the document, answered 400 ${r.text.slice(0, 200)}`);
-      if (!valid && r.status !== 400) accepted.push(`${o.label} ${what}: violates the document, answered ${r.status} ${r.text.slice(0, 120)}`);
+      if (valid && r.status === 400)
+        rejected.push(`${o.label} ${what}: valid by the document, answered 400 ${r.text.slice(0, 200)}`);
+      if (!valid && r.status !== 400)
+        accepted.push(`${o.label} ${what}: violates the document, answered ${r.status} ${r.text.slice(0, 120)}`);
     };
     for (const o of operations()) {
       const method = o.method.toUpperCase();
@@ -283,8 +327,10 @@ describe('the OpenAPI document against the service', () => {
 
       // The documented example, as is; without a body where the body is optional.
       check(o, true, 'the example', await send(method, path, example, auth));
-      if (body && o.op.requestBody.required === false) check(o, true, 'without a body', await send(method, path, undefined, auth));
-      if (body && o.op.requestBody.required !== false) check(o, false, 'without a body', await send(method, path, undefined, auth));
+      if (body && o.op.requestBody.required === false)
+        check(o, true, 'without a body', await send(method, path, undefined, auth));
+      if (body && o.op.requestBody.required !== false)
+        check(o, false, 'without a body', await send(method, path, undefined, auth));
 
       // Credentials: without them, 401 (documented).
       if (Object.keys(auth).length) {
@@ -296,30 +342,48 @@ describe('the OpenAPI document against the service', () => {
       // Path parameters.
       for (const p of paramsIn(o.op, 'path')) {
         const valid = V.param(p.schema);
-        for (const v of candidates(p.schema).filter((x): x is string | number => (typeof x === 'string' && x !== '') || typeof x === 'number').map(String)) {
+        for (const v of candidates(p.schema)
+          .filter((x): x is string | number => (typeof x === 'string' && x !== '') || typeof x === 'number')
+          .map(String)) {
           if (v === '.' || v === '..') continue;
-          check(o, valid(v), `path ${p.name} = ${JSON.stringify(v).slice(0, 40)}`, await send(method, concretePath(o, { [p.name]: v }), example, auth));
+          check(
+            o,
+            valid(v),
+            `path ${p.name} = ${JSON.stringify(v).slice(0, 40)}`,
+            await send(method, concretePath(o, { [p.name]: v }), example, auth),
+          );
         }
       }
 
       // Query parameters, one at a time.
       for (const p of paramsIn(o.op, 'query')) {
         const valid = V.param(p.schema);
-        for (const v of candidates(p.schema).filter((x) => typeof x === 'string' || typeof x === 'number').map(String)) {
-          check(o, valid(v), `query ${p.name} = ${JSON.stringify(v)}`, await send(method, `${path}?${new URLSearchParams({ [p.name]: v })}`, example, auth));
+        for (const v of candidates(p.schema)
+          .filter((x) => typeof x === 'string' || typeof x === 'number')
+          .map(String)) {
+          check(
+            o,
+            valid(v),
+            `query ${p.name} = ${JSON.stringify(v)}`,
+            await send(method, `${path}?${new URLSearchParams({ [p.name]: v })}`, example, auth),
+          );
         }
       }
 
       // Bodies.
       if (body) {
         const valid = V.body(body.schema);
-        for (const c of bodyCases(body.schema, example)) check(o, valid(clone(c.body)), c.label, await send(method, path, c.body, auth));
+        for (const c of bodyCases(body.schema, example))
+          check(o, valid(clone(c.body)), c.label, await send(method, path, c.body, auth));
         // Not JSON at all: 400 MALFORMED_JSON (or the receiver's lenient reading), never accepted.
         const r = await send(method, path, '{"not json', auth);
         observed(o, r.status, 'a malformed body');
       }
     }
-    assert.deepEqual({ 'valid by the document, rejected': rejected, 'violating the document, accepted': accepted }, { 'valid by the document, rejected': [], 'violating the document, accepted': [] });
+    assert.deepEqual(
+      { 'valid by the document, rejected': rejected, 'violating the document, accepted': accepted },
+      { 'valid by the document, rejected': [], 'violating the document, accepted': [] },
+    );
   });
 
   it('(c, d) another method on a documented path is 405 with Allow; OPTIONS is 204 with Allow; unknown paths stay 404', async () => {
@@ -331,18 +395,27 @@ describe('the OpenAPI document against the service', () => {
       const expected = new Set([...documented, ...(documented.has('GET') ? ['HEAD'] : []), 'OPTIONS']);
       const concrete = concretePath(ops[0]!);
       const auth = Object.assign({}, ...ops.map((o) => authHeaders(o.op)));
-      const allowOf = (r: Answer) => new Set(String(r.headers.allow ?? '').split(',').map((m) => m.trim()).filter(Boolean));
+      const allowOf = (r: Answer) =>
+        new Set(
+          String(r.headers.allow ?? '')
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean),
+        );
       const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((m) => b.has(m));
       for (const o of ops) if (!('405' in o.op.responses)) problems.push(`${o.label}: 405 is not documented`);
       for (const method of PROBE_METHODS.filter((m) => !expected.has(m))) {
         const r = await send(method, concrete, method === 'GET' ? undefined : {}, auth);
         if (r.status !== 405) problems.push(`${method} ${path}: ${r.status}, not 405 (${r.text.slice(0, 100)})`);
-        else if (!sameSet(allowOf(r), expected)) problems.push(`${method} ${path}: Allow "${r.headers.allow}", documented ${[...expected].join(', ')}`);
-        else if (method !== 'HEAD' && r.body?.error?.code !== 'METHOD_NOT_ALLOWED') problems.push(`${method} ${path}: 405 without the METHOD_NOT_ALLOWED error body`);
+        else if (!sameSet(allowOf(r), expected))
+          problems.push(`${method} ${path}: Allow "${r.headers.allow}", documented ${[...expected].join(', ')}`);
+        else if (method !== 'HEAD' && r.body?.error?.code !== 'METHOD_NOT_ALLOWED')
+          problems.push(`${method} ${path}: 405 without the METHOD_NOT_ALLOWED error body`);
       }
       const options = await send('OPTIONS', concrete, undefined, auth);
       if (options.status !== 204) problems.push(`OPTIONS ${path}: ${options.status}, not 204`);
-      else if (!sameSet(allowOf(options), expected)) problems.push(`OPTIONS ${path}: Allow "${options.headers.allow}", documented ${[...expected].join(', ')}`);
+      else if (!sameSet(allowOf(options), expected))
+        problems.push(`OPTIONS ${path}: Allow "${options.headers.allow}", documented ${[...expected].join(', ')}`);
       if (documented.has('GET')) {
         const get = ops.find((o) => o.method === 'get')!;
         const head = await send('HEAD', concrete, undefined, auth);
@@ -352,7 +425,8 @@ describe('the OpenAPI document against the service', () => {
     }
     for (const method of ['GET', 'POST', 'OPTIONS', 'PATCH']) {
       const r = await send(method, '/v1/no-such-route', method === 'POST' ? {} : undefined);
-      if (r.status !== 404 || r.body?.error?.code !== 'NOT_FOUND') problems.push(`${method} /v1/no-such-route: ${r.status}, not 404 NOT_FOUND`);
+      if (r.status !== 404 || r.body?.error?.code !== 'NOT_FOUND')
+        problems.push(`${method} /v1/no-such-route: ${r.status}, not 404 NOT_FOUND`);
     }
     assert.deepEqual(problems, []);
   });

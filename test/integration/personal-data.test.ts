@@ -15,7 +15,17 @@ const { temporal } = proto;
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'webhook-payloads');
 const SEED_CUSTOMER = 184708;
 // Values from the seed payloads and the simulator's seed customer that must never be seen in the clear.
-const PERSONAL = ['Arthritis', 'Body does not react well to serums', 'StilPayne', 'Shellfish', '+27831231234', '+27841231234', '+27821234567', 'test22@gmail.com', 'ProfMed'];
+const PERSONAL = [
+  'Arthritis',
+  'Body does not react well to serums',
+  'StilPayne',
+  'Shellfish',
+  '+27831231234',
+  '+27841231234',
+  '+27821234567',
+  'test22@gmail.com',
+  'ProfMed',
+];
 const NOTE = 'Gate code 7788, patient is Mrs Ndlovu';
 const SECRETS = [WEBHOOK_TOKEN, CODEC_TOKEN, 'dev-secret'];
 
@@ -46,7 +56,11 @@ async function historyBytes(workflowId: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
-    const r = await env.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId }, nextPageToken });
+    const r = await env.client.workflowService.getWorkflowExecutionHistory({
+      namespace: 'default',
+      execution: { workflowId },
+      nextPageToken,
+    });
     chunks.push(Buffer.from(temporal.api.history.v1.History.encode(r.history ?? {}).finish()));
     nextPageToken = r.nextPageToken?.length ? r.nextPageToken : undefined;
   } while (nextPageToken);
@@ -57,12 +71,20 @@ describe('personal data', () => {
   let auraId: number;
 
   it('runs a lifecycle fed with every documented webhook payload', async () => {
-    const created = await stack.api('POST', '/v1/callouts', { incidentId: 'pii-1', customerId: SEED_CUSTOMER, location: { latitude: -26.1, longitude: 28.05 }, notes: NOTE });
+    const created = await stack.api('POST', '/v1/callouts', {
+      incidentId: 'pii-1',
+      customerId: SEED_CUSTOMER,
+      location: { latitude: -26.1, longitude: 28.05 },
+      notes: NOTE,
+    });
     assert.equal(created.status, 202);
     const inc = await stack.incidentWhen('pii-1', (i) => i.auraCalloutId != null);
     auraId = inc.auraCalloutId;
     for (const file of readdirSync(fixtures).sort()) {
-      const r = await stack.api('POST', '/webhooks/aura', readFileSync(join(fixtures, file), 'utf8'), { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` });
+      const r = await stack.api('POST', '/webhooks/aura', readFileSync(join(fixtures, file), 'utf8'), {
+        'content-type': 'application/json',
+        authorization: `Bearer ${WEBHOOK_TOKEN}`,
+      });
       assert.ok(r.status < 300, `${file}: ${r.status}`);
     }
     await stack.api('POST', '/v1/callouts/pii-1/notes', { text: `Next of kin Anna on +27831231234` });
@@ -74,9 +96,13 @@ describe('personal data', () => {
   });
 
   it('the logs hold no personal data and no secret', () => {
-    assert.ok(apiLog.length > 10 && sdkLog.length > 5, `logs were captured (${apiLog.length} API lines, ${sdkLog.length} SDK lines)`);
+    assert.ok(
+      apiLog.length > 10 && sdkLog.length > 5,
+      `logs were captured (${apiLog.length} API lines, ${sdkLog.length} SDK lines)`,
+    );
     const all = [...apiLog, ...sdkLog].join('\n');
-    for (const value of [...PERSONAL, ...SECRETS, 'Mrs Ndlovu']) assert.ok(!all.includes(value), `the logs contain ${value}`);
+    for (const value of [...PERSONAL, ...SECRETS, 'Mrs Ndlovu'])
+      assert.ok(!all.includes(value), `the logs contain ${value}`);
     // The lines that are there still say what happened.
     assert.ok(all.includes(lifecycleWorkflowId(auraId)), 'logs name the lifecycle workflow');
   });
@@ -93,11 +119,16 @@ describe('personal data', () => {
 
   it('the codec endpoint decodes the history for a caller with the codec token, and refuses one without', async () => {
     // The incident's start input, as the Temporal UI would send it.
-    const r = await env.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: incidentWorkflowId('pii-1') } });
+    const r = await env.client.workflowService.getWorkflowExecutionHistory({
+      namespace: 'default',
+      execution: { workflowId: incidentWorkflowId('pii-1') },
+    });
     const input = r.history!.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
     const body = {
       payloads: input.map((p) => ({
-        metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+        metadata: Object.fromEntries(
+          Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+        ),
         data: Buffer.from(p.data ?? []).toString('base64'),
       })),
     };
@@ -106,9 +137,16 @@ describe('personal data', () => {
     assert.equal(refused.body.error.code, 'UNAUTHENTICATED');
     const decoded = await stack.api('POST', '/codec/decode', body, { authorization: `Bearer ${CODEC_TOKEN}` });
     assert.equal(decoded.status, 200);
-    const plain = decoded.body.payloads.map((p: { data: string }) => Buffer.from(p.data, 'base64').toString('utf8')).join('');
+    const plain = decoded.body.payloads
+      .map((p: { data: string }) => Buffer.from(p.data, 'base64').toString('utf8'))
+      .join('');
     assert.ok(plain.includes(NOTE), 'the decoded start input carries the incident notes');
-    const garbage = await stack.api('POST', '/codec/decode', { payloads: [{ metadata: { encoding: Buffer.from('binary/encrypted').toString('base64') }, data: 'AAAA' }] }, { authorization: `Bearer ${CODEC_TOKEN}` });
+    const garbage = await stack.api(
+      'POST',
+      '/codec/decode',
+      { payloads: [{ metadata: { encoding: Buffer.from('binary/encrypted').toString('base64') }, data: 'AAAA' }] },
+      { authorization: `Bearer ${CODEC_TOKEN}` },
+    );
     assert.equal(garbage.status, 422);
   });
 });

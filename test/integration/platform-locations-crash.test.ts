@@ -69,10 +69,14 @@ async function startApi(dataDir: string, databaseUrl: string, fsizeBytes?: numbe
   children.add(child);
   child.once('exit', () => children.delete(child));
   const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    return (await fetch(`${url}/healthz`)).ok;
-  }, 60_000, 100);
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
+      return (await fetch(`${url}/healthz`)).ok;
+    },
+    60_000,
+    100,
+  );
   return { url, child };
 }
 
@@ -97,7 +101,13 @@ const body = (id: string, v: number) => ({
  * PUTs from `lanes` clients at once until `kill` resolves (it is called once `killAfter` PUTs are acknowledged, or
  * after 3 s); returns what was acknowledged. Failed or unanswered PUTs are not acknowledged: either outcome is fine.
  */
-async function burst(api: Api, prefix: string, acked: Map<string, number>, killAfter: number, kill: () => Promise<void>): Promise<void> {
+async function burst(
+  api: Api,
+  prefix: string,
+  acked: Map<string, number>,
+  killAfter: number,
+  kill: () => Promise<void>,
+): Promise<void> {
   let n = 0;
   let ok = 0;
   let killing: Promise<void> | null = null;
@@ -111,7 +121,11 @@ async function burst(api: Api, prefix: string, acked: Map<string, number>, killA
         const id = `${prefix}-${n++}`;
         const v = n;
         try {
-          const r = await fetch(`${api.url}/v1/platform-locations/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(id, v)) });
+          const r = await fetch(`${api.url}/v1/platform-locations/${id}`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body(id, v)),
+          });
           await r.text();
           if (r.status === 200) {
             acked.set(id, v);
@@ -136,7 +150,13 @@ async function missingOf(api: Api, acked: Map<string, number>): Promise<string[]
         const r = await fetch(`${api.url}/v1/platform-locations/${id}`);
         const b = (await r.json()) as Record<string, unknown>;
         const want = body(id, acked.get(id)!);
-        if (r.status !== 200 || b.name !== want.name || b.contactNotes !== want.contactNotes || b.gateInstructions !== want.gateInstructions) missing.push(id);
+        if (
+          r.status !== 200 ||
+          b.name !== want.name ||
+          b.contactNotes !== want.contactNotes ||
+          b.gateInstructions !== want.gateInstructions
+        )
+          missing.push(id);
       }
     }),
   );
@@ -176,7 +196,11 @@ async function crashRounds(databaseUrl: string, database?: { kill(): void; resta
 
     api = await startApi(dataDir, databaseUrl);
     assert.deepEqual(await missingOf(api, acked), [], `of ${acked.size} acknowledged PUTs`);
-    const last = await fetch(`${api.url}/v1/platform-locations/LAST`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body('LAST', 1)) });
+    const last = await fetch(`${api.url}/v1/platform-locations/LAST`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body('LAST', 1)),
+    });
     assert.equal(last.status, 200);
     acked.set('LAST', 1);
     await kill(api.child);
@@ -206,22 +230,30 @@ async function createDatabase(adminUrl: string, name: string): Promise<string> {
 
 const real = await realPostgres();
 
-describe('platform locations survive SIGKILL during a burst of PUTs', { skip: !haveLimit && 'prlimit (util-linux) is not installed' }, () => {
-  it('every acknowledged PUT is there after the restarts (embedded PostgreSQL, its server SIGKILLed too)', async () => {
-    const databaseUrl = await createDatabase(db.adminUrl, 'crash_embedded');
-    await crashRounds(databaseUrl, {
-      kill: () => process.kill(db.pid, 'SIGKILL'),
-      // The test owns the server, as `npm run dev` and the test helpers do: it starts it again, on the same port.
-      restart: async () => {
-        await db.release().catch(() => undefined);
-        db = await openEmbeddedPostgres({ dataDir: dbDir });
-        assert.equal(new URL(db.url).port, new URL(databaseUrl).port, 'the server comes back on its port');
-      },
+describe(
+  'platform locations survive SIGKILL during a burst of PUTs',
+  { skip: !haveLimit && 'prlimit (util-linux) is not installed' },
+  () => {
+    it('every acknowledged PUT is there after the restarts (embedded PostgreSQL, its server SIGKILLed too)', async () => {
+      const databaseUrl = await createDatabase(db.adminUrl, 'crash_embedded');
+      await crashRounds(databaseUrl, {
+        kill: () => process.kill(db.pid, 'SIGKILL'),
+        // The test owns the server, as `npm run dev` and the test helpers do: it starts it again, on the same port.
+        restart: async () => {
+          await db.release().catch(() => undefined);
+          db = await openEmbeddedPostgres({ dataDir: dbDir });
+          assert.equal(new URL(db.url).port, new URL(databaseUrl).port, 'the server comes back on its port');
+        },
+      });
     });
-  });
 
-  it('every acknowledged PUT is there after the restarts (a real PostgreSQL server)', { skip: 'unavailable' in real && real.unavailable }, async () => {
-    if (!('server' in real)) return;
-    await crashRounds(await createDatabase(real.server.adminUrl, 'crash_real'));
-  });
-});
+    it(
+      'every acknowledged PUT is there after the restarts (a real PostgreSQL server)',
+      { skip: 'unavailable' in real && real.unavailable },
+      async () => {
+        if (!('server' in real)) return;
+        await crashRounds(await createDatabase(real.server.adminUrl, 'crash_real'));
+      },
+    );
+  },
+);

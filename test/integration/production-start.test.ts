@@ -31,7 +31,10 @@ function nodeUnder(pid: number): number {
   while (queue.length) {
     const p = queue.shift()!;
     const out = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(p)], { encoding: 'utf8' }).stdout;
-    for (const line of out.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    for (const line of out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)) {
       const [child, ...args] = line.split(/\s+/);
       if (args.join(' ').includes('dist/main.js') && /(^|\/)node$/.test(args[0] ?? '')) return Number(child);
       queue.push(Number(child));
@@ -51,7 +54,10 @@ before(async () => {
   assert.ok(existsSync(join(PROJECT_ROOT, 'dist', 'main.js')));
   assert.ok(existsSync(join(PROJECT_ROOT, 'dist', 'workflow-bundle.js')));
   env = await startTemporal();
-  sim = await startSimulator({ autopilot: { enabled: true, stepMs: 300, emitWebhooks: true }, firstCalloutId: 900_000 + Math.floor(Math.random() * 9000) * 10 });
+  sim = await startSimulator({
+    autopilot: { enabled: true, stepMs: 300, emitWebhooks: true },
+    firstCalloutId: 900_000 + Math.floor(Math.random() * 9000) * 10,
+  });
 });
 after(async () => {
   await sim?.close();
@@ -59,7 +65,10 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function start(apiPort: number, extra: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function start(
+  apiPort: number,
+  extra: Record<string, string> = {},
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let out = '';
   const child = spawn('npm', ['start', '--silent'], {
     cwd: PROJECT_ROOT,
@@ -102,9 +111,11 @@ describe('npm start (compiled API and worker)', () => {
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
     proc = start(port);
-    await eventually(async () => (await fetch(`${api}/readyz`).catch(() => null))?.status === 200, 60_000, 300).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${proc.output()}`);
-    });
+    await eventually(async () => (await fetch(`${api}/readyz`).catch(() => null))?.status === 200, 60_000, 300).catch(
+      (err) => {
+        throw new Error(`${(err as Error).message}\n${proc.output()}`);
+      },
+    );
   });
   after(async () => {
     if (proc.child.exitCode === null) process.kill(-proc.child.pid!, 'SIGKILL');
@@ -121,14 +132,21 @@ describe('npm start (compiled API and worker)', () => {
     const res = await fetch(`${api}/v1/callouts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ incidentId: 'prod-1', customerId: 184708, location: { latitude: -26.1, longitude: 28.05 } }),
+      body: JSON.stringify({
+        incidentId: 'prod-1',
+        customerId: 184708,
+        location: { latitude: -26.1, longitude: 28.05 },
+      }),
     });
     assert.equal(res.status, 202);
     const closed = await eventually(async () => {
       const b = (await (await fetch(`${api}/v1/callouts/prod-1`)).json()) as any;
       return b.status === 'closed' ? b : null;
     }, 30_000);
-    assert.deepEqual(closed.timeline.map((t: any) => t.status), ['created', 'Responder Dispatched', 'Responder Arrived', 'Responder Completed', 'closed']);
+    assert.deepEqual(
+      closed.timeline.map((t: any) => t.status),
+      ['created', 'Responder Dispatched', 'Responder Arrived', 'Responder Completed', 'closed'],
+    );
 
     const text = await eventually(async () => {
       const t = await (await fetch(`${api}/metrics`)).text();
@@ -155,17 +173,32 @@ describe('npm start (compiled API and worker)', () => {
 
   it('on SIGTERM stops taking requests, lets the in-flight activity finish, and exits 0', async () => {
     // Every Panic API answer now takes 2 s: the create activity is in flight when the signal arrives.
-    await fetch(`${sim.url}/__sim/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiLatencyMs: 2000 }) });
+    await fetch(`${sim.url}/__sim/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiLatencyMs: 2000 }),
+    });
     try {
       const res = await fetch(`${api}/v1/callouts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ incidentId: 'prod-sigterm', customerId: 184708, location: { latitude: -26.1, longitude: 28.05 } }),
+        body: JSON.stringify({
+          incidentId: 'prod-sigterm',
+          customerId: 184708,
+          location: { latitude: -26.1, longitude: 28.05 },
+        }),
       });
       assert.equal(res.status, 202);
       // Wait until the create activity has started (its request to AURA is in flight).
       const handle = env.client.workflow.getHandle('incident-prod-sigterm');
-      await eventually(async () => ((await handle.describe()).raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'createCallout' && a.state === 2), 10_000, 50);
+      await eventually(
+        async () =>
+          ((await handle.describe()).raw.pendingActivities ?? []).some(
+            (a) => a.activityType?.name === 'createCallout' && a.state === 2,
+          ),
+        10_000,
+        50,
+      );
       const signalledAt = Date.now();
       // SIGTERM to the node process `npm start` runs (as a container runtime signals its main process); npm then
       // exits with node's exit code.
@@ -183,16 +216,29 @@ describe('npm start (compiled API and worker)', () => {
       assert.ok(Date.now() - signalledAt >= 1000, 'the process waited for the in-flight activity');
       // The activity's result reached Temporal: the create completed, it did not fail or time out.
       const history = await handle.fetchHistory();
-      const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createCallout')!;
-      const completed = history.events!.find((e) => e.activityTaskCompletedEventAttributes && String(e.activityTaskCompletedEventAttributes.scheduledEventId) === String(scheduled.eventId));
+      const scheduled = history.events!.find(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'createCallout',
+      )!;
+      const completed = history.events!.find(
+        (e) =>
+          e.activityTaskCompletedEventAttributes &&
+          String(e.activityTaskCompletedEventAttributes.scheduledEventId) === String(scheduled.eventId),
+      );
       assert.ok(completed, 'the in-flight createCallout completed and its result reached Temporal');
-      assert.ok(!history.events!.some((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes), 'no activity failed or timed out');
+      assert.ok(
+        !history.events!.some((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes),
+        'no activity failed or timed out',
+      );
       assert.match(proc.output(), /shutting down/);
       assert.match(proc.output(), /"msg":"stopped"/);
       // The embedded database it started was stopped with it (its last user).
       assert.equal(existsSync(join(dataDir, 'postgres', 'postmaster.pid')), false, 'the embedded server stopped');
     } finally {
-      await fetch(`${sim.url}/__sim/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiLatencyMs: 0 }) });
+      await fetch(`${sim.url}/__sim/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ apiLatencyMs: 0 }),
+      });
     }
   });
 });

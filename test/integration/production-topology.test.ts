@@ -14,7 +14,11 @@ import { Client, Connection } from '@temporalio/client';
 import { lifecycleWorkflowId } from '../../src/domain/incident.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/app.js';
 import { freePort, PROJECT_ROOT } from '../../src/temporal/dev-server.js';
-import { PostgresUnavailableError, startPostgresTemporal, type RunningPostgresTemporal } from '../../src/temporal/postgres-server.js';
+import {
+  PostgresUnavailableError,
+  startPostgresTemporal,
+  type RunningPostgresTemporal,
+} from '../../src/temporal/postgres-server.js';
 import { eventually } from '../helpers/stack.js';
 
 const TOKEN = 'topology-webhook-token';
@@ -50,7 +54,10 @@ before(async () => {
   }
   temporal.postgres.query('postgres', 'CREATE DATABASE aura_adapter');
   sim = await startSimulator({ firstCalloutId: 700_000 + Math.floor(Math.random() * 9000) * 10, cancelCloseMs: 300 });
-  client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
+  client = new Client({
+    connection: await Connection.connect({ address: temporal.address }),
+    namespace: temporal.namespace,
+  });
 });
 
 after(async () => {
@@ -61,7 +68,11 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startProcess(name: string, role: 'api' | 'worker', extra: Record<string, string>): { name: string; child: ChildProcess; log: string } {
+function startProcess(
+  name: string,
+  role: 'api' | 'worker',
+  extra: Record<string, string>,
+): { name: string; child: ChildProcess; log: string } {
   const pg = temporal!.postgres;
   const log = join(dir, `${name}.log`);
   const fd = openSync(log, 'a');
@@ -97,76 +108,129 @@ function startProcess(name: string, role: 'api' | 'worker', extra: Record<string
   return p;
 }
 
-describe('production topology: Temporal and the adapter on PostgreSQL, two APIs, two workers', { timeout: 15 * 60_000 }, () => {
-  it('a location PUT on API 1 serves an alarm on API 2; a SIGKILLed worker\'s callout is finished by the other; reads agree', async (t) => {
-    if (skipReason) return t.skip(`PostgreSQL is not available here: ${skipReason}`);
-    const [apiPort1, apiPort2, metrics1, metrics2] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const w1 = startProcess('worker-1', 'worker', { WORKER_METRICS_PORT: String(metrics1) });
-    const w2 = startProcess('worker-2', 'worker', { WORKER_METRICS_PORT: String(metrics2) });
-    startProcess('api-1', 'api', { API_PORT: String(apiPort1), WORKER_METRICS_PORT: '0' });
-    startProcess('api-2', 'api', { API_PORT: String(apiPort2), WORKER_METRICS_PORT: '0' });
-    const api1 = `http://127.0.0.1:${apiPort1}`;
-    const api2 = `http://127.0.0.1:${apiPort2}`;
-    const logs = () => procs.map((p) => `--- ${p.name}\n${readFileSync(p.log, 'utf8').slice(-3000)}`).join('\n');
-    try {
-      for (const api of [api1, api2]) {
-        await eventually(async () => {
-          const r = await json(api, 'GET', '/readyz').catch(() => null);
-          return r?.status === 200 && r.body?.checks?.worker === 'ok' && r.body?.checks?.database === 'ok';
-        }, 120_000, 500);
+describe(
+  'production topology: Temporal and the adapter on PostgreSQL, two APIs, two workers',
+  { timeout: 15 * 60_000 },
+  () => {
+    it("a location PUT on API 1 serves an alarm on API 2; a SIGKILLed worker's callout is finished by the other; reads agree", async (t) => {
+      if (skipReason) return t.skip(`PostgreSQL is not available here: ${skipReason}`);
+      const [apiPort1, apiPort2, metrics1, metrics2] = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+        await freePort(),
+      ];
+      const w1 = startProcess('worker-1', 'worker', { WORKER_METRICS_PORT: String(metrics1) });
+      const w2 = startProcess('worker-2', 'worker', { WORKER_METRICS_PORT: String(metrics2) });
+      startProcess('api-1', 'api', { API_PORT: String(apiPort1), WORKER_METRICS_PORT: '0' });
+      startProcess('api-2', 'api', { API_PORT: String(apiPort2), WORKER_METRICS_PORT: '0' });
+      const api1 = `http://127.0.0.1:${apiPort1}`;
+      const api2 = `http://127.0.0.1:${apiPort2}`;
+      const logs = () => procs.map((p) => `--- ${p.name}\n${readFileSync(p.log, 'utf8').slice(-3000)}`).join('\n');
+      try {
+        for (const api of [api1, api2]) {
+          await eventually(
+            async () => {
+              const r = await json(api, 'GET', '/readyz').catch(() => null);
+              return r?.status === 200 && r.body?.checks?.worker === 'ok' && r.body?.checks?.database === 'ok';
+            },
+            120_000,
+            500,
+          );
+        }
+        for (const port of [metrics1, metrics2]) {
+          await eventually(
+            async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200,
+            60_000,
+            500,
+          );
+        }
+
+        // A platform location through API 1, reconciled on request through API 2 (either worker runs it).
+        const put = await json(api1, 'PUT', '/v1/platform-locations/TOPO-1', {
+          name: 'Topology Depot',
+          address: '1 Main Rd, Johannesburg',
+          latitude: -26.2,
+          longitude: 28.04,
+        });
+        assert.equal(put.status, 200, JSON.stringify(put.body));
+        const sync = await json(api2, 'POST', '/v1/fixed-locations/sync');
+        assert.equal(sync.status, 202, JSON.stringify(sync.body));
+        const report = await eventually(
+          async () => {
+            const r = await json(api1, 'GET', '/v1/fixed-locations/sync/latest');
+            return r.status === 200 && r.body.runId === sync.body.runId && r.body.finishedAt ? r.body : null;
+          },
+          60_000,
+          500,
+        );
+        assert.equal(report.counts.created, 1, JSON.stringify(report));
+
+        // The alarm through API 2.
+        const alarm = await json(api2, 'POST', '/v1/alarms', {
+          alarmId: 'TOPO-A1',
+          platformLocationId: 'TOPO-1',
+          alarmType: 'burglary',
+        });
+        assert.equal(alarm.status, 202, JSON.stringify(alarm.body));
+        assert.equal(alarm.body.incidentId, 'alarm-TOPO-A1');
+        const auraCalloutId: number = await eventually(
+          async () => (await json(api1, 'GET', '/v1/callouts/alarm-TOPO-A1')).body?.auraCalloutId,
+          30_000,
+        );
+        await json(sim.url, 'POST', `/__sim/callouts/${auraCalloutId}/status`, { status: 'Responder Dispatched' });
+        await eventually(
+          async () => (await json(api2, 'GET', '/v1/callouts/alarm-TOPO-A1')).body?.status === 'Responder Dispatched',
+          30_000,
+        );
+
+        // The worker that ran the lifecycle's last workflow task (its identity is pid@host) is killed outright.
+        const history = await client.workflow.getHandle(lifecycleWorkflowId(auraCalloutId)).fetchHistory();
+        const identity =
+          [...(history.events ?? [])].reverse().find((e) => e.workflowTaskStartedEventAttributes?.identity)
+            ?.workflowTaskStartedEventAttributes?.identity ?? '';
+        const pid = Number(identity.split('@')[0]);
+        const victim = [w1, w2].find((w) => w.child.pid === pid) ?? w1;
+        const survivor = victim === w1 ? w2 : w1;
+        console.error(
+          `[topology] the lifecycle's last task ran on ${identity}: SIGKILL to ${victim.name}${victim.child.pid === pid ? '' : ' (identity not matched: the first worker)'}`,
+        );
+        victim.child.kill('SIGKILL');
+        await new Promise((r) => victim.child.once('exit', r));
+
+        for (const status of ['Responder Arrived', 'closed']) {
+          await json(sim.url, 'POST', `/__sim/callouts/${auraCalloutId}/status`, { status });
+          await eventually(
+            async () => (await json(api1, 'GET', '/v1/callouts/alarm-TOPO-A1')).body?.status === status,
+            60_000,
+            300,
+          );
+        }
+        // Both workflows finish on the survivor.
+        await client.workflow.getHandle('incident-alarm-TOPO-A1').result();
+        await client.workflow.getHandle(lifecycleWorkflowId(auraCalloutId)).result();
+        assert.equal(survivor.child.exitCode, null, 'the other worker is still running');
+
+        // One AURA callout for the alarm (this simulator holds nothing else), and every read agrees.
+        assert.deepEqual([...sim.state.callouts.keys()], [auraCalloutId]);
+        const [a, b] = [
+          await json(api1, 'GET', '/v1/callouts/alarm-TOPO-A1'),
+          await json(api2, 'GET', '/v1/callouts/alarm-TOPO-A1'),
+        ];
+        assert.deepEqual({ ...a.body, links: undefined }, { ...b.body, links: undefined });
+        assert.deepEqual(
+          a.body.timeline.map((x: any) => x.status),
+          ['created', 'Responder Dispatched', 'Responder Arrived', 'closed'],
+        );
+        const [l1, l2] = [
+          await json(api1, 'GET', '/v1/fixed-locations/sync/latest'),
+          await json(api2, 'GET', '/v1/fixed-locations/sync/latest'),
+        ];
+        assert.deepEqual(l1.body, l2.body);
+      } catch (err) {
+        console.error(logs());
+        throw err;
       }
-      for (const port of [metrics1, metrics2]) {
-        await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200, 60_000, 500);
-      }
-
-      // A platform location through API 1, reconciled on request through API 2 (either worker runs it).
-      const put = await json(api1, 'PUT', '/v1/platform-locations/TOPO-1', { name: 'Topology Depot', address: '1 Main Rd, Johannesburg', latitude: -26.2, longitude: 28.04 });
-      assert.equal(put.status, 200, JSON.stringify(put.body));
-      const sync = await json(api2, 'POST', '/v1/fixed-locations/sync');
-      assert.equal(sync.status, 202, JSON.stringify(sync.body));
-      const report = await eventually(async () => {
-        const r = await json(api1, 'GET', '/v1/fixed-locations/sync/latest');
-        return r.status === 200 && r.body.runId === sync.body.runId && r.body.finishedAt ? r.body : null;
-      }, 60_000, 500);
-      assert.equal(report.counts.created, 1, JSON.stringify(report));
-
-      // The alarm through API 2.
-      const alarm = await json(api2, 'POST', '/v1/alarms', { alarmId: 'TOPO-A1', platformLocationId: 'TOPO-1', alarmType: 'burglary' });
-      assert.equal(alarm.status, 202, JSON.stringify(alarm.body));
-      assert.equal(alarm.body.incidentId, 'alarm-TOPO-A1');
-      const auraCalloutId: number = await eventually(async () => (await json(api1, 'GET', '/v1/callouts/alarm-TOPO-A1')).body?.auraCalloutId, 30_000);
-      await json(sim.url, 'POST', `/__sim/callouts/${auraCalloutId}/status`, { status: 'Responder Dispatched' });
-      await eventually(async () => (await json(api2, 'GET', '/v1/callouts/alarm-TOPO-A1')).body?.status === 'Responder Dispatched', 30_000);
-
-      // The worker that ran the lifecycle's last workflow task (its identity is pid@host) is killed outright.
-      const history = await client.workflow.getHandle(lifecycleWorkflowId(auraCalloutId)).fetchHistory();
-      const identity = [...(history.events ?? [])].reverse().find((e) => e.workflowTaskStartedEventAttributes?.identity)?.workflowTaskStartedEventAttributes?.identity ?? '';
-      const pid = Number(identity.split('@')[0]);
-      const victim = [w1, w2].find((w) => w.child.pid === pid) ?? w1;
-      const survivor = victim === w1 ? w2 : w1;
-      console.error(`[topology] the lifecycle's last task ran on ${identity}: SIGKILL to ${victim.name}${victim.child.pid === pid ? '' : ' (identity not matched: the first worker)'}`);
-      victim.child.kill('SIGKILL');
-      await new Promise((r) => victim.child.once('exit', r));
-
-      for (const status of ['Responder Arrived', 'closed']) {
-        await json(sim.url, 'POST', `/__sim/callouts/${auraCalloutId}/status`, { status });
-        await eventually(async () => (await json(api1, 'GET', '/v1/callouts/alarm-TOPO-A1')).body?.status === status, 60_000, 300);
-      }
-      // Both workflows finish on the survivor.
-      await client.workflow.getHandle('incident-alarm-TOPO-A1').result();
-      await client.workflow.getHandle(lifecycleWorkflowId(auraCalloutId)).result();
-      assert.equal(survivor.child.exitCode, null, 'the other worker is still running');
-
-      // One AURA callout for the alarm (this simulator holds nothing else), and every read agrees.
-      assert.deepEqual([...sim.state.callouts.keys()], [auraCalloutId]);
-      const [a, b] = [await json(api1, 'GET', '/v1/callouts/alarm-TOPO-A1'), await json(api2, 'GET', '/v1/callouts/alarm-TOPO-A1')];
-      assert.deepEqual({ ...a.body, links: undefined }, { ...b.body, links: undefined });
-      assert.deepEqual(a.body.timeline.map((x: any) => x.status), ['created', 'Responder Dispatched', 'Responder Arrived', 'closed']);
-      const [l1, l2] = [await json(api1, 'GET', '/v1/fixed-locations/sync/latest'), await json(api2, 'GET', '/v1/fixed-locations/sync/latest')];
-      assert.deepEqual(l1.body, l2.body);
-    } catch (err) {
-      console.error(logs());
-      throw err;
-    }
-  });
-});
+    });
+  },
+);

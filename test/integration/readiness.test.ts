@@ -127,16 +127,28 @@ describe('API readiness by role', () => {
     assert.equal(r.body.status, 'ready');
     assert.equal(r.body.checks?.temporal, 'ok', JSON.stringify(r.body));
     assert.equal(r.body.checks?.worker, 'warn', JSON.stringify(r.body));
-    assert.ok(Array.isArray(r.body.warnings) && r.body.warnings.some((w: string) => /no worker is polling task queue/.test(w) && w.includes(taskQueue)), JSON.stringify(r.body));
+    assert.ok(
+      Array.isArray(r.body.warnings) &&
+        r.body.warnings.some((w: string) => /no worker is polling task queue/.test(w) && w.includes(taskQueue)),
+      JSON.stringify(r.body),
+    );
   });
 
   it('SERVICE_ROLE=api once a worker polls: 200 with no warning', async () => {
     const metricsPort = await freePort();
-    worker = startProcess({ SERVICE_ROLE: 'worker', TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: String(metricsPort) });
-    const r = await eventually(async () => {
-      const x = await getJson(`${apiUrl}/readyz`);
-      return x.body?.checks?.worker === 'ok' ? x : null;
-    }, 90_000, 300).catch((err) => {
+    worker = startProcess({
+      SERVICE_ROLE: 'worker',
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKER_METRICS_PORT: String(metricsPort),
+    });
+    const r = await eventually(
+      async () => {
+        const x = await getJson(`${apiUrl}/readyz`);
+        return x.body?.checks?.worker === 'ok' ? x : null;
+      },
+      90_000,
+      300,
+    ).catch((err) => {
       throw new Error(`${(err as Error).message}\n${worker!.output().slice(-4000)}`);
     });
     assert.equal(r.status, 200);
@@ -148,15 +160,29 @@ describe('API readiness by role', () => {
 describe('a Temporal profile file selects the server (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE)', () => {
   it('an API process with no TEMPORAL_ADDRESS connects to the address of the profile and becomes ready', async () => {
     const file = join(dataDir, 'temporal.toml');
-    writeFileSync(file, `[profile.default]\naddress = "127.0.0.1:1"\n\n[profile.test]\naddress = "${env.address}"\nnamespace = "default"\n`);
+    writeFileSync(
+      file,
+      `[profile.default]\naddress = "127.0.0.1:1"\n\n[profile.test]\naddress = "${env.address}"\nnamespace = "default"\n`,
+    );
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const proc = startProcess({ SERVICE_ROLE: 'api', API_PORT: String(port), TEMPORAL_TASK_QUEUE: `profile-${randomUUID()}`, TEMPORAL_ADDRESS: '', TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'test' });
+    const proc = startProcess({
+      SERVICE_ROLE: 'api',
+      API_PORT: String(port),
+      TEMPORAL_TASK_QUEUE: `profile-${randomUUID()}`,
+      TEMPORAL_ADDRESS: '',
+      TEMPORAL_CONFIG_FILE: file,
+      TEMPORAL_PROFILE: 'test',
+    });
     try {
       await answering(proc, `${url}/healthz`);
       const r = await getJson(`${url}/readyz`);
       assert.equal(r.body.checks?.temporal, 'ok', JSON.stringify(r.body));
-      assert.match(proc.output(), new RegExp(`"address":"${env.address.replace(/[.]/g, '\\.')}"`), 'the process logs the address of the profile');
+      assert.match(
+        proc.output(),
+        new RegExp(`"address":"${env.address.replace(/[.]/g, '\\.')}"`),
+        'the process logs the address of the profile',
+      );
     } finally {
       proc.child.kill('SIGKILL');
     }
@@ -178,18 +204,31 @@ describe('API readiness in-process (the role rule of appFromEnv, registered chec
   });
 
   it('SERVICE_ROLE=all with no worker polling: 503 naming the worker (the contract rule)', async () => {
-    const e = loadEnv({ SERVICE_ROLE: 'all', TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: `all-${randomUUID()}`, DATA_DIR: dataDir });
+    const e = loadEnv({
+      SERVICE_ROLE: 'all',
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: `all-${randomUUID()}`,
+      DATA_DIR: dataDir,
+    });
     const url = await listen(appFromEnv(e, env.client, log));
     const r = await getJson(`${url}/readyz`);
     assert.equal(r.status, 503, JSON.stringify(r.body));
     assert.equal(r.body.status, 'not_ready');
-    assert.ok(r.body.problems.some((p: string) => /no worker is polling task queue/.test(p)), JSON.stringify(r.body));
+    assert.ok(
+      r.body.problems.some((p: string) => /no worker is polling task queue/.test(p)),
+      JSON.stringify(r.body),
+    );
     assert.equal(r.body.checks?.temporal, 'ok', JSON.stringify(r.body));
     assert.equal(r.body.checks?.worker, 'fail', JSON.stringify(r.body));
   });
 
   it('SERVICE_ROLE=api, in-process: 200 with the warning', async () => {
-    const e = loadEnv({ SERVICE_ROLE: 'api', TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: `api-${randomUUID()}`, DATA_DIR: dataDir });
+    const e = loadEnv({
+      SERVICE_ROLE: 'api',
+      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_TASK_QUEUE: `api-${randomUUID()}`,
+      DATA_DIR: dataDir,
+    });
     const r = await getJson(`${await listen(appFromEnv(e, env.client, log))}/readyz`);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.checks?.worker, 'warn');
@@ -222,7 +261,10 @@ describe('API readiness in-process (the role rule of appFromEnv, registered chec
     const down = await getJson(`${url}/readyz`);
     assert.equal(down.status, 503, JSON.stringify(down.body));
     assert.equal(down.body.checks?.database, 'fail');
-    assert.ok(down.body.problems.includes('PostgreSQL is not reachable (connection refused)'), JSON.stringify(down.body));
+    assert.ok(
+      down.body.problems.includes('PostgreSQL is not reachable (connection refused)'),
+      JSON.stringify(down.body),
+    );
     dbUp = true;
     const up = await getJson(`${url}/readyz`);
     assert.equal(up.status, 200, JSON.stringify(up.body));
@@ -234,7 +276,10 @@ describe('API readiness in-process (the role rule of appFromEnv, registered chec
 describe('probe logging', () => {
   it('load-balancer probes log at debug when answered and at warn when not ready, not at info and error', async () => {
     const lines: any[] = [];
-    const log = createLogger({ level: 'debug', destination: { write: (l: string) => void lines.push(JSON.parse(l)) } as never });
+    const log = createLogger({
+      level: 'debug',
+      destination: { write: (l: string) => void lines.push(JSON.parse(l)) } as never,
+    });
     const app = createApp({
       client: env.client,
       taskQueue: `log-${randomUUID()}`,
@@ -268,7 +313,12 @@ describe("the worker process's health (SERVICE_ROLE=worker)", () => {
   before(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    worker = startProcess({ SERVICE_ROLE: 'worker', TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: String(port), SHUTDOWN_GRACE_MS: '5000' });
+    worker = startProcess({
+      SERVICE_ROLE: 'worker',
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKER_METRICS_PORT: String(port),
+      SHUTDOWN_GRACE_MS: '5000',
+    });
     await answering(worker, `${base}/metrics`, 90_000);
   });
   after(() => {
@@ -276,11 +326,18 @@ describe("the worker process's health (SERVICE_ROLE=worker)", () => {
   });
 
   it('serves /healthz and /readyz: its workers RUNNING and polling, each task queue named', async () => {
-    const ready = await eventually(async () => {
-      const r = await getJson(`${base}/readyz`).catch(() => null);
-      return r?.status === 200 ? r : null;
-    }, 30_000, 200).catch(async (err) => {
-      const last = await fetch(`${base}/readyz`).then((r) => `${r.status} ${r.statusText}`, (e) => String(e));
+    const ready = await eventually(
+      async () => {
+        const r = await getJson(`${base}/readyz`).catch(() => null);
+        return r?.status === 200 ? r : null;
+      },
+      30_000,
+      200,
+    ).catch(async (err) => {
+      const last = await fetch(`${base}/readyz`).then(
+        (r) => `${r.status} ${r.statusText}`,
+        (e) => String(e),
+      );
       throw new Error(`${(err as Error).message}; last /readyz: ${last}`);
     });
     assert.equal(ready.body.status, 'ready');
@@ -311,7 +368,12 @@ describe('SIGTERM: readiness 503 first, in-flight requests complete, exit 0', ()
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const delayMs = 2_000;
-    const proc = startProcess({ SERVICE_ROLE: 'api', API_PORT: String(port), TEMPORAL_TASK_QUEUE: `term-${randomUUID()}`, SHUTDOWN_READINESS_DELAY_MS: String(delayMs) });
+    const proc = startProcess({
+      SERVICE_ROLE: 'api',
+      API_PORT: String(port),
+      TEMPORAL_TASK_QUEUE: `term-${randomUUID()}`,
+      SHUTDOWN_READINESS_DELAY_MS: String(delayMs),
+    });
     await answering(proc, `${url}/healthz`);
     const before = await getJson(`${url}/readyz`);
     assert.notEqual(before.body?.status, 'shutting_down');
@@ -326,7 +388,11 @@ describe('SIGTERM: readiness 503 first, in-flight requests complete, exit 0', ()
       const req = request(`${url}/webhooks/aura`, {
         method: 'POST',
         agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${TOKEN}` },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': body.length,
+          authorization: `Bearer ${TOKEN}`,
+        },
       });
       req.on('response', (res) => {
         let text = '';
@@ -342,10 +408,14 @@ describe('SIGTERM: readiness 503 first, in-flight requests complete, exit 0', ()
     const signalledAt = Date.now();
     proc.child.kill('SIGTERM');
     // Readiness flips first: 503 shutting_down, while the server still takes connections and answers.
-    const flipped = await eventually(async () => {
-      const r = await getJson(`${url}/readyz`).catch(() => null);
-      return r?.status === 503 ? r : null;
-    }, delayMs - 500, 50).catch((err) => {
+    const flipped = await eventually(
+      async () => {
+        const r = await getJson(`${url}/readyz`).catch(() => null);
+        return r?.status === 503 ? r : null;
+      },
+      delayMs - 500,
+      50,
+    ).catch((err) => {
       throw new Error(`${(err as Error).message}\n${proc.output().slice(-3000)}`);
     });
     assert.ok(Date.now() - signalledAt < delayMs, 'readiness answered 503 within the drain period');
@@ -354,7 +424,10 @@ describe('SIGTERM: readiness 503 first, in-flight requests complete, exit 0', ()
 
     // After the drain period the server closes: new connections are refused.
     await eventually(async () => (await getFresh(`${url}/healthz`)) === 'refused', delayMs + 5_000, 100);
-    assert.ok(Date.now() - signalledAt >= delayMs - 100, `the server closed only after the drain period (${Date.now() - signalledAt} ms)`);
+    assert.ok(
+      Date.now() - signalledAt >= delayMs - 100,
+      `the server closed only after the drain period (${Date.now() - signalledAt} ms)`,
+    );
 
     // The delivery that was in flight completes with the receiver's answer, and the process exits 0.
     finishBody();

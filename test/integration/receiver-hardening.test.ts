@@ -18,7 +18,15 @@ const servers: Server[] = [];
 let env: TestWorkflowEnvironment;
 
 async function serve(client: Client, extra: Partial<AppOptions>): Promise<string> {
-  const app = createApp({ client, taskQueue: 'hardening', namespace: 'default', log: createLogger({ level: 'silent' }), webhookToken: TOKEN, responseTypes: { SECURITY: 1 }, ...extra });
+  const app = createApp({
+    client,
+    taskQueue: 'hardening',
+    namespace: 'default',
+    log: createLogger({ level: 'silent' }),
+    webhookToken: TOKEN,
+    responseTypes: { SECURITY: 1 },
+    ...extra,
+  });
   const server: Server = await new Promise((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
@@ -27,11 +35,18 @@ async function serve(client: Client, extra: Partial<AppOptions>): Promise<string
 }
 
 async function deliver(base: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}/webhooks/aura`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}/webhooks/aura`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
-const callout = (id: number) => ({ message: 'RESPONDER_MANUALLY_DISPATCHED', callout: { id, status: 'Responder Dispatched' } });
+const callout = (id: number) => ({
+  message: 'RESPONDER_MANUALLY_DISPATCHED',
+  callout: { id, status: 'Responder Dispatched' },
+});
 
 before(async () => {
   env = await startTemporal();
@@ -59,12 +74,18 @@ describe('webhook receiver hardening', () => {
     const outside = await deliver(proxied, callout(710004), { 'x-forwarded-for': '198.51.100.9' });
     assert.equal(outside.status, 403);
     // Credentials still matter for an allowed source.
-    assert.equal((await deliver(proxied, callout(710005), { 'x-forwarded-for': '10.1.2.3', authorization: 'Bearer wrong' })).status, 401);
+    assert.equal(
+      (await deliver(proxied, callout(710005), { 'x-forwarded-for': '10.1.2.3', authorization: 'Bearer wrong' }))
+        .status,
+      401,
+    );
   });
 
   it('acknowledges and counts unknown events; counts accepted ones by event', async () => {
     const seen: string[] = [];
-    const base = await serve(env.client, { onWebhookOutcome: (event, outcome) => void seen.push(`${event}:${outcome}`) });
+    const base = await serve(env.client, {
+      onWebhookOutcome: (event, outcome) => void seen.push(`${event}:${outcome}`),
+    });
     for (let i = 0; i < 3; i++) {
       const r = await deliver(base, { message: 'SOMETHING_AURA_ADDS_LATER', callout: { id: 1 } });
       assert.equal(r.status, 200);
@@ -97,12 +118,18 @@ describe('webhook receiver hardening', () => {
     await fetch(`${base}/healthz`);
     await fetch(`${base}/v1/nothing-here`);
     await new Promise((r) => setImmediate(r));
-    assert.ok(lines.some((l) => l.req?.url === '/v1/nothing-here' && l.msg === 'request completed'), JSON.stringify(lines));
+    assert.ok(
+      lines.some((l) => l.req?.url === '/v1/nothing-here' && l.msg === 'request completed'),
+      JSON.stringify(lines),
+    );
   });
 
-  it('answers 503 when Temporal cannot take the event, so AURA\'s delivery is not acknowledged as kept', async () => {
+  it("answers 503 when Temporal cannot take the event, so AURA's delivery is not acknowledged as kept", async () => {
     const deadPort = await freePort();
-    const client = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}` }), namespace: 'default' });
+    const client = new Client({
+      connection: Connection.lazy({ address: `127.0.0.1:${deadPort}` }),
+      namespace: 'default',
+    });
     const base = await serve(client, {});
     const started = Date.now();
     const r = await deliver(base, callout(710020));
@@ -111,7 +138,7 @@ describe('webhook receiver hardening', () => {
     console.log(`503 after ${Date.now() - started} ms`);
   });
 
-  it('answers 503 through the Rust core\'s connection (as the service signals) once Temporal has gone away, and 200 while it is there', async () => {
+  it("answers 503 through the Rust core's connection (as the service signals) once Temporal has gone away, and 200 while it is there", async () => {
     const doomed = await startTemporal();
     let gone = false;
     const connection = await NativeConnection.connect({ address: doomed.address });

@@ -43,19 +43,43 @@ describe('simulator: Fixed Locations', () => {
   });
 
   it('creates with string coordinates and the dotted calloutLocationType keys; validates; needs a token', async () => {
-    const r = await raw('POST', '/panic-api/v2/predefinedLocations', { externalReferenceId: 'site_9944', locationIdentifier: 'site_9944', locationDescription: 'Downtown Branch', latitude: '-26.12345', longitude: '28.12345', formattedAddress: '123 Main Street, Johannesburg', calloutLocationTypeId: 3 });
+    const r = await raw('POST', '/panic-api/v2/predefinedLocations', {
+      externalReferenceId: 'site_9944',
+      locationIdentifier: 'site_9944',
+      locationDescription: 'Downtown Branch',
+      latitude: '-26.12345',
+      longitude: '28.12345',
+      formattedAddress: '123 Main Street, Johannesburg',
+      calloutLocationTypeId: 3,
+    });
     assert.equal(r.status, 201);
     assert.equal(r.body.latitude, '-26.12345');
     assert.equal(r.body.customerSourceId, 591);
     assert.ok('calloutLocationType.id' in r.body);
-    assert.equal((await raw('POST', '/panic-api/v2/predefinedLocations', { externalReferenceId: 'x', locationIdentifier: 'x', latitude: 'north', longitude: '1' })).status, 400);
+    assert.equal(
+      (
+        await raw('POST', '/panic-api/v2/predefinedLocations', {
+          externalReferenceId: 'x',
+          locationIdentifier: 'x',
+          latitude: 'north',
+          longitude: '1',
+        })
+      ).status,
+      400,
+    );
     const noToken = await raw('GET', '/panic-api/v2/predefinedLocations', undefined, '');
     assert.equal(noToken.status, 401);
     assert.deepEqual(noToken.body, { errors: 'No authorization token was found' });
   });
 
   it('lists page by page, updates in both reference generations, deletes', async () => {
-    for (let i = 0; i < 4; i++) await aura.createFixedLocation({ externalReferenceId: `pg-${i}`, locationIdentifier: `pg-${i}`, latitude: '-26.1', longitude: '28.0' });
+    for (let i = 0; i < 4; i++)
+      await aura.createFixedLocation({
+        externalReferenceId: `pg-${i}`,
+        locationIdentifier: `pg-${i}`,
+        latitude: '-26.1',
+        longitude: '28.0',
+      });
     const p1 = await aura.listFixedLocations(1, 2);
     const p3 = await aura.listFixedLocations(3, 2);
     assert.equal(p1.items.length, 2);
@@ -63,7 +87,12 @@ describe('simulator: Fixed Locations', () => {
     assert.equal(p1.totalPages, 3);
     assert.equal(p3.items.length, 1);
     const id = p1.items[1]!.id;
-    await aura.updateFixedLocation(id, { externalReferenceId: 'pg-0', name: 'A-style name', address: 'A-style address', latitude: -26.2 });
+    await aura.updateFixedLocation(id, {
+      externalReferenceId: 'pg-0',
+      name: 'A-style name',
+      address: 'A-style address',
+      latitude: -26.2,
+    });
     const got = await raw('GET', `/panic-api/v2/predefinedLocations/${id}`);
     assert.equal(got.body.locationDescription, 'A-style name');
     assert.equal(got.body.formattedAddress, 'A-style address');
@@ -90,13 +119,20 @@ describe('simulator: Fixed Locations', () => {
 
   it('imports a CSV as a full sync and POSTs the result to the callback; refuses a plain-HTTP non-loopback callback', async () => {
     const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/cb`;
-    const csv = 'externalReferenceId,locationIdentifier,locationDescription,formattedAddress,latitude,longitude\nsite_9944,site_9944,Downtown Branch,"123 Main Street, Johannesburg",-26.12345,28.12345\nnew-1,new-1,New,1 Road,-26.3,28.3\nbad,,,,,\n';
+    const csv =
+      'externalReferenceId,locationIdentifier,locationDescription,formattedAddress,latitude,longitude\nsite_9944,site_9944,Downtown Branch,"123 Main Street, Johannesburg",-26.12345,28.12345\nnew-1,new-1,New,1 Road,-26.3,28.3\nbad,,,,,\n';
     const r = await aura.uploadFixedLocationsCsv({ csv, callbackUrl });
     assert.match(r.message ?? '', /asynchronously/);
     const cb = await eventually(async () => callbacks[0]);
-    assert.deepEqual({ created: cb.created, updated: cb.updated, deleted: cb.deleted, failed: cb.failed }, { created: 1, updated: 0, deleted: 3, failed: 1 });
+    assert.deepEqual(
+      { created: cb.created, updated: cb.updated, deleted: cb.deleted, failed: cb.failed },
+      { created: 1, updated: 0, deleted: 3, failed: 1 },
+    );
     const refs = (await aura.listFixedLocations(1, 50)).items.map((f) => f.externalReferenceId).sort();
     assert.deepEqual(refs, ['new-1', 'site_9944']);
-    await assert.rejects(() => aura.uploadFixedLocationsCsv({ csv, callbackUrl: 'http://example.com/cb' }), (err: unknown) => err instanceof AuraError && err.status === 400);
+    await assert.rejects(
+      () => aura.uploadFixedLocationsCsv({ csv, callbackUrl: 'http://example.com/cb' }),
+      (err: unknown) => err instanceof AuraError && err.status === 400,
+    );
   });
 });

@@ -24,7 +24,10 @@ after(async () => {
 });
 
 function post(body: string | object, headers: Record<string, string> = auth) {
-  return stack.api('POST', '/webhooks/aura', typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+  return stack.api('POST', '/webhooks/aura', typeof body === 'string' ? body : JSON.stringify(body), {
+    'content-type': 'application/json',
+    ...headers,
+  });
 }
 
 describe('POST /webhooks/aura', () => {
@@ -40,12 +43,18 @@ describe('POST /webhooks/aura', () => {
       const s = await env.client.workflow.getHandle(lifecycleWorkflowId(81347)).query(getCalloutQuery);
       return s.status === 'Responder Arrived' ? s : null;
     });
-    assert.deepEqual(snap.timeline.map((t) => t.event), ['RESPONDER_ARRIVED_ON_SCENE']);
+    assert.deepEqual(
+      snap.timeline.map((t) => t.event),
+      ['RESPONDER_ARRIVED_ON_SCENE'],
+    );
     // RESPONDER_MANUALLY_DISPATCHED for the same callout was delivered after it (files in name order): stale, dropped.
   });
 
   it('refuses a missing or wrong token with 401 and the contract error body', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: WEBHOOK_TOKEN }] as Record<string, string>[]) {
+    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: WEBHOOK_TOKEN }] as Record<
+      string,
+      string
+    >[]) {
       const r = await post({ message: 'NEW_CALLOUT', callout: { id: 1, status: 'created' } }, headers);
       assert.equal(r.status, 401);
       assert.equal(r.body.error.code, 'UNAUTHENTICATED');
@@ -82,7 +91,10 @@ describe('POST /webhooks/aura', () => {
     }).then((r) => r.json() as Promise<any>);
     const id = sim.callout.id;
     await stack.sim_('POST', `/__sim/callouts/${id}/status`, { status: 'Responder Dispatched' });
-    const early = await post({ message: 'RESPONDER_MANUALLY_DISPATCHED', callout: { id, status: 'Responder Dispatched' } });
+    const early = await post({
+      message: 'RESPONDER_MANUALLY_DISPATCHED',
+      callout: { id, status: 'Responder Dispatched' },
+    });
     assert.equal(early.status, 200);
     // Now the incident arrives: AURA answers with the customer's existing callout, the incident joins the lifecycle
     // the webhook started and sees the early status.
@@ -116,7 +128,11 @@ describe('POST /webhooks/aura', () => {
   });
 
   it('a flood of the same delivery has the effect of one', async () => {
-    const r0 = await stack.api('POST', '/v1/callouts', { incidentId: 'flood-1', customerId: await stack.newCustomer(), location: live });
+    const r0 = await stack.api('POST', '/v1/callouts', {
+      incidentId: 'flood-1',
+      customerId: await stack.newCustomer(),
+      location: live,
+    });
     assert.equal(r0.status, 202);
     const id = await eventually(async () => (await stack.api('GET', '/v1/callouts/flood-1')).body.auraCalloutId);
     const payload = { message: 'RESPONDER_MANUALLY_DISPATCHED', callout: { id, status: 'Responder Dispatched' } };
@@ -132,10 +148,7 @@ describe('POST /webhooks/aura', () => {
 
 describe('intake API errors', () => {
   it('400 VALIDATION_FAILED naming both location fields when both or neither are given', async () => {
-    for (const body of [
-      { customerId: 184708, location: live, predefinedLocationId: 5512 },
-      { customerId: 184708 },
-    ]) {
+    for (const body of [{ customerId: 184708, location: live, predefinedLocationId: 5512 }, { customerId: 184708 }]) {
       const r = await stack.api('POST', '/v1/callouts', body);
       assert.equal(r.status, 400);
       assert.equal(r.body.error.code, 'VALIDATION_FAILED');
@@ -145,7 +158,10 @@ describe('intake API errors', () => {
   });
 
   it('400 for coordinates out of range, naming the field', async () => {
-    const r = await stack.api('POST', '/v1/callouts', { customerId: 184708, location: { latitude: 91, longitude: 200 } });
+    const r = await stack.api('POST', '/v1/callouts', {
+      customerId: 184708,
+      location: { latitude: 91, longitude: 200 },
+    });
     assert.equal(r.status, 400);
     const paths = r.body.error.details.map((d: any) => d.path);
     assert.deepEqual(paths.sort(), ['location.latitude', 'location.longitude']);

@@ -22,7 +22,15 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 };
-const sub = { id: 9, customerId: 7, subscriptionTypeId: 12, validFrom: '2026-01-01T00:00:00Z', validTo: '2027-01-01T00:00:00Z', CancelledDate: null, CancelledReason: null };
+const sub = {
+  id: 9,
+  customerId: 7,
+  subscriptionTypeId: 12,
+  validFrom: '2026-01-01T00:00:00Z',
+  validTo: '2027-01-01T00:00:00Z',
+  CancelledDate: null,
+  CancelledReason: null,
+};
 
 before(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -36,9 +44,19 @@ const client = () => new AuraClient({ baseUrl: base, staticToken: 't', maxRetrie
 
 describe('AuraClient customers and subscriptions', () => {
   it('creates a customer with its subscription in one call and reads the nested subscription ([B] shape)', async () => {
-    handler = (_req, _b, res) => json(res, 201, { message: 'Customer created', customer: { id: 7, externalReferenceId: 'ref-1', subscriptions: [sub] } });
-    const r = await client().createCustomer({ customer: { name: 'A', surname: 'B', mobile: '+27820000000', externalReferenceId: 'ref-1' }, subscription: { subscriptionTypeId: 12 } });
-    assert.deepEqual(r.status === 'created' && { id: r.customerId, ref: r.externalReferenceId, sub: r.subscription?.id }, { id: 7, ref: 'ref-1', sub: 9 });
+    handler = (_req, _b, res) =>
+      json(res, 201, {
+        message: 'Customer created',
+        customer: { id: 7, externalReferenceId: 'ref-1', subscriptions: [sub] },
+      });
+    const r = await client().createCustomer({
+      customer: { name: 'A', surname: 'B', mobile: '+27820000000', externalReferenceId: 'ref-1' },
+      subscription: { subscriptionTypeId: 12 },
+    });
+    assert.deepEqual(
+      r.status === 'created' && { id: r.customerId, ref: r.externalReferenceId, sub: r.subscription?.id },
+      { id: 7, ref: 'ref-1', sub: 9 },
+    );
     const sent = JSON.parse(calls[0]!.body);
     assert.equal(calls[0]!.url, '/panic-api/v2/customers');
     assert.deepEqual(Object.keys(sent).sort(), ['customer', 'subscription']);
@@ -46,7 +64,8 @@ describe('AuraClient customers and subscriptions', () => {
   });
 
   it('accepts the flat [A] answer without a subscription', async () => {
-    handler = (_req, _b, res) => json(res, 201, { id: 8, firstName: 'A', lastName: 'B', mobileNumber: '+27820000000', externalReferenceId: null });
+    handler = (_req, _b, res) =>
+      json(res, 201, { id: 8, firstName: 'A', lastName: 'B', mobileNumber: '+27820000000', externalReferenceId: null });
     const r = await client().createCustomer({ customer: { name: 'A', surname: 'B', mobile: '+27820000000' } });
     assert.equal(r.status, 'created');
     assert.equal(r.status === 'created' && r.subscription, null);
@@ -55,13 +74,20 @@ describe('AuraClient customers and subscriptions', () => {
   it('answers 409 (duplicate mobile) as `exists`, with the id only when AURA gives one; POST is never retried by the client', async () => {
     handler = (_req, _b, res) => json(res, 409, { message: 'A customer with this mobile number already exists' });
     const r = await client().createCustomer({ customer: { name: 'A', surname: 'B', mobile: '+27820000000' } });
-    assert.deepEqual(r, { status: 'exists', customerId: null, auraMessage: 'A customer with this mobile number already exists' });
+    assert.deepEqual(r, {
+      status: 'exists',
+      customerId: null,
+      auraMessage: 'A customer with this mobile number already exists',
+    });
     handler = (_req, _b, res) => json(res, 409, { message: 'exists', customerId: 77 });
     const r2 = await client().createCustomer({ customer: { name: 'A', surname: 'B', mobile: '+27820000000' } });
     assert.equal(r2.status === 'exists' && r2.customerId, 77);
     handler = (_req, _b, res) => json(res, 400, { message: 'mobile is required' });
     calls = [];
-    await assert.rejects(client().createCustomer({ customer: { name: 'A', surname: 'B', mobile: '' } }), AuraInvalidRequestError);
+    await assert.rejects(
+      client().createCustomer({ customer: { name: 'A', surname: 'B', mobile: '' } }),
+      AuraInvalidRequestError,
+    );
     assert.equal(calls.length, 1);
   });
 
@@ -79,7 +105,10 @@ describe('AuraClient customers and subscriptions', () => {
       return true;
     });
     assert.equal(calls.length, 2, 'one retry inside the client');
-    assert.ok(calls[1]!.at - calls[0]!.at >= 950, `retried after ${calls[1]!.at - calls[0]!.at} ms, not before Retry-After`);
+    assert.ok(
+      calls[1]!.at - calls[0]!.at >= 950,
+      `retried after ${calls[1]!.at - calls[0]!.at} ms, not before Retry-After`,
+    );
   });
 
   it('creates a subscription (409 = already active)', async () => {
@@ -87,6 +116,8 @@ describe('AuraClient customers and subscriptions', () => {
     const r = await client().createSubscription({ customerId: 7, subscriptionTypeId: 12 });
     assert.equal(r.status === 'created' && r.subscription.id, 9);
     handler = (_req, _b, res) => json(res, 409, { message: 'Customer already has an active subscription' });
-    assert.deepEqual(await client().createSubscription({ customerId: 7, subscriptionTypeId: 12 }), { status: 'exists' });
+    assert.deepEqual(await client().createSubscription({ customerId: 7, subscriptionTypeId: 12 }), {
+      status: 'exists',
+    });
   });
 });

@@ -46,7 +46,8 @@ describe('AuraClient', () => {
   it('exchanges credentials once and reuses the token until shortly before expiry', async () => {
     let minted = 0;
     handler = (req, _b, res) => {
-      if (req.url === '/panic-api/v2/oauth/token') return json(res, 200, { access_token: `t${++minted}`, token_type: 'Bearer', expires_in: 3600 });
+      if (req.url === '/panic-api/v2/oauth/token')
+        return json(res, 200, { access_token: `t${++minted}`, token_type: 'Bearer', expires_in: 3600 });
       json(res, 200, { message: 'ok', callout: read });
     };
     const c = new AuraClient({ baseUrl: base, clientId: 'id', clientSecret: 'secret' });
@@ -56,7 +57,12 @@ describe('AuraClient', () => {
     assert.ok(calls.slice(1).every((x) => x.auth === 'Bearer t1'));
 
     // A token inside the refresh margin is replaced before use.
-    const short = new AuraClient({ baseUrl: base, clientId: 'id', clientSecret: 'secret', tokenRefreshMarginMs: 3_600_000 });
+    const short = new AuraClient({
+      baseUrl: base,
+      clientId: 'id',
+      clientSecret: 'secret',
+      tokenRefreshMarginMs: 3_600_000,
+    });
     await short.getCallout(5);
     await short.getCallout(5);
     assert.equal(minted, 3);
@@ -73,8 +79,17 @@ describe('AuraClient', () => {
     assert.equal((await c.getCallout(5)).id, 5);
     assert.equal(minted, 2);
 
-    handler = (req, _b, res) => (req.url!.endsWith('/oauth/token') ? json(res, 200, { accessToken: 'x', expiresIn: 3600 }) : json(res, 401, { errors: 'No authorization token was found' }));
-    await assert.rejects(c.getCallout(5), (e: unknown) => e instanceof AuraAuthenticationError && e.status === 401 && e.auraMessage === 'No authorization token was found');
+    handler = (req, _b, res) =>
+      req.url!.endsWith('/oauth/token')
+        ? json(res, 200, { accessToken: 'x', expiresIn: 3600 })
+        : json(res, 401, { errors: 'No authorization token was found' });
+    await assert.rejects(
+      c.getCallout(5),
+      (e: unknown) =>
+        e instanceof AuraAuthenticationError &&
+        e.status === 401 &&
+        e.auraMessage === 'No authorization token was found',
+    );
   });
 
   it('returns 285 on a location update as a closed result that carries the callout', async () => {
@@ -85,7 +100,7 @@ describe('AuraClient', () => {
     assert.equal(r.callout?.status, 'closed');
   });
 
-  it('maps statuses onto one error tree with AURA\'s text and retryability', async () => {
+  it("maps statuses onto one error tree with AURA's text and retryability", async () => {
     const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token', maxRetries: 0 });
     const cases: [number, unknown, new (...a: any[]) => AuraError, boolean][] = [
       [400, { message: 'Unknown externalReferenceId site-9' }, AuraInvalidRequestError, false],
@@ -119,20 +134,34 @@ describe('AuraClient', () => {
       n++;
       json(res, 503, { message: 'busy' });
     };
-    await assert.rejects(c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: { latitude: 1, longitude: 1 } }), AuraServerError);
+    await assert.rejects(
+      c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: { latitude: 1, longitude: 1 } }),
+      AuraServerError,
+    );
     assert.equal(n, 1, 'a create is never retried by the client (the activity decides, after a lookup)');
   });
 
   it('times out slow answers as a retryable connection error', async () => {
     handler = () => undefined; // never answers
     const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token', timeoutMs: 150, maxRetries: 0 });
-    await assert.rejects(c.getCallout(5), (e: unknown) => e instanceof AuraConnectionError && e.retryable && e.code === 'AURA_TIMEOUT');
+    await assert.rejects(
+      c.getCallout(5),
+      (e: unknown) => e instanceof AuraConnectionError && e.retryable && e.code === 'AURA_TIMEOUT',
+    );
   });
 
   it('refuses a create with both or neither location kinds before calling AURA', async () => {
     const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token' });
     await assert.rejects(c.createCustomerCallout({ customerId: 1, responseTypeId: 1 }), AuraError);
-    await assert.rejects(c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: { latitude: 1, longitude: 1 }, predefinedLocationId: 3 }), AuraError);
+    await assert.rejects(
+      c.createCustomerCallout({
+        customerId: 1,
+        responseTypeId: 1,
+        location: { latitude: 1, longitude: 1 },
+        predefinedLocationId: 3,
+      }),
+      AuraError,
+    );
     assert.equal(calls.length, 0);
   });
 
@@ -140,11 +169,19 @@ describe('AuraClient', () => {
     const flat = { id: 9, status: 'created', url: 'https://t/9' };
     handler = (_req, _b, res) => json(res, 201, { message: 'Callout created', callout: flat });
     const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token' });
-    const created = await c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: { latitude: 1, longitude: 1 } });
+    const created = await c.createCustomerCallout({
+      customerId: 1,
+      responseTypeId: 1,
+      location: { latitude: 1, longitude: 1 },
+    });
     assert.deepEqual([created.existing, created.callout.url], [false, 'https://t/9']);
     assert.deepEqual(JSON.parse(calls[0]!.body), { responseTypeId: 1, location: { latitude: 1, longitude: 1 } });
     handler = (_req, _b, res) => json(res, 200, flat);
-    assert.equal((await c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: { latitude: 1, longitude: 1 } })).existing, true);
+    assert.equal(
+      (await c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: { latitude: 1, longitude: 1 } }))
+        .existing,
+      true,
+    );
   });
 });
 
@@ -157,7 +194,10 @@ describe('AuraClient: cancellation, the pacer bound and unreadable create answer
   it('an aborted signal stops a create before anything is sent', async () => {
     handler = (_req, _b, res) => json(res, 201, { callout: { id: 1, status: 'created' } });
     const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token' });
-    await assert.rejects(c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: loc }, { signal: AbortSignal.abort() }), aborted);
+    await assert.rejects(
+      c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: loc }, { signal: AbortSignal.abort() }),
+      aborted,
+    );
     assert.equal(calls.length, 0);
   });
 
@@ -177,7 +217,8 @@ describe('AuraClient: cancellation, the pacer bound and unreadable create answer
 
   it('a create waiting for the token exchange is abandoned when its signal aborts, and is never sent afterwards', async () => {
     handler = (req, _b, res) => {
-      if (req.url!.endsWith('/oauth/token')) return void setTimeout(() => json(res, 200, { accessToken: 't', expiresIn: 3600 }), 400);
+      if (req.url!.endsWith('/oauth/token'))
+        return void setTimeout(() => json(res, 200, { accessToken: 't', expiresIn: 3600 }), 400);
       json(res, 201, { callout: { id: 1, status: 'created' } });
     };
     const c = new AuraClient({ baseUrl: base, clientId: 'id', clientSecret: 'secret' });
@@ -186,7 +227,11 @@ describe('AuraClient: cancellation, the pacer bound and unreadable create answer
     setTimeout(() => ac.abort(), 100);
     await assert.rejects(create, aborted);
     await sleep(600);
-    assert.deepEqual(calls.map((x) => x.url), ['/panic-api/v2/oauth/token'], 'the token was fetched, the create never sent');
+    assert.deepEqual(
+      calls.map((x) => x.url),
+      ['/panic-api/v2/oauth/token'],
+      'the token was fetched, the create never sent',
+    );
   });
 
   it('a signal aborts a request in flight at once, not at the request timeout', async () => {
@@ -201,19 +246,36 @@ describe('AuraClient: cancellation, the pacer bound and unreadable create answer
 
   it('a caller that would wait longer than the pacer bound fails fast with a retryable error and sends nothing', async () => {
     handler = (_req, _b, res) => json(res, 200, []);
-    const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token', maxRequestsPerSecond: 10, maxQueueWaitMs: 250 });
+    const c = new AuraClient({
+      baseUrl: base,
+      staticToken: 'dev-token',
+      maxRequestsPerSecond: 10,
+      maxQueueWaitMs: 250,
+    });
     const started = Date.now();
     const all = await Promise.allSettled(Array.from({ length: 6 }, () => c.listActiveCallouts()));
-    const refused = all.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as AuraError);
+    const refused = all
+      .filter((r) => r.status === 'rejected')
+      .map((r) => (r as PromiseRejectedResult).reason as AuraError);
     // Slots at 0, 100, 200 ms fit the 250 ms bound; the rest would have waited longer.
     assert.equal(refused.length, 3);
-    assert.ok(refused.every((e) => e instanceof AuraError && e.retryable && e.code === 'AURA_QUEUE_FULL'), refused.map((e) => e.code).join());
+    assert.ok(
+      refused.every((e) => e instanceof AuraError && e.retryable && e.code === 'AURA_QUEUE_FULL'),
+      refused.map((e) => e.code).join(),
+    );
     assert.equal(calls.length, 3);
     assert.ok(Date.now() - started < 1_000);
   });
 
-  it('one attempt\'s worst case is derived from the same numbers: a token exchange, then each call\'s pacer bound and timeout', () => {
-    const c = new AuraClient({ baseUrl: base, clientId: 'id', clientSecret: 'secret', timeoutMs: 1_000, maxRequestsPerSecond: 10, maxQueueWaitMs: 500 });
+  it("one attempt's worst case is derived from the same numbers: a token exchange, then each call's pacer bound and timeout", () => {
+    const c = new AuraClient({
+      baseUrl: base,
+      clientId: 'id',
+      clientSecret: 'secret',
+      timeoutMs: 1_000,
+      maxRequestsPerSecond: 10,
+      maxQueueWaitMs: 500,
+    });
     assert.equal(c.callBoundMs, 1_500);
     assert.equal(c.attemptBoundMs(3), 1_500 + 3 * 1_500);
     const unpaced = new AuraClient({ baseUrl: base, staticToken: 'dev-token', timeoutMs: 1_000 });
@@ -223,7 +285,8 @@ describe('AuraClient: cancellation, the pacer bound and unreadable create answer
   it('a create whose 2xx answer cannot be read is a retryable "unconfirmed" error (the callout may exist: look it up)', async () => {
     handler = (_req, _b, res) => json(res, 201, { unexpected: 'shape' });
     const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token' });
-    const unconfirmed = (e: unknown) => e instanceof AuraError && e.retryable && e.code === 'AURA_CREATE_UNCONFIRMED' && e.status === 201;
+    const unconfirmed = (e: unknown) =>
+      e instanceof AuraError && e.retryable && e.code === 'AURA_CREATE_UNCONFIRMED' && e.status === 201;
     await assert.rejects(c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: loc }), unconfirmed);
     await assert.rejects(c.createFixedLocationCallout('site-1', { responseTypeId: 1 }), unconfirmed);
   });

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { exceedsJsonLimits, parseJsonLenient } from '../../src/aura/json.js';
 import { observationFromRead, observationFromWebhook } from '../../src/aura/mapping.js';
-import { CalloutRead, CalloutWebhook, CustomerWebhook, ReadCalloutResponse, SubscriptionWebhook, TokenResponse, WebhookEnvelope } from '../../src/aura/schemas.js';
+import {
+  CalloutRead,
+  CalloutWebhook,
+  CustomerWebhook,
+  ReadCalloutResponse,
+  SubscriptionWebhook,
+  TokenResponse,
+  WebhookEnvelope,
+} from '../../src/aura/schemas.js';
 import { isCalloutEvent, isCustomerOrSubscriptionEvent, normaliseEventName } from '../../src/domain/events.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'webhook-payloads');
@@ -28,7 +36,8 @@ describe('AURA webhook payloads (every documented seed)', () => {
         assert.ok(obs.key.length > 10);
         // Personal data never enters the observation that goes into workflow state.
         const text = JSON.stringify(obs);
-        for (const pii of ['mobile', 'auth0UserId', '+27', '+31', 'gmail.com']) assert.ok(!text.includes(pii), `${file}: ${pii} leaked`);
+        for (const pii of ['mobile', 'auth0UserId', '+27', '+31', 'gmail.com'])
+          assert.ok(!text.includes(pii), `${file}: ${pii} leaked`);
       } else if (event.startsWith('SUBSCRIPTION_')) {
         SubscriptionWebhook.parse(parsed.value);
       } else {
@@ -51,7 +60,9 @@ describe('AURA webhook payloads (every documented seed)', () => {
   });
 
   it('the deprecated _WITH_ETA registration delivers RESPONDER_ACKNOWLEDGED_CALLOUT', () => {
-    const v = CalloutWebhook.parse(JSON.parse(readFileSync(join(dir, 'RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA.json'), 'utf8')));
+    const v = CalloutWebhook.parse(
+      JSON.parse(readFileSync(join(dir, 'RESPONDER_ACKNOWLEDGED_CALLOUT_WITH_ETA.json'), 'utf8')),
+    );
     assert.equal(v.message, 'RESPONDER_ACKNOWLEDGED_CALLOUT');
     const obs = observationFromWebhook(v, v.message);
     assert.equal(obs.status, 'Responder Dispatched');
@@ -71,7 +82,7 @@ describe('AURA webhook payloads (every documented seed)', () => {
 });
 
 describe('lenient JSON', () => {
-  it('accepts AURA\'s documented trailing comma', () => {
+  it("accepts AURA's documented trailing comma", () => {
     const r = parseJsonLenient('{"message": "X", "subscription": {"id": 1,}}');
     assert.ok(r.ok && r.lenient);
   });
@@ -104,14 +115,27 @@ describe('lenient JSON', () => {
     assert.equal((parseJsonLenient(`${'['.repeat(65)}1,${']'.repeat(65)}`) as { exceeded?: string }).exceeded, 'depth');
   });
   it('every documented payload is well within the bounds', () => {
-    for (const file of files) assert.equal(exceedsJsonLimits(readFileSync(join(dir, file), 'utf8'), { maxDepth: 8, maxItems: 500 }), null, file);
+    for (const file of files)
+      assert.equal(
+        exceedsJsonLimits(readFileSync(join(dir, file), 'utf8'), { maxDepth: 8, maxItems: 500 }),
+        null,
+        file,
+      );
   });
 });
 
 describe('Panic API read and token shapes', () => {
   it('reads both token generations', () => {
-    assert.deepEqual(TokenResponse.parse({ access_token: 'a', token_type: 'Bearer', expires_in: 60 }), { accessToken: 'a', tokenType: 'Bearer', expiresIn: 60 });
-    assert.deepEqual(TokenResponse.parse({ accessToken: 'b', expiresIn: 30 }), { accessToken: 'b', tokenType: 'Bearer', expiresIn: 30 });
+    assert.deepEqual(TokenResponse.parse({ access_token: 'a', token_type: 'Bearer', expires_in: 60 }), {
+      accessToken: 'a',
+      tokenType: 'Bearer',
+      expiresIn: 60,
+    });
+    assert.deepEqual(TokenResponse.parse({ accessToken: 'b', expiresIn: 30 }), {
+      accessToken: 'b',
+      tokenType: 'Bearer',
+      expiresIn: 30,
+    });
     assert.throws(() => TokenResponse.parse({ token: 'x' }));
   });
 

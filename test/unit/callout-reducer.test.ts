@@ -17,14 +17,22 @@ describe('callout snapshot reducer', () => {
 
   it('keeps a known responder when a later payload carries none', () => {
     const responder = { callsign: 'Alpha-1', vehicle: 'red toyota hilux', location: { latitude: 1, longitude: 2 } };
-    let s = applyObservation(initialSnapshot(1), { key: 'a', source: 'poll', status: 'Responder Dispatched', responder }, at).snapshot;
+    let s = applyObservation(
+      initialSnapshot(1),
+      { key: 'a', source: 'poll', status: 'Responder Dispatched', responder },
+      at,
+    ).snapshot;
     s = applyObservation(s, { key: 'b', source: 'webhook', status: 'Responder Arrived', responder: null }, at).snapshot;
     assert.deepEqual(s.responder, responder);
     assert.equal(s.status, 'Responder Arrived');
   });
 
   it('records the tracking link and ETA once known', () => {
-    const s = applyObservation(initialSnapshot(7), { key: 'a', source: 'api', status: 'created', trackingUrl: 'https://t/7', eta: '10 min' }, at).snapshot;
+    const s = applyObservation(
+      initialSnapshot(7),
+      { key: 'a', source: 'api', status: 'created', trackingUrl: 'https://t/7', eta: '10 min' },
+      at,
+    ).snapshot;
     assert.equal(s.trackingUrl, 'https://t/7');
     assert.equal(s.eta, '10 min');
   });

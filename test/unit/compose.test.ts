@@ -16,7 +16,8 @@ const services = compose.services as Record<string, any>;
 function composePlugin(): string | null {
   const r = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
   if (r.error) return 'the docker client is not installed';
-  if (r.status !== 0) return `no docker compose plugin (\`docker compose version\`: ${(r.stderr || r.stdout).trim().split('\n')[0]})`;
+  if (r.status !== 0)
+    return `no docker compose plugin (\`docker compose version\`: ${(r.stderr || r.stdout).trim().split('\n')[0]})`;
   return null;
 }
 const noPlugin = composePlugin();
@@ -29,7 +30,22 @@ describe('docker-compose.yml', () => {
       copyFileSync(composeFile, join(dir, 'docker-compose.yml'));
       copyFileSync(join(PROJECT_ROOT, '.env.example'), join(dir, '.env'));
       for (const profile of [[], ['--profile', 'sim']]) {
-        const r = spawnSync('docker', ['compose', ...profile, '-f', join(dir, 'docker-compose.yml'), '--project-directory', PROJECT_ROOT, '--env-file', join(dir, '.env'), 'config', '--quiet'], { encoding: 'utf8' });
+        const r = spawnSync(
+          'docker',
+          [
+            'compose',
+            ...profile,
+            '-f',
+            join(dir, 'docker-compose.yml'),
+            '--project-directory',
+            PROJECT_ROOT,
+            '--env-file',
+            join(dir, '.env'),
+            'config',
+            '--quiet',
+          ],
+          { encoding: 'utf8' },
+        );
         assert.equal(r.status, 0, r.stderr);
       }
     } finally {
@@ -38,7 +54,17 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs PostgreSQL, schema setup, a pinned Temporal server, registration, the UI, the API and the worker; the simulator under `sim`', () => {
-    for (const name of ['postgresql', 'temporal-schema', 'temporal', 'temporal-init', 'temporal-ui', 'api', 'worker', 'simulator']) assert.ok(services[name], `service ${name}`);
+    for (const name of [
+      'postgresql',
+      'temporal-schema',
+      'temporal',
+      'temporal-init',
+      'temporal-ui',
+      'api',
+      'worker',
+      'simulator',
+    ])
+      assert.ok(services[name], `service ${name}`);
     const images = JSON.stringify(compose);
     assert.ok(!images.includes('auto-setup'), 'the deprecated temporalio/auto-setup image is not used');
     assert.match(services.temporal.image, /^temporalio\/server:\$\{TEMPORAL_SERVER_VERSION:-\d+\.\d+\.\d+\}$/);
@@ -76,7 +102,8 @@ describe('docker-compose.yml', () => {
     for (const name of ['postgresql', 'temporal']) assert.ok(services[name].healthcheck, `${name} has a healthcheck`);
     // Registration covers the search attributes the workflows write.
     const init = readFileSync(join(PROJECT_ROOT, 'deploy/temporal/init.sh'), 'utf8');
-    for (const attr of ['IncidentId=Keyword', 'AuraCalloutId=Int', 'CalloutStatus=Keyword', 'CalloutPhase=Keyword']) assert.ok(init.includes(attr), attr);
+    for (const attr of ['IncidentId=Keyword', 'AuraCalloutId=Int', 'CalloutStatus=Keyword', 'CalloutPhase=Keyword'])
+      assert.ok(init.includes(attr), attr);
   });
 
   it('the Dockerfile is multi-stage, Debian-based, and runs the compiled service', () => {

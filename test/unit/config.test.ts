@@ -20,7 +20,8 @@ describe('configuration', () => {
     } catch (err) {
       assert.ok(err instanceof ConfigError);
       const text = err.message;
-      for (const name of ['API_PORT', 'POLL_INTERVAL_MS', 'AURA_BASE_URL', 'RESPONSE_TYPES']) assert.match(text, new RegExp(name));
+      for (const name of ['API_PORT', 'POLL_INTERVAL_MS', 'AURA_BASE_URL', 'RESPONSE_TYPES'])
+        assert.match(text, new RegExp(name));
     }
   });
 
@@ -39,7 +40,11 @@ describe('.env.example', () => {
 
   it('documents every variable of the schema, and only those', () => {
     const keys = Object.keys(EnvSchema.shape).sort();
-    assert.deepEqual(keys.filter((k) => !documented.has(k)), [], 'variables missing from .env.example');
+    assert.deepEqual(
+      keys.filter((k) => !documented.has(k)),
+      [],
+      'variables missing from .env.example',
+    );
     // Anything else must be a docker compose interpolation variable.
     const compose = readFileSync(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8');
     const unknown = [...documented.keys()].filter((k) => !keys.includes(k) && !compose.includes(`\${${k}`));
@@ -57,10 +62,14 @@ describe('.env.example', () => {
   });
 
   it('a production start with nothing set lists each missing variable by name', () => {
-    assert.throws(() => loadEnv({ NODE_ENV: 'production', API_PORT: 'x', TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      for (const name of ['API_PORT', 'AURA_CLIENT_ID', 'WEBHOOK_TOKEN', 'TEMPORAL_TLS_CLIENT_KEY_PATH']) assert.match(err.message, new RegExp(name));
-      return true;
-    });
+    assert.throws(
+      () => loadEnv({ NODE_ENV: 'production', API_PORT: 'x', TEMPORAL_TLS_CLIENT_CERT_PATH: '/c.pem' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        for (const name of ['API_PORT', 'AURA_CLIENT_ID', 'WEBHOOK_TOKEN', 'TEMPORAL_TLS_CLIENT_KEY_PATH'])
+          assert.match(err.message, new RegExp(name));
+        return true;
+      },
+    );
   });
 });

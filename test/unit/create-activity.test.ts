@@ -44,11 +44,19 @@ async function simCall(method: string, path: string, body?: unknown, panic = fal
 function activitiesWith(over: Partial<AuraClientOptions> = {}) {
   const aura = new AuraClient({ baseUrl: sim.panicApiUrl, staticToken: 'dev-token', timeoutMs: 2_000, ...over });
   const deps = { aura, temporal: {} as Client, taskQueue: 't', workflowConfig: {} as never };
-  return { aura, ...createActivities(deps), ...createFixedLocationActivities({ aura, settings: defaultFixedLocationSettings({}) }) };
+  return {
+    aura,
+    ...createActivities(deps),
+    ...createFixedLocationActivities({ aura, settings: defaultFixedLocationSettings({}) }),
+  };
 }
 
 /** Run an activity in a mocked context (typed: the mock's own signature does not infer the result). */
-const runIn = <A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> => env.run(fn, ...args) as Promise<R>;
+const runIn = <A extends unknown[], R>(
+  env: MockActivityEnvironment,
+  fn: (...args: A) => Promise<R>,
+  ...args: A
+): Promise<R> => env.run(fn, ...args) as Promise<R>;
 
 /** Activity info of an attempt: `attempt`, its start-to-close, and how much of the schedule-to-close is left. */
 function info(attempt: number, opts: { startToCloseMs?: number; scheduleLeftMs?: number } = {}): Partial<Info> {
@@ -65,23 +73,41 @@ function info(attempt: number, opts: { startToCloseMs?: number; scheduleLeftMs?:
 }
 
 async function fixedLocation(ref: string): Promise<number> {
-  const f = await simCall('POST', '/v2/predefinedLocations', { externalReferenceId: ref, locationIdentifier: ref, latitude: '-26.1', longitude: '28.05' }, true);
+  const f = await simCall(
+    'POST',
+    '/v2/predefinedLocations',
+    { externalReferenceId: ref, locationIdentifier: ref, latitude: '-26.1', longitude: '28.05' },
+    true,
+  );
   return f.id as number;
 }
 /** The location's callouts, from AURA's list in the flat shape (which names the location), after clearing faults. */
 async function calloutsAt(fixedLocationId: number): Promise<any[]> {
   await simCall('PUT', '/__sim/faults', {});
-  return ((await simCall('GET', '/v2/callouts/activeCallouts', undefined, true)) as any[]).filter((c) => c.predefinedLocationId === fixedLocationId);
+  return ((await simCall('GET', '/v2/callouts/activeCallouts', undefined, true)) as any[]).filter(
+    (c) => c.predefinedLocationId === fixedLocationId,
+  );
 }
-const requests = async (method: string, re: RegExp) => ((await simCall('GET', '/__sim/requests')) as any[]).filter((r) => r.method === method && re.test(r.path));
+const requests = async (method: string, re: RegExp) =>
+  ((await simCall('GET', '/__sim/requests')) as any[]).filter((r) => r.method === method && re.test(r.path));
 const FIXED_CREATE = /\/predefinedLocations\/externalRef\/[^/]+\/callouts$/;
 
 describe('create activities', () => {
   it('an alarm on a Fixed Location that has an active callout joins it, on the first attempt too (AURA documents no dedupe there)', async () => {
     const acts = activitiesWith();
     const id = await fixedLocation('SITE-JOIN');
-    const first = await runIn(new MockActivityEnvironment(info(1)), acts.createFixedLocationCallout, { incidentId: 'alarm-1', externalReferenceId: 'SITE-JOIN', fixedLocationId: id, responseTypeId: 1 });
-    const second = await runIn(new MockActivityEnvironment(info(1)), acts.createFixedLocationCallout, { incidentId: 'alarm-2', externalReferenceId: 'SITE-JOIN', fixedLocationId: id, responseTypeId: 1 });
+    const first = await runIn(new MockActivityEnvironment(info(1)), acts.createFixedLocationCallout, {
+      incidentId: 'alarm-1',
+      externalReferenceId: 'SITE-JOIN',
+      fixedLocationId: id,
+      responseTypeId: 1,
+    });
+    const second = await runIn(new MockActivityEnvironment(info(1)), acts.createFixedLocationCallout, {
+      incidentId: 'alarm-2',
+      externalReferenceId: 'SITE-JOIN',
+      fixedLocationId: id,
+      responseTypeId: 1,
+    });
     assert.equal(second.auraCalloutId, first.auraCalloutId);
     assert.equal(second.existing, true);
     assert.equal((await calloutsAt(id)).length, 1, 'one callout for the location');
@@ -92,9 +118,20 @@ describe('create activities', () => {
     const ids = await Promise.all(['SITE-A', 'SITE-B', 'SITE-C', 'SITE-D'].map(fixedLocation));
     const before = (await requests('GET', /\/activeCallouts$/)).length;
     const alarm = (ref: string, fixedLocationId: number, n: number) =>
-      runIn(new MockActivityEnvironment(info(1)), acts.createFixedLocationCallout, { incidentId: `alarm-${ref}-${n}`, externalReferenceId: ref, fixedLocationId, responseTypeId: 1 });
+      runIn(new MockActivityEnvironment(info(1)), acts.createFixedLocationCallout, {
+        incidentId: `alarm-${ref}-${n}`,
+        externalReferenceId: ref,
+        fixedLocationId,
+        responseTypeId: 1,
+      });
     // Two alarms for SITE-A (the second looks only after the first's create), one for each of the others.
-    const [a1, a2] = await Promise.all([alarm('SITE-A', ids[0]!, 1), alarm('SITE-A', ids[0]!, 2), alarm('SITE-B', ids[1]!, 1), alarm('SITE-C', ids[2]!, 1), alarm('SITE-D', ids[3]!, 1)]);
+    const [a1, a2] = await Promise.all([
+      alarm('SITE-A', ids[0]!, 1),
+      alarm('SITE-A', ids[0]!, 2),
+      alarm('SITE-B', ids[1]!, 1),
+      alarm('SITE-C', ids[2]!, 1),
+      alarm('SITE-D', ids[3]!, 1),
+    ]);
     const listings = (await requests('GET', /\/activeCallouts$/)).length - before;
     assert.equal(a2.auraCalloutId, a1.auraCalloutId);
     for (const id of ids) assert.equal((await calloutsAt(id)).length, 1, `one callout at Fixed Location ${id}`);
@@ -106,10 +143,19 @@ describe('create activities', () => {
   it('a create whose answer was lost is looked up before the attempt gives up: even the last attempt finds the live callout', async () => {
     const acts = activitiesWith();
     const id = await fixedLocation('SITE-LAST');
-    await simCall('PUT', '/__sim/faults', { routes: [{ method: 'POST', path: '/panic-api/v2/predefinedLocations/externalRef/*/callouts', kind: 'lost', times: 1 }] });
+    await simCall('PUT', '/__sim/faults', {
+      routes: [
+        { method: 'POST', path: '/panic-api/v2/predefinedLocations/externalRef/*/callouts', kind: 'lost', times: 1 },
+      ],
+    });
     // A minute of the schedule-to-close left: no further attempt would fit after this one.
     const env = new MockActivityEnvironment(info(4, { scheduleLeftMs: 60_000 }));
-    const r = await runIn(env, acts.createFixedLocationCallout, { incidentId: 'alarm-last', externalReferenceId: 'SITE-LAST', fixedLocationId: id, responseTypeId: 1 });
+    const r = await runIn(env, acts.createFixedLocationCallout, {
+      incidentId: 'alarm-last',
+      externalReferenceId: 'SITE-LAST',
+      fixedLocationId: id,
+      responseTypeId: 1,
+    });
     const [callout] = await calloutsAt(id);
     assert.equal(r.auraCalloutId, callout.id);
     assert.equal((await requests('POST', FIXED_CREATE)).length, 1);
@@ -117,18 +163,39 @@ describe('create activities', () => {
 
   it('a refused create (after a lost answer and failed lookups) is looked up once more before the incident fails', async () => {
     const acts = activitiesWith();
-    const customer = await simCall('POST', '/v2/customers', { customer: { name: 'T', surname: 'C', mobile: '+27820000001' }, subscription: { subscriptionTypeId: 12 } }, true);
+    const customer = await simCall(
+      'POST',
+      '/v2/customers',
+      { customer: { name: 'T', surname: 'C', mobile: '+27820000001' }, subscription: { subscriptionTypeId: 12 } },
+      true,
+    );
     const customerId = customer.customer.id as number;
     // The callout exists (the earlier attempt's answer was lost); this attempt's lookups fail and AURA refuses the create.
-    const existing = await simCall('POST', `/v2/customers/${customerId}/callouts`, { responseTypeId: 1, location: live }, true);
+    const existing = await simCall(
+      'POST',
+      `/v2/customers/${customerId}/callouts`,
+      { responseTypeId: 1, location: live },
+      true,
+    );
     await simCall('PUT', '/__sim/faults', {
       routes: [
         { method: 'GET', path: '/panic-api/v2/customers/*/callouts', status: 404, times: 1 },
         { method: 'GET', path: '/panic-api/v2/callouts/activeCallouts', status: 404, times: 1 },
-        { method: 'POST', path: '/panic-api/v2/customers/*/callouts', status: 400, body: { message: 'Invalid request' }, times: 1 },
+        {
+          method: 'POST',
+          path: '/panic-api/v2/customers/*/callouts',
+          status: 400,
+          body: { message: 'Invalid request' },
+          times: 1,
+        },
       ],
     });
-    const r = await runIn(new MockActivityEnvironment(info(2)), acts.createCallout, { incidentId: 'i-refused', customerId, responseTypeId: 1, location: live });
+    const r = await runIn(new MockActivityEnvironment(info(2)), acts.createCallout, {
+      incidentId: 'i-refused',
+      customerId,
+      responseTypeId: 1,
+      location: live,
+    });
     assert.equal(r.auraCalloutId, existing.callout.id);
     assert.equal(r.existing, true);
   });
@@ -138,7 +205,12 @@ describe('create activities', () => {
     const id = await fixedLocation('SITE-CANCEL');
     await acts.aura.getCallout(1).catch(() => undefined); // takes the slot
     const env = new MockActivityEnvironment(info(1));
-    const run = runIn(env, acts.createFixedLocationCallout, { incidentId: 'alarm-cancel', externalReferenceId: 'SITE-CANCEL', fixedLocationId: id, responseTypeId: 1 });
+    const run = runIn(env, acts.createFixedLocationCallout, {
+      incidentId: 'alarm-cancel',
+      externalReferenceId: 'SITE-CANCEL',
+      fixedLocationId: id,
+      responseTypeId: 1,
+    });
     setTimeout(() => env.cancel(), 200);
     await assert.rejects(run);
     await sleep(2_500);
@@ -152,7 +224,12 @@ describe('create activities', () => {
     await acts.aura.getCallout(1).catch(() => undefined);
     const started = Date.now();
     await assert.rejects(
-      runIn(new MockActivityEnvironment(info(1, { startToCloseMs: 2_500 })), acts.createFixedLocationCallout, { incidentId: 'alarm-timeout', externalReferenceId: 'SITE-TIMEOUT', fixedLocationId: id, responseTypeId: 1 }),
+      runIn(new MockActivityEnvironment(info(1, { startToCloseMs: 2_500 })), acts.createFixedLocationCallout, {
+        incidentId: 'alarm-timeout',
+        externalReferenceId: 'SITE-TIMEOUT',
+        fixedLocationId: id,
+        responseTypeId: 1,
+      }),
     );
     assert.ok(Date.now() - started < 2_500, 'the attempt ended within its start-to-close');
     await sleep(4_000);
@@ -166,7 +243,12 @@ describe('create activities', () => {
     const env = new MockActivityEnvironment(info(1));
     let beats = 0;
     env.on('heartbeat', () => beats++);
-    await runIn(env, acts.createFixedLocationCallout, { incidentId: 'alarm-hb', externalReferenceId: 'SITE-HB', fixedLocationId: id, responseTypeId: 1 });
+    await runIn(env, acts.createFixedLocationCallout, {
+      incidentId: 'alarm-hb',
+      externalReferenceId: 'SITE-HB',
+      fixedLocationId: id,
+      responseTypeId: 1,
+    });
     assert.ok(beats >= 1, `heartbeats: ${beats}`);
   });
 });
@@ -176,8 +258,17 @@ describe('other activities that write to AURA', () => {
     const acts = activitiesWith({ maxRequestsPerSecond: 0.25, maxQueueWaitMs: 60_000 }); // a slot every 4 s
     const c = await simCall('POST', '/v2/customers/184708/callouts', { responseTypeId: 1, location: live }, true);
     await acts.aura.getCallout(1).catch(() => undefined);
-    await assert.rejects(runIn(new MockActivityEnvironment(info(1, { startToCloseMs: 3_000 })), acts.sendCalloutEvent, { auraCalloutId: c.callout.id, message: 'Gate code 4411' }));
+    await assert.rejects(
+      runIn(new MockActivityEnvironment(info(1, { startToCloseMs: 3_000 })), acts.sendCalloutEvent, {
+        auraCalloutId: c.callout.id,
+        message: 'Gate code 4411',
+      }),
+    );
     await sleep(4_500);
-    assert.equal((await requests('POST', /\/callouts\/\d+\/events$/)).length, 0, 'the note was not sent after its attempt ended');
+    assert.equal(
+      (await requests('POST', /\/callouts\/\d+\/events$/)).length,
+      0,
+      'the note was not sent after its attempt ended',
+    );
   });
 });

@@ -20,7 +20,14 @@ describe('the API-mode report: the plan merged with the batches’ results', () 
       plan,
       [
         { created: [{ ref: 'site-1', id: 11 }], updated: [33], failed: [] },
-        { created: [], updated: [], failed: [{ ref: 'site-2', op: 'create', message: 'AURA answered 422' }, { ref: 'site-4', id: 44, op: 'update', message: 'AURA answered 500' }] },
+        {
+          created: [],
+          updated: [],
+          failed: [
+            { ref: 'site-2', op: 'create', message: 'AURA answered 422' },
+            { ref: 'site-4', id: 44, op: 'update', message: 'AURA answered 500' },
+          ],
+        },
       ],
       4,
     );
@@ -34,7 +41,16 @@ describe('the API-mode report: the plan merged with the batches’ results', () 
         ['site-4', 'moved 120 m; update failed: AURA answered 500'],
       ],
     );
-    assert.deepEqual(r.counts, { platform: 5, aura: 4, matched: 3, created: 1, updated: 1, deleted: 0, missing: 2, duplicates: 0 });
+    assert.deepEqual(r.counts, {
+      platform: 5,
+      aura: 4,
+      matched: 3,
+      created: 1,
+      updated: 1,
+      deleted: 0,
+      missing: 2,
+      duplicates: 0,
+    });
     assert.equal(JSON.stringify(plan), before, 'the stored plan is not changed');
   });
 

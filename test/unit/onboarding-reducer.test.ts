@@ -45,7 +45,10 @@ describe('onboarding state', () => {
     const r = applyCustomerEvent(requested(184708, 318642), ev, NOW);
     assert.equal(statusOf(r.state, NOW), 'active');
     assert.equal(r.state.confirmedBy, 'webhook');
-    assert.deepEqual(r.state.timeline.map((e) => e.status), ['customer_created', 'subscription_requested', 'active']);
+    assert.deepEqual(
+      r.state.timeline.map((e) => e.status),
+      ['customer_created', 'subscription_requested', 'active'],
+    );
   });
 
   it('the same delivery twice has the effect of one', () => {
@@ -58,14 +61,50 @@ describe('onboarding state', () => {
 
   it('SUBSCRIPTION_CANCELLED ends it: cancelled with the reason; a late SUBSCRIPTION_CREATED does not revive it', () => {
     let s = requested(1231231, 1231231231);
-    s = applyCustomerEvent(s, customerEventFromReadBack(1231231, [{ id: 1231231231, customerId: 1231231, subscriptionTypeId: 1, validFrom: '2024-11-06T00:00:00.000Z', validTo: '2123-05-12T23:59:39.000Z', cancelledDate: null, cancelledReason: null, dependantCustomerIds: [] }], at), NOW).state;
+    s = applyCustomerEvent(
+      s,
+      customerEventFromReadBack(
+        1231231,
+        [
+          {
+            id: 1231231231,
+            customerId: 1231231,
+            subscriptionTypeId: 1,
+            validFrom: '2024-11-06T00:00:00.000Z',
+            validTo: '2123-05-12T23:59:39.000Z',
+            cancelledDate: null,
+            cancelledReason: null,
+            dependantCustomerIds: [],
+          },
+        ],
+        at,
+      ),
+      NOW,
+    ).state;
     assert.equal(statusOf(s, NOW), 'active');
     assert.equal(s.confirmedBy, 'read_back');
     s = applyCustomerEvent(s, seed('SUBSCRIPTION_CANCELLED.json'), NOW).state;
     assert.equal(statusOf(s, NOW), 'cancelled');
     assert.match(onboardingView(s, at, NOW).reason!, /No longer requires subscription/);
     // A reordered activation for the same subscription (no CancelledDate) arrives late.
-    const late: CustomerEvent = { key: 'late', event: 'SUBSCRIPTION_CREATED', source: 'webhook', at, subscriptions: [{ id: 1231231231, customerId: 1231231, subscriptionTypeId: 1, validFrom: '2024-11-06T00:00:00.000Z', validTo: '2123-05-12T23:59:39.000Z', cancelledDate: null, cancelledReason: null, dependantCustomerIds: [] }] };
+    const late: CustomerEvent = {
+      key: 'late',
+      event: 'SUBSCRIPTION_CREATED',
+      source: 'webhook',
+      at,
+      subscriptions: [
+        {
+          id: 1231231231,
+          customerId: 1231231,
+          subscriptionTypeId: 1,
+          validFrom: '2024-11-06T00:00:00.000Z',
+          validTo: '2123-05-12T23:59:39.000Z',
+          cancelledDate: null,
+          cancelledReason: null,
+          dependantCustomerIds: [],
+        },
+      ],
+    };
     assert.equal(statusOf(applyCustomerEvent(s, late, NOW).state, NOW), 'cancelled');
   });
 
@@ -79,7 +118,7 @@ describe('onboarding state', () => {
     assert.deepEqual(r.state.subscriptions[0]!.dependantCustomerIds, [184707]);
   });
 
-  it('SUBSCRIPTION_CANCELLED_FAILED (AURA\'s own payload with a trailing comma) is recorded, status unchanged', () => {
+  it("SUBSCRIPTION_CANCELLED_FAILED (AURA's own payload with a trailing comma) is recorded, status unchanged", () => {
     const s0 = applyCustomerEvent(requested(184708, 318642), seed('SUBSCRIPTION_CREATED.json'), NOW).state;
     const r = applyCustomerEvent(s0, seed('SUBSCRIPTION_CANCELLED_FAILED.as-documented.txt'), NOW);
     assert.equal(statusOf(r.state, NOW), 'active');
@@ -87,7 +126,14 @@ describe('onboarding state', () => {
   });
 
   it('CREATED_CUSTOMER naming our customerRef teaches the AURA id (create answer lost); another ref does not', () => {
-    const base = customerEventFromWebhook({ message: 'CREATED_CUSTOMER', customer: { id: 190001, externalReferenceId: 'ref-1', mobile: '+27820000000', updatedAt: at } }, 'CREATED_CUSTOMER', at);
+    const base = customerEventFromWebhook(
+      {
+        message: 'CREATED_CUSTOMER',
+        customer: { id: 190001, externalReferenceId: 'ref-1', mobile: '+27820000000', updatedAt: at },
+      },
+      'CREATED_CUSTOMER',
+      at,
+    );
     assert.ok(base.ok);
     const r = applyCustomerEvent(initialOnboarding('ref-1'), base.event, NOW);
     assert.equal(r.learnedCustomerId, 190001);
@@ -108,7 +154,26 @@ describe('onboarding state', () => {
 
   it('becomes cancelled by the clock once validTo passes, and the memo round-trips the status', () => {
     let s = requested(5, 6);
-    s = applyCustomerEvent(s, customerEventFromReadBack(5, [{ id: 6, customerId: 5, subscriptionTypeId: 1, validFrom: '2026-01-01T00:00:00Z', validTo: '2026-07-01T00:00:00Z', cancelledDate: null, cancelledReason: null, dependantCustomerIds: [] }], at), NOW).state;
+    s = applyCustomerEvent(
+      s,
+      customerEventFromReadBack(
+        5,
+        [
+          {
+            id: 6,
+            customerId: 5,
+            subscriptionTypeId: 1,
+            validFrom: '2026-01-01T00:00:00Z',
+            validTo: '2026-07-01T00:00:00Z',
+            cancelledDate: null,
+            cancelledReason: null,
+            dependantCustomerIds: [],
+          },
+        ],
+        at,
+      ),
+      NOW,
+    ).state;
     assert.equal(statusOf(s, NOW), 'active');
     const later = Date.parse('2026-08-01T00:00:00Z');
     assert.equal(statusOf(s, later), 'cancelled');
@@ -122,15 +187,68 @@ describe('onboarding state', () => {
     assert.equal(statusOf(s, NOW), 'subscription_requested');
   });
 
-  it('the intake rule refuses only on AURA\'s own word: cancelled or lapsed, or a read-back showing none active', () => {
+  it("the intake rule refuses only on AURA's own word: cancelled or lapsed, or a read-back showing none active", () => {
     const inProgress = requested(5, 6);
-    assert.equal(refusesLiveCallouts(inProgress, NOW), false, 'mid-onboarding the subscription may already be active at AURA');
-    assert.equal(refusesLiveCallouts(setPhase(inProgress, 'failed', at, NOW, 'SUBSCRIPTION_READ_BACK_FAILED: 503'), NOW), false);
-    assert.equal(refusesLiveCallouts(setPhase(inProgress, 'failed', at, NOW, 'SUBSCRIPTION_NOT_CONFIRMED: AURA shows no subscription'), NOW), true);
-    let s = applyCustomerEvent(inProgress, customerEventFromReadBack(5, [{ id: 6, customerId: 5, subscriptionTypeId: 1, validFrom: '2026-01-01T00:00:00Z', validTo: '2026-07-01T00:00:00Z', cancelledDate: null, cancelledReason: null, dependantCustomerIds: [] }], at), NOW).state;
+    assert.equal(
+      refusesLiveCallouts(inProgress, NOW),
+      false,
+      'mid-onboarding the subscription may already be active at AURA',
+    );
+    assert.equal(
+      refusesLiveCallouts(setPhase(inProgress, 'failed', at, NOW, 'SUBSCRIPTION_READ_BACK_FAILED: 503'), NOW),
+      false,
+    );
+    assert.equal(
+      refusesLiveCallouts(
+        setPhase(inProgress, 'failed', at, NOW, 'SUBSCRIPTION_NOT_CONFIRMED: AURA shows no subscription'),
+        NOW,
+      ),
+      true,
+    );
+    let s = applyCustomerEvent(
+      inProgress,
+      customerEventFromReadBack(
+        5,
+        [
+          {
+            id: 6,
+            customerId: 5,
+            subscriptionTypeId: 1,
+            validFrom: '2026-01-01T00:00:00Z',
+            validTo: '2026-07-01T00:00:00Z',
+            cancelledDate: null,
+            cancelledReason: null,
+            dependantCustomerIds: [],
+          },
+        ],
+        at,
+      ),
+      NOW,
+    ).state;
     assert.equal(refusesLiveCallouts(s, NOW), false);
     assert.equal(refusesLiveCallouts(s, Date.parse('2026-08-01T00:00:00Z')), true);
-    s = applyCustomerEvent(s, { key: 'c', event: 'SUBSCRIPTION_CANCELLED', source: 'webhook', at, subscriptions: [{ id: 6, customerId: 5, subscriptionTypeId: 1, validFrom: '2026-01-01T00:00:00Z', validTo: '2026-07-01T00:00:00Z', cancelledDate: at, cancelledReason: 'x', dependantCustomerIds: [] }] }, NOW).state;
+    s = applyCustomerEvent(
+      s,
+      {
+        key: 'c',
+        event: 'SUBSCRIPTION_CANCELLED',
+        source: 'webhook',
+        at,
+        subscriptions: [
+          {
+            id: 6,
+            customerId: 5,
+            subscriptionTypeId: 1,
+            validFrom: '2026-01-01T00:00:00Z',
+            validTo: '2026-07-01T00:00:00Z',
+            cancelledDate: at,
+            cancelledReason: 'x',
+            dependantCustomerIds: [],
+          },
+        ],
+      },
+      NOW,
+    ).state;
     assert.equal(refusesLiveCallouts(s, NOW), true);
   });
 });

@@ -37,18 +37,32 @@ const CONTRACT_ROUTES = [
  */
 const PENDING_ROUTES = new Set<string>([]);
 
-const SAMPLE_PARAMS: Record<string, string> = { incidentId: 'probe-1', customerRef: 'probe-ref', platformLocationId: 'probe-loc' };
+const SAMPLE_PARAMS: Record<string, string> = {
+  incidentId: 'probe-1',
+  customerRef: 'probe-ref',
+  platformLocationId: 'probe-loc',
+};
 
 // The app is built with a client that cannot reach Temporal: every route then answers 400/401/503 rather than
 // the router's 404 NOT_FOUND, which is how a served route is told from an absent one.
-const unreachable = new Proxy({}, { get: () => { throw new Error('no Temporal in this test'); } }) as unknown as Client;
+const unreachable = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new Error('no Temporal in this test');
+    },
+  },
+) as unknown as Client;
 
 async function withApp<T>(fn: (url: string) => Promise<T>): Promise<T> {
   // Every optional router mounted, as the service mounts them; the adapter's store has no database behind it (a route
   // that reaches it answers 500, still not the router's 404).
   const noDatabase = () => Promise.reject(new Error('no database in this test'));
   const app = createApp({
-    fixedLocations: { store: new FixedLocationStore({ query: noDatabase, connect: noDatabase }), callbackSecret: 'openapi-test-callback-secret' },
+    fixedLocations: {
+      store: new FixedLocationStore({ query: noDatabase, connect: noDatabase }),
+      callbackSecret: 'openapi-test-callback-secret',
+    },
     client: unreachable,
     taskQueue: 'openapi-test',
     namespace: 'default',
@@ -101,7 +115,8 @@ test('unit: /openapi.json is a valid OpenAPI 3.1 document (real validator) and /
     assert.equal(docs.status, 200);
     assert.match(docs.headers.get('content-type') ?? '', /text\/html/);
     const html = await docs.text();
-    for (const path of Object.keys(doc.paths)) assert.ok(html.includes(path.replace(/&/g, '&amp;')), `/docs lists ${path}`);
+    for (const path of Object.keys(doc.paths))
+      assert.ok(html.includes(path.replace(/&/g, '&amp;')), `/docs lists ${path}`);
   });
 });
 
@@ -123,7 +138,8 @@ test('unit: every contract route the app serves is in the OpenAPI document; only
     }
     assert.deepEqual(missingFromApp, [], 'contract routes not served by the app (and not marked pending)');
     assert.deepEqual(undocumented, [], 'routes served by the app but missing from /openapi.json');
-    if (pendingServed.length) console.log(`[openapi] served and documented, can leave PENDING_ROUTES: ${pendingServed.join(', ')}`);
+    if (pendingServed.length)
+      console.log(`[openapi] served and documented, can leave PENDING_ROUTES: ${pendingServed.join(', ')}`);
   });
 });
 
@@ -145,17 +161,35 @@ test('unit: every documented operation has an id, declares its path parameters, 
         const ok = Object.entries<any>(op.responses).find(([s]) => s.startsWith('2'));
         assert.ok(ok, `${where} documents a 2xx response`);
         const json = ok[1].content?.['application/json'];
-        if (json && !['/openapi.json'].includes(path)) assert.ok(json.example !== undefined, `${where} has a response example`);
+        if (json && !['/openapi.json'].includes(path))
+          assert.ok(json.example !== undefined, `${where} has a response example`);
         for (const [status, r] of Object.entries<any>(op.responses)) {
           // /readyz's 503 is the contract's own {status, problems} shape.
-          if (Number(status) >= 400 && path !== '/readyz') assert.equal(r.content?.['application/json']?.schema?.$ref, '#/components/schemas/Error', `${where} ${status} uses the Error body`);
+          if (Number(status) >= 400 && path !== '/readyz')
+            assert.equal(
+              r.content?.['application/json']?.schema?.$ref,
+              '#/components/schemas/Error',
+              `${where} ${status} uses the Error body`,
+            );
         }
       }
     }
     // The request schemas are the validating ones: a field the schema rejects is named in the document.
     const create = doc.paths['/v1/callouts'].post.requestBody.content['application/json'].schema;
     const resolved = create.$ref ? doc.components.schemas[create.$ref.split('/').pop()] : create;
-    assert.deepEqual(Object.keys(resolved.properties).sort(), ['customerId', 'incidentId', 'location', 'notes', 'predefinedLocationId', 'responseType', 'responseTypeId', 'test'].sort());
+    assert.deepEqual(
+      Object.keys(resolved.properties).sort(),
+      [
+        'customerId',
+        'incidentId',
+        'location',
+        'notes',
+        'predefinedLocationId',
+        'responseType',
+        'responseTypeId',
+        'test',
+      ].sort(),
+    );
     assert.equal(resolved.additionalProperties, false);
   });
 });

@@ -80,7 +80,10 @@ test('a caller that would wait longer than the bound fails fast with PacerSatura
   // 100 ms apart: the 10th waiter waits exactly the bound (1 s), the 11th would wait 1.1 s.
   const waiting = Array.from({ length: 10 }, () => track(p.take()));
   await clock.flush();
-  await assert.rejects(p.take(), (e: unknown) => e instanceof PacerSaturatedError && e.waitMs === 1_100 && e.maxWaitMs === 1_000);
+  await assert.rejects(
+    p.take(),
+    (e: unknown) => e instanceof PacerSaturatedError && e.waitMs === 1_100 && e.maxWaitMs === 1_000,
+  );
   await assert.rejects(p.take(), PacerSaturatedError, 'a refused caller took no slot, so the next is refused alike');
   assert.ok(waiting.every((w) => w.state === 'pending'));
   await clock.advance(100);

@@ -3,7 +3,17 @@
 // service (dist/, what `npm start` and the image run) that needs nothing from devDependencies, tsx least of all.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { builtinModules } from 'node:module';
@@ -12,7 +22,9 @@ import ts from 'typescript';
 import { PROJECT_ROOT } from '../../src/temporal/dev-server.js';
 
 const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as Record<string, any>;
-const lock = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, any> };
+const lock = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, any>;
+};
 
 /** Where node (and npm) finds `name` for the package installed at `from`: its own node_modules, then each parent's. */
 function resolveInLock(from: string, name: string): string | null {
@@ -50,9 +62,22 @@ function runtimeImports(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
   const out: string[] = [];
   const visit = (node: ts.Node) => {
-    if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier)) out.push(node.moduleSpecifier.text);
-    else if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) out.push(node.moduleSpecifier.text);
-    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) out.push(node.arguments[0].text);
+    if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier))
+      out.push(node.moduleSpecifier.text);
+    else if (
+      ts.isExportDeclaration(node) &&
+      !node.isTypeOnly &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    )
+      out.push(node.moduleSpecifier.text);
+    else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    )
+      out.push(node.arguments[0].text);
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -86,13 +111,21 @@ function packagesReachedFrom(entries: string[]): Map<string, string> {
 describe('the production install (npm ci --omit=dev)', () => {
   // dist/main.js (npm start, the image's CMD), the simulator's and the CLI's entry points (the image and the bin), and
   // the workflows, which a worker without a prebuilt bundle bundles at start.
-  const entries = ['src/main.ts', 'src/simulator/main.ts', 'src/cli/main.ts', 'src/workflows/index.ts', 'src/workflows/metrics-interceptor.ts'];
+  const entries = [
+    'src/main.ts',
+    'src/simulator/main.ts',
+    'src/cli/main.ts',
+    'src/workflows/index.ts',
+    'src/workflows/metrics-interceptor.ts',
+  ];
 
   it('the compiled service, simulator and CLI load only packages from dependencies', () => {
     const reached = packagesReachedFrom(entries);
-    const outside = [...reached].filter(([name]) => !(name in (pkg.dependencies ?? {}))).map(([name, file]) => `${name} (imported by ${file})`);
+    const outside = [...reached]
+      .filter(([name]) => !(name in (pkg.dependencies ?? {})))
+      .map(([name, file]) => `${name} (imported by ${file})`);
     assert.deepEqual(outside, []);
-    assert.ok(reached.has('@temporalio/worker') && reached.has('express'), 'the walk reaches the service\'s packages');
+    assert.ok(reached.has('@temporalio/worker') && reached.has('express'), "the walk reaches the service's packages");
   });
 
   it('tsx is a devDependency (only scripts, tests and `npm run dev` run TypeScript)', () => {
@@ -104,7 +137,11 @@ describe('the production install (npm ci --omit=dev)', () => {
 
 describe('installing (scripts/ensure-deps.mjs, .ci/run)', () => {
   /** Runs ensure-deps.mjs in a scratch project whose `npm` only records its arguments. */
-  function ensureDeps(setup: (dir: string) => void = () => {}): { calls: string[][]; status: number | null; stderr: string } {
+  function ensureDeps(setup: (dir: string) => void = () => {}): {
+    calls: string[][];
+    status: number | null;
+    stderr: string;
+  } {
     const dir = mkdtempSync(join(tmpdir(), 'ensure-deps-'));
     try {
       mkdirSync(join(dir, 'scripts'));
@@ -115,8 +152,17 @@ describe('installing (scripts/ensure-deps.mjs, .ci/run)', () => {
       writeFileSync(join(dir, 'bin/npm'), `#!/bin/sh\necho "$@" >> '${log}'\n`);
       chmodSync(join(dir, 'bin/npm'), 0o755);
       setup(dir);
-      const r = spawnSync(process.execPath, [join(dir, 'scripts/ensure-deps.mjs')], { env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` }, encoding: 'utf8' });
-      const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(' ')) : [];
+      const r = spawnSync(process.execPath, [join(dir, 'scripts/ensure-deps.mjs')], {
+        env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` },
+        encoding: 'utf8',
+      });
+      const calls = existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => l.split(' '))
+        : [];
       return { calls, status: r.status, stderr: r.stderr };
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -10,21 +10,37 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/stack.js';
 
 const root = join(import.meta.dirname, '..', 'fixtures', 'histories');
-const releases = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
-const KINDS = ['webhook-driven', 'poll-only', 'cancelled', 'rated', 'continued-as-new', 'onboarding-webhook', 'onboarding-read-back'];
+const releases = readdirSync(root)
+  .filter((d) => statSync(join(root, d)).isDirectory())
+  .sort();
+const KINDS = [
+  'webhook-driven',
+  'poll-only',
+  'cancelled',
+  'rated',
+  'continued-as-new',
+  'onboarding-webhook',
+  'onboarding-read-back',
+];
 
 describe('replay of recorded histories', () => {
-  it('keeps the released v1 histories and the current release\'s', () => {
+  it("keeps the released v1 histories and the current release's", () => {
     assert.ok(releases.includes('v1'), 'the v1 histories are kept');
     assert.ok(releases.includes('v2'), 'the current release has recorded histories');
   });
 
   for (const release of releases) {
     const dir = join(root, release);
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
 
     it(`${release}: has histories of webhook-driven, poll-only, cancelled, rated and continued-as-new lifecycles, and of onboardings`, () => {
-      for (const kind of KINDS) assert.ok(files.some((f) => f.startsWith(kind)), `no ${kind} history in ${release}`);
+      for (const kind of KINDS)
+        assert.ok(
+          files.some((f) => f.startsWith(kind)),
+          `no ${kind} history in ${release}`,
+        );
     });
 
     it(`${release}: replays every one of them without a determinism error`, async () => {

@@ -19,15 +19,20 @@ describe('route fault patterns', () => {
 
   it('counts hits, honours times and rate, and takes the first rule that applies', () => {
     const f = new RouteFaults();
-    f.set(parseRouteFaults([
-      { method: 'get', path: '/a', status: 404, times: 1 },
-      { method: '*', path: '/a', status: 500, rate: 0.5 },
-    ]));
+    f.set(
+      parseRouteFaults([
+        { method: 'get', path: '/a', status: 404, times: 1 },
+        { method: '*', path: '/a', status: 500, rate: 0.5 },
+      ]),
+    );
     const draws = [0.9, 0.1];
     const random = () => draws.shift() ?? 0;
     assert.equal(f.match('GET', '/a', random)?.status, 404);
     assert.equal(f.match('GET', '/a', random), null, 'times used up; the draw 0.9 misses the rate');
     assert.equal(f.match('POST', '/a', random)?.status, 500);
-    assert.deepEqual(f.report().map((r) => r.hits), [1, 1]);
+    assert.deepEqual(
+      f.report().map((r) => r.hits),
+      [1, 1],
+    );
   });
 });

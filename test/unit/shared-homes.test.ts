@@ -6,8 +6,14 @@ import { isWorkflowGone } from '../../src/temporal/errors.js';
 
 describe('Temporal errors are classified by type', () => {
   it('a missing or completed workflow is gone; an error that only says so in its text is not', () => {
-    assert.equal(isWorkflowGone(new WorkflowNotFoundError('workflow execution already completed', 'w', undefined)), true);
-    assert.equal(isWorkflowGone(new ServiceError('Failed to signal Workflow: workflow execution already completed')), false);
+    assert.equal(
+      isWorkflowGone(new WorkflowNotFoundError('workflow execution already completed', 'w', undefined)),
+      true,
+    );
+    assert.equal(
+      isWorkflowGone(new ServiceError('Failed to signal Workflow: workflow execution already completed')),
+      false,
+    );
     assert.equal(isWorkflowGone(new Error('not found')), false);
   });
 });

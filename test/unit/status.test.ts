@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyStatus, initialStatusState, phaseOfStatus, type StatusState, type StatusObservation } from '../../src/domain/status.js';
+import {
+  applyStatus,
+  initialStatusState,
+  phaseOfStatus,
+  type StatusState,
+  type StatusObservation,
+} from '../../src/domain/status.js';
 
 const at = '2026-01-01T00:00:00.000Z';
-const obs = (status: string, source: StatusObservation['source'] = 'webhook'): StatusObservation => ({ status, source, at });
+const obs = (status: string, source: StatusObservation['source'] = 'webhook'): StatusObservation => ({
+  status,
+  source,
+  at,
+});
 
 function run(statuses: string[]): { state: StatusState; applied: boolean[] } {
   let state = initialStatusState();
@@ -18,32 +28,116 @@ function run(statuses: string[]): { state: StatusState; applied: boolean[] } {
 
 describe('status machine', () => {
   it('walks the documented lifecycle, one timeline entry per transition', () => {
-    const { state, applied } = run(['created', 'Responder Dispatched', 'Responder Arrived', 'Responder Completed', 'closed']);
+    const { state, applied } = run([
+      'created',
+      'Responder Dispatched',
+      'Responder Arrived',
+      'Responder Completed',
+      'closed',
+    ]);
     assert.deepEqual(applied, [true, true, true, true, true]);
-    assert.deepEqual(state.timeline.map((t) => t.status), ['created', 'Responder Dispatched', 'Responder Arrived', 'Responder Completed', 'closed']);
+    assert.deepEqual(
+      state.timeline.map((t) => t.status),
+      ['created', 'Responder Dispatched', 'Responder Arrived', 'Responder Completed', 'closed'],
+    );
     assert.equal(state.phase, 'closed');
   });
 
   const table: { name: string; input: string[]; status: string | null; phase: string; timeline: string[] }[] = [
-    { name: 'duplicate deliveries apply once', input: ['created', 'Responder Dispatched', 'Responder Dispatched', 'Responder Dispatched'], status: 'Responder Dispatched', phase: 'dispatched', timeline: ['created', 'Responder Dispatched'] },
-    { name: 'a late event never moves status backwards', input: ['Responder Arrived', 'Responder Dispatched', 'created'], status: 'Responder Arrived', phase: 'on_scene', timeline: ['Responder Arrived'] },
-    { name: 'skipped states are fine (a poll may miss some)', input: ['created', 'Responder Completed'], status: 'Responder Completed', phase: 'completed', timeline: ['created', 'Responder Completed'] },
-    { name: 'closed is terminal', input: ['closed', 'Responder Dispatched', 'created', 'Something New'], status: 'closed', phase: 'closed', timeline: ['closed'] },
-    { name: 'an unknown status is in progress: kept exactly, phase unchanged', input: ['created', 'Responder Dispatched', 'Escalated To Supervisor'], status: 'Escalated To Supervisor', phase: 'dispatched', timeline: ['created', 'Responder Dispatched', 'Escalated To Supervisor'] },
-    { name: 'an unknown status is recorded once', input: ['created', 'Escalated', 'Escalated'], status: 'Escalated', phase: 'requested', timeline: ['created', 'Escalated'] },
-    { name: 'a known status after an unknown one still advances', input: ['created', 'Escalated', 'Responder Arrived'], status: 'Responder Arrived', phase: 'on_scene', timeline: ['created', 'Escalated', 'Responder Arrived'] },
-    { name: 'casing matters: "Closed" is not "closed"', input: ['created', 'Closed'], status: 'Closed', phase: 'requested', timeline: ['created', 'Closed'] },
-    { name: 'cancellation then close', input: ['created', 'Responder Dispatched', 'Responder Cancelled', 'closed'], status: 'closed', phase: 'closed', timeline: ['created', 'Responder Dispatched', 'Responder Cancelled', 'closed'] },
-    { name: 'completed after cancelled is a late event', input: ['Responder Cancelled', 'Responder Completed'], status: 'Responder Cancelled', phase: 'cancelled', timeline: ['Responder Cancelled'] },
-    { name: 'soft cancellation keeps the response going', input: ['created', 'Responder Dispatched', 'Customer Soft Cancellation Received', 'Responder Arrived'], status: 'Responder Arrived', phase: 'on_scene', timeline: ['created', 'Responder Dispatched', 'Customer Soft Cancellation Received', 'Responder Arrived'] },
-    { name: 'empty statuses are ignored', input: ['created', ''], status: 'created', phase: 'requested', timeline: ['created'] },
+    {
+      name: 'duplicate deliveries apply once',
+      input: ['created', 'Responder Dispatched', 'Responder Dispatched', 'Responder Dispatched'],
+      status: 'Responder Dispatched',
+      phase: 'dispatched',
+      timeline: ['created', 'Responder Dispatched'],
+    },
+    {
+      name: 'a late event never moves status backwards',
+      input: ['Responder Arrived', 'Responder Dispatched', 'created'],
+      status: 'Responder Arrived',
+      phase: 'on_scene',
+      timeline: ['Responder Arrived'],
+    },
+    {
+      name: 'skipped states are fine (a poll may miss some)',
+      input: ['created', 'Responder Completed'],
+      status: 'Responder Completed',
+      phase: 'completed',
+      timeline: ['created', 'Responder Completed'],
+    },
+    {
+      name: 'closed is terminal',
+      input: ['closed', 'Responder Dispatched', 'created', 'Something New'],
+      status: 'closed',
+      phase: 'closed',
+      timeline: ['closed'],
+    },
+    {
+      name: 'an unknown status is in progress: kept exactly, phase unchanged',
+      input: ['created', 'Responder Dispatched', 'Escalated To Supervisor'],
+      status: 'Escalated To Supervisor',
+      phase: 'dispatched',
+      timeline: ['created', 'Responder Dispatched', 'Escalated To Supervisor'],
+    },
+    {
+      name: 'an unknown status is recorded once',
+      input: ['created', 'Escalated', 'Escalated'],
+      status: 'Escalated',
+      phase: 'requested',
+      timeline: ['created', 'Escalated'],
+    },
+    {
+      name: 'a known status after an unknown one still advances',
+      input: ['created', 'Escalated', 'Responder Arrived'],
+      status: 'Responder Arrived',
+      phase: 'on_scene',
+      timeline: ['created', 'Escalated', 'Responder Arrived'],
+    },
+    {
+      name: 'casing matters: "Closed" is not "closed"',
+      input: ['created', 'Closed'],
+      status: 'Closed',
+      phase: 'requested',
+      timeline: ['created', 'Closed'],
+    },
+    {
+      name: 'cancellation then close',
+      input: ['created', 'Responder Dispatched', 'Responder Cancelled', 'closed'],
+      status: 'closed',
+      phase: 'closed',
+      timeline: ['created', 'Responder Dispatched', 'Responder Cancelled', 'closed'],
+    },
+    {
+      name: 'completed after cancelled is a late event',
+      input: ['Responder Cancelled', 'Responder Completed'],
+      status: 'Responder Cancelled',
+      phase: 'cancelled',
+      timeline: ['Responder Cancelled'],
+    },
+    {
+      name: 'soft cancellation keeps the response going',
+      input: ['created', 'Responder Dispatched', 'Customer Soft Cancellation Received', 'Responder Arrived'],
+      status: 'Responder Arrived',
+      phase: 'on_scene',
+      timeline: ['created', 'Responder Dispatched', 'Customer Soft Cancellation Received', 'Responder Arrived'],
+    },
+    {
+      name: 'empty statuses are ignored',
+      input: ['created', ''],
+      status: 'created',
+      phase: 'requested',
+      timeline: ['created'],
+    },
   ];
   for (const row of table) {
     it(row.name, () => {
       const { state } = run(row.input);
       assert.equal(state.status, row.status);
       assert.equal(state.phase, row.phase);
-      assert.deepEqual(state.timeline.map((t) => t.status), row.timeline);
+      assert.deepEqual(
+        state.timeline.map((t) => t.status),
+        row.timeline,
+      );
     });
   }
 
@@ -75,8 +169,19 @@ describe('statuses and messages named like Object.prototype members (found by th
   it('are unknown statuses: recorded, phase kept, the machine goes on', () => {
     const mid = run(['created', 'Responder Dispatched', 'constructor', 'toString']).state;
     assert.equal(mid.phase, 'dispatched');
-    assert.equal(run(['created', 'Responder Dispatched', 'constructor', 'created']).applied[3], false, 'still ranked: a late created is stale');
-    const { state } = run(['created', 'Responder Dispatched', 'constructor', 'toString', '__proto__', 'Responder Arrived']);
+    assert.equal(
+      run(['created', 'Responder Dispatched', 'constructor', 'created']).applied[3],
+      false,
+      'still ranked: a late created is stale',
+    );
+    const { state } = run([
+      'created',
+      'Responder Dispatched',
+      'constructor',
+      'toString',
+      '__proto__',
+      'Responder Arrived',
+    ]);
     assert.equal(state.phase, 'on_scene');
     assert.equal(state.status, 'Responder Arrived');
     assert.equal(phaseOfStatus('constructor'), null);

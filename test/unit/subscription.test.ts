@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { covers, inactiveReason, isSubscriptionActive, mergeSubscription, nextBoundaryMs, type SubscriptionRecord } from '../../src/domain/subscription.js';
+import {
+  covers,
+  inactiveReason,
+  isSubscriptionActive,
+  mergeSubscription,
+  nextBoundaryMs,
+  type SubscriptionRecord,
+} from '../../src/domain/subscription.js';
 
 const t = (iso: string) => Date.parse(iso);
 const sub = (over: Partial<SubscriptionRecord> = {}): SubscriptionRecord => ({
@@ -25,8 +32,14 @@ describe('subscription activity (no status field: dates and CancelledDate)', () 
   });
 
   it('is not active once CancelledDate is set, even inside the window (also with a future CancelledDate)', () => {
-    assert.equal(isSubscriptionActive(sub({ cancelledDate: '2026-03-01T00:00:00Z' }), t('2026-02-01T00:00:00Z')), false);
-    assert.equal(isSubscriptionActive(sub({ cancelledDate: '2026-03-01T00:00:00Z' }), t('2026-06-01T00:00:00Z')), false);
+    assert.equal(
+      isSubscriptionActive(sub({ cancelledDate: '2026-03-01T00:00:00Z' }), t('2026-02-01T00:00:00Z')),
+      false,
+    );
+    assert.equal(
+      isSubscriptionActive(sub({ cancelledDate: '2026-03-01T00:00:00Z' }), t('2026-06-01T00:00:00Z')),
+      false,
+    );
   });
 
   it('treats missing bounds as open and unparseable dates as not active', () => {
@@ -35,7 +48,13 @@ describe('subscription activity (no status field: dates and CancelledDate)', () 
   });
 
   it('explains why a subscription is inactive', () => {
-    assert.match(inactiveReason(sub({ cancelledDate: '2026-03-01T00:00:00Z', cancelledReason: 'No longer requires subscription' }), t('2026-06-01T00:00:00Z'))!, /^SUBSCRIPTION_CANCELLED: No longer requires/);
+    assert.match(
+      inactiveReason(
+        sub({ cancelledDate: '2026-03-01T00:00:00Z', cancelledReason: 'No longer requires subscription' }),
+        t('2026-06-01T00:00:00Z'),
+      )!,
+      /^SUBSCRIPTION_CANCELLED: No longer requires/,
+    );
     assert.match(inactiveReason(sub(), t('2027-06-01T00:00:00Z'))!, /^SUBSCRIPTION_EXPIRED/);
     assert.match(inactiveReason(sub(), t('2025-06-01T00:00:00Z'))!, /^SUBSCRIPTION_NOT_YET_VALID/);
     assert.equal(inactiveReason(sub(), t('2026-06-01T00:00:00Z')), null);

@@ -52,7 +52,11 @@ describe('Temporal connection settings from environment configuration profiles',
   });
 
   it('TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE override the profile', () => {
-    const env = loadEnv({ TEMPORAL_CONFIG_FILE: configFile, TEMPORAL_PROFILE: 'staging', TEMPORAL_ADDRESS: '127.0.0.1:7999' });
+    const env = loadEnv({
+      TEMPORAL_CONFIG_FILE: configFile,
+      TEMPORAL_PROFILE: 'staging',
+      TEMPORAL_ADDRESS: '127.0.0.1:7999',
+    });
     assert.equal(env.TEMPORAL_ADDRESS, '127.0.0.1:7999');
     assert.equal(env.TEMPORAL_NAMESPACE, 'callouts-staging');
   });
@@ -87,7 +91,10 @@ describe('Temporal connection settings from environment configuration profiles',
     mkdirSync(join(xdg, 'temporalio'), { recursive: true });
     writeFileSync(join(xdg, 'temporalio', 'temporal.toml'), '[profile.default]\naddress = "should-not-be-read:1"\n');
     assert.equal(loadEnv({ XDG_CONFIG_HOME: xdg }).TEMPORAL_ADDRESS, '127.0.0.1:7233');
-    assert.equal(loadEnv({ XDG_CONFIG_HOME: xdg, TEMPORAL_ADDRESS: 'temporal:7233' }).TEMPORAL_ADDRESS, 'temporal:7233');
+    assert.equal(
+      loadEnv({ XDG_CONFIG_HOME: xdg, TEMPORAL_ADDRESS: 'temporal:7233' }).TEMPORAL_ADDRESS,
+      'temporal:7233',
+    );
   });
 });
 
@@ -96,11 +103,19 @@ describe('connection options (address, TLS, API key, gRPC metadata)', () => {
     assert.deepEqual(connectionOptionsOf(loadEnv({})), { address: '127.0.0.1:7233' });
     const tls = connectionOptionsOf(loadEnv({ TEMPORAL_TLS: 'yes' })).tls;
     assert.ok(tls && typeof tls === 'object', 'TEMPORAL_TLS=yes turns TLS on');
-    assert.deepEqual(connectionOptionsOf(loadEnv({ TEMPORAL_API_KEY: 'k' })), { address: '127.0.0.1:7233', apiKey: 'k', tls: true });
+    assert.deepEqual(connectionOptionsOf(loadEnv({ TEMPORAL_API_KEY: 'k' })), {
+      address: '127.0.0.1:7233',
+      apiKey: 'k',
+      tls: true,
+    });
     writeFileSync(join(dir, 'client.pem'), 'CRT');
     writeFileSync(join(dir, 'client.key'), 'KEY');
     const mtls = connectionOptionsOf(
-      loadEnv({ TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'client.pem'), TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'client.key'), TEMPORAL_TLS_SERVER_NAME: 'srv' }),
+      loadEnv({
+        TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'client.pem'),
+        TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'client.key'),
+        TEMPORAL_TLS_SERVER_NAME: 'srv',
+      }),
     ).tls as any;
     assert.equal(Buffer.from(mtls.clientCertPair.crt).toString(), 'CRT');
     assert.equal(Buffer.from(mtls.clientCertPair.key).toString(), 'KEY');

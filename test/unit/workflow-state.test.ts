@@ -38,14 +38,19 @@ describe('LifecycleState', () => {
 
   it('continues as new into an equal state, queued notes, attachments and positions included', () => {
     const s = new LifecycleState(7, config, 1_000);
-    s.attach({ incidentId: 'i1', workflowId: 'incident-i1', observation: { key: 'k', source: 'api', status: 'created' }, notes: [note('n1')] });
+    s.attach({
+      incidentId: 'i1',
+      workflowId: 'incident-i1',
+      observation: { key: 'k', source: 'api', status: 'created' },
+      notes: [note('n1')],
+    });
     s.observe({ key: 'k2', source: 'webhook', event: 'RESPONDER_MANUALLY_DISPATCHED', status: 'Responder Dispatched' });
     s.location({ latitude: 1, longitude: 2 });
     s.queueNote(note('n2'));
     s.cancelled = true;
     const again = new LifecycleState(7, config, 99_000, JSON.parse(JSON.stringify(s.carry())));
     assert.deepEqual(again.carry(), s.carry());
-    assert.equal(again.snapshot.epoch, 1_000, 'the epoch is the run chain\'s, not the new run\'s');
+    assert.equal(again.snapshot.epoch, 1_000, "the epoch is the run chain's, not the new run's");
     assert.deepEqual(again.newlyAttached, ['incident-i1']);
     assert.equal(again.nextNote()?.note.key, 'n1');
   });
@@ -53,7 +58,10 @@ describe('LifecycleState', () => {
   it('takes a v1 carry: its bare outbox notes become pending notes on the snapshot', () => {
     const v1 = new LifecycleState(7, config, 1_000).carry();
     const s = new LifecycleState(7, config, 2_000, { ...v1, outbox: [note('old')] });
-    assert.deepEqual(s.snapshot.notes.map((n) => [n.text, n.delivery]), [['old', 'pending']]);
+    assert.deepEqual(
+      s.snapshot.notes.map((n) => [n.text, n.delivery]),
+      [['old', 'pending']],
+    );
     assert.equal(s.nextNote()?.note.key, 'old');
   });
 
@@ -63,7 +71,10 @@ describe('LifecycleState', () => {
     s.queueNote(note('a')); // a retried signal
     s.queueNote(note('b'));
     s.queueNote(note('c'));
-    assert.deepEqual(s.snapshot.notes.map((n) => n.delivery), ['pending', 'pending', 'pending']);
+    assert.deepEqual(
+      s.snapshot.notes.map((n) => n.delivery),
+      ['pending', 'pending', 'pending'],
+    );
     const a = s.nextNote()!;
     s.noteSent(a, 55);
     assert.ok(s.auraEventIds.has(55));
@@ -76,7 +87,12 @@ describe('LifecycleState', () => {
     s.queueNote(note('late'));
     assert.deepEqual(
       s.snapshot.notes.map((n) => [n.text, n.delivery ?? 'sent']),
-      [['a', 'sent'], ['b', 'failed'], ['c', 'failed'], ['late', 'failed']],
+      [
+        ['a', 'sent'],
+        ['b', 'failed'],
+        ['c', 'failed'],
+        ['late', 'failed'],
+      ],
     );
     assert.equal(s.hasQueuedNotes(), false);
   });
@@ -91,7 +107,7 @@ describe('LifecycleState', () => {
     assert.equal(s.snapshot.notes.length, 2);
   });
 
-  it('a restarted lifecycle takes the incident\'s last view as its base, under its own epoch', () => {
+  it("a restarted lifecycle takes the incident's last view as its base, under its own epoch", () => {
     const dead = new LifecycleState(7, config, 1_000);
     dead.observe({ key: 'a', source: 'poll', status: 'Responder Dispatched' });
     dead.drain(at);
@@ -104,13 +120,30 @@ describe('LifecycleState', () => {
     fresh.attach({ incidentId: 'i1', workflowId: 'incident-i1', resume: dead.view() });
     fresh.drain(at);
     assert.equal(fresh.snapshot.status, 'Responder Arrived');
-    assert.deepEqual(fresh.snapshot.timeline.map((t) => t.status), ['Responder Dispatched', 'Responder Arrived']);
+    assert.deepEqual(
+      fresh.snapshot.timeline.map((t) => t.status),
+      ['Responder Dispatched', 'Responder Arrived'],
+    );
     assert.equal(fresh.snapshot.epoch, 5_000);
     assert.ok(isNewerView(dead.view(), fresh.view()));
-    assert.deepEqual(fresh.snapshot.notes.map((n) => [n.text, n.delivery]), [['maybe-sent', 'failed'], ['new', 'pending']], 'a note the dead run had queued is not sent twice');
+    assert.deepEqual(
+      fresh.snapshot.notes.map((n) => [n.text, n.delivery]),
+      [
+        ['maybe-sent', 'failed'],
+        ['new', 'pending'],
+      ],
+      'a note the dead run had queued is not sent twice',
+    );
     const q = fresh.nextNote()!;
     fresh.noteSent(q, 1);
-    assert.deepEqual(fresh.snapshot.notes.map((n) => [n.text, n.delivery ?? 'sent']), [['maybe-sent', 'failed'], ['new', 'sent']], 'the queued note still points at its entry');
+    assert.deepEqual(
+      fresh.snapshot.notes.map((n) => [n.text, n.delivery ?? 'sent']),
+      [
+        ['maybe-sent', 'failed'],
+        ['new', 'sent'],
+      ],
+      'the queued note still points at its entry',
+    );
   });
 });
 
@@ -125,23 +158,40 @@ describe('IncidentState', () => {
   });
 
   it('hands the early notes over in one step: a note arriving after it is forwarded, none falls between', () => {
-    const s = new IncidentState('i1', at, config, { notes: 'intake note', location: { latitude: 1, longitude: 1 } }, 1_000);
+    const s = new IncidentState(
+      'i1',
+      at,
+      config,
+      { notes: 'intake note', location: { latitude: 1, longitude: 1 } },
+      1_000,
+    );
     s.note(note('early'));
     const handed = s.handOver();
-    assert.deepEqual(handed.notes.map((n) => n.key), ['i1:initial-notes', 'early']);
+    assert.deepEqual(
+      handed.notes.map((n) => n.key),
+      ['i1:initial-notes', 'early'],
+    );
     assert.deepEqual(handed.location, { latitude: 1, longitude: 1 });
     s.note(note('during-attach'));
     s.location({ latitude: 2, longitude: 2 });
     const carried = new IncidentState('i1', at, config, {}, 2_000, JSON.parse(JSON.stringify(s.carry())));
     const fwd = carried.takeForward();
-    assert.deepEqual(fwd?.notes.map((n) => n.key), ['during-attach'], 'forwarded, also across continue-as-new');
+    assert.deepEqual(
+      fwd?.notes.map((n) => n.key),
+      ['during-attach'],
+      'forwarded, also across continue-as-new',
+    );
     assert.deepEqual(fwd?.location, { latitude: 2, longitude: 2 });
     assert.equal(carried.takeForward(), null);
   });
 
   it('keeps the newest view by epoch, then version', () => {
     const s = new IncidentState('i1', at, config, {}, 1_000);
-    const v = (epoch: number | undefined, version: number) => ({ ...new LifecycleState(7, config, 0).view(), epoch, version });
+    const v = (epoch: number | undefined, version: number) => ({
+      ...new LifecycleState(7, config, 0).view(),
+      epoch,
+      version,
+    });
     assert.ok(s.takeView(v(undefined, 5), 1));
     assert.ok(!s.takeView(v(undefined, 4), 2), 'an older version of the same run chain');
     assert.ok(s.takeView(v(9_000, 0), 3), 'a restarted lifecycle starts again at version 0');
@@ -153,21 +203,41 @@ describe('IncidentState', () => {
     const l = new LifecycleState(7, config, 0);
     l.queueNote(note('x'));
     s.takeView(l.view(), 1);
-    assert.deepEqual(s.platformEvents().map((e) => e.type), ['incident.note']);
+    assert.deepEqual(
+      s.platformEvents().map((e) => e.type),
+      ['incident.note'],
+    );
     l.noteFailed(l.nextNote()!, 'refused');
     s.takeView(l.view(), 2);
-    assert.deepEqual(s.platformEvents().map((e) => e.id), ['i1:note:0:failed']);
+    assert.deepEqual(
+      s.platformEvents().map((e) => e.id),
+      ['i1:note:0:failed'],
+    );
     assert.deepEqual(s.platformEvents(), []);
     s.notesUndeliverable([note('y')], 'closed');
-    assert.deepEqual(s.platformEvents().map((e) => e.id), ['i1:local-note:0:failed']);
-    assert.deepEqual(s.view('incident-i1').notes.map((n) => [n.text, n.delivery]), [['x', 'failed'], ['y', 'failed']]);
+    assert.deepEqual(
+      s.platformEvents().map((e) => e.id),
+      ['i1:local-note:0:failed'],
+    );
+    assert.deepEqual(
+      s.view('incident-i1').notes.map((n) => [n.text, n.delivery]),
+      [
+        ['x', 'failed'],
+        ['y', 'failed'],
+      ],
+    );
   });
 });
 
 describe('v3: what a lifecycle tells its incidents, and what a watch compares', () => {
   it("tells an incident attached with updates: 'final' only the views of a closed callout; others every change", () => {
     const s = new LifecycleState(7, config, 1_000);
-    s.attach({ incidentId: 'i1', workflowId: 'incident-i1', updates: 'final', observation: { key: 'k1', source: 'api', status: 'created' } });
+    s.attach({
+      incidentId: 'i1',
+      workflowId: 'incident-i1',
+      updates: 'final',
+      observation: { key: 'k1', source: 'api', status: 'created' },
+    });
     s.attach({ incidentId: 'i2', workflowId: 'incident-i2' });
     s.drain('2026-01-01T00:00:00Z');
     assert.deepEqual(s.takeTargetsV3().targets, ['incident-i2']);
@@ -178,16 +248,28 @@ describe('v3: what a lifecycle tells its incidents, and what a watch compares', 
     s.observe({ key: 'k3', source: 'poll', status: 'closed' });
     s.drain('2026-01-01T00:00:02Z');
     assert.deepEqual(s.takeTargetsV3().targets, ['incident-i1', 'incident-i2']);
-    assert.deepEqual(again(s).incidents.map((i) => i.updates ?? 'all'), ['final', 'all'], 'the mode is carried');
+    assert.deepEqual(
+      again(s).incidents.map((i) => i.updates ?? 'all'),
+      ['final', 'all'],
+      'the mode is carried',
+    );
   });
 
   it('a fresh run chain takes the view of a dead run as its base, but never a closed or finished one', () => {
     const dead = new LifecycleState(7, config, 1_000);
-    dead.observe({ key: 'k', source: 'webhook', event: 'RESPONDER_MANUALLY_DISPATCHED', status: 'Responder Dispatched' });
+    dead.observe({
+      key: 'k',
+      source: 'webhook',
+      event: 'RESPONDER_MANUALLY_DISPATCHED',
+      status: 'Responder Dispatched',
+    });
     dead.drain('2026-01-01T00:00:00Z');
     const fresh = new LifecycleState(7, config, 5_000);
     fresh.resumeFromDead(dead.view());
-    assert.deepEqual(fresh.snapshot.timeline.map((t) => t.status), ['Responder Dispatched']);
+    assert.deepEqual(
+      fresh.snapshot.timeline.map((t) => t.status),
+      ['Responder Dispatched'],
+    );
     assert.equal(fresh.snapshot.epoch, 5_000);
     const closed = new LifecycleState(7, config, 6_000);
     closed.resumeFromDead({ ...dead.view(), status: 'closed' });

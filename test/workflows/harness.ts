@@ -34,11 +34,22 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
  * task queues, with `acts` as the activities. `cfg` is what the workflows' config activities answer: fn may change
  * it before it starts a workflow.
  */
-export async function runWorkers<T>(env: TestWorkflowEnvironment, acts: MockActivities, fn: (taskQueue: string, cfg: WorkflowConfig) => Promise<T>): Promise<T> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+export async function runWorkers<T>(
+  env: TestWorkflowEnvironment,
+  acts: MockActivities,
+  fn: (taskQueue: string, cfg: WorkflowConfig) => Promise<T>,
+): Promise<T> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
   const taskQueue = `wf-test-${randomUUID()}`;
   const cfg = config({ auraTaskQueue: `${taskQueue}-aura` });
-  const activities = { ...acts, lifecycleStart: async () => ({ config: cfg, previous: null }), getWorkflowConfig: async () => cfg };
+  const activities = {
+    ...acts,
+    lifecycleStart: async () => ({ config: cfg, previous: null }),
+    getWorkflowConfig: async () => cfg,
+  };
   const workflowBundle = await bundle;
   const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
   const aura = await Worker.create({ connection: env.nativeConnection, taskQueue: cfg.auraTaskQueue, activities });
@@ -53,7 +64,11 @@ export function gate(): { wait: Promise<void>; open(): void } {
 
 export async function until(fn: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve().then(fn).catch(() => false))) {
+  while (
+    !(await Promise.resolve()
+      .then(fn)
+      .catch(() => false))
+  ) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -9,7 +9,14 @@ import { readFingerprint } from '../../src/domain/callout.js';
 import type { CalloutObservation } from '../../src/domain/incident.js';
 import { lifecycleWorkflowId } from '../../src/domain/incident.js';
 import { calloutLifecycleWorkflow } from '../../src/workflows/callout-lifecycle.js';
-import { attachIncidentSignal, cancelUpdate, getCalloutQuery, locationSignal, outboundNoteSignal, ratingUpdate } from '../../src/workflows/messages.js';
+import {
+  attachIncidentSignal,
+  cancelUpdate,
+  getCalloutQuery,
+  locationSignal,
+  outboundNoteSignal,
+  ratingUpdate,
+} from '../../src/workflows/messages.js';
 import { startTemporal } from '../helpers/stack.js';
 import { gate, runWorkers, until, type MockActivities } from './harness.js';
 
@@ -68,7 +75,14 @@ async function startLifecycle(auraCalloutId: number, taskQueue: string) {
     taskQueue,
     args: [{ auraCalloutId }],
     signal: attachIncidentSignal,
-    signalArgs: [{ incidentId: `i-${auraCalloutId}`, workflowId: `incident-i-${auraCalloutId}`, updates: 'final', observation: created }],
+    signalArgs: [
+      {
+        incidentId: `i-${auraCalloutId}`,
+        workflowId: `incident-i-${auraCalloutId}`,
+        updates: 'final',
+        observation: created,
+      },
+    ],
   });
 }
 
@@ -76,7 +90,10 @@ describe('calloutLifecycleWorkflow with mocked activities', () => {
   it('follows the callout by the watch to closed, each watch given the last read, then the rating expires and it completes', async () => {
     const aura = scriptedAura(['Responder Dispatched', 'Responder Arrived', 'closed']);
     const result = await runWorkers(env, aura.acts, async (tq) => (await startLifecycle(7001, tq)).result());
-    assert.deepEqual(result.timeline.map((t) => t.status), ['created', 'Responder Dispatched', 'Responder Arrived', 'closed']);
+    assert.deepEqual(
+      result.timeline.map((t) => t.status),
+      ['created', 'Responder Dispatched', 'Responder Arrived', 'closed'],
+    );
     assert.equal(result.rating.state, 'expired');
     assert.equal(result.done, true);
     assert.deepEqual(
@@ -84,7 +101,10 @@ describe('calloutLifecycleWorkflow with mocked activities', () => {
       [null, readFingerprint(obs('Responder Dispatched', 1)), readFingerprint(obs('Responder Arrived', 2))],
       'each watch compares with the read before it',
     );
-    assert.ok(aura.watchInputs.slice(1).every((w) => w.firstDelayMs > 0), 'a new watch waits an interval before its first read');
+    assert.ok(
+      aura.watchInputs.slice(1).every((w) => w.firstDelayMs > 0),
+      'a new watch waits an interval before its first read',
+    );
     assert.equal(aura.calls.pollCallout ?? 0, 0, 'no plain polls while a watch follows the callout');
   });
 
@@ -173,15 +193,29 @@ describe('calloutLifecycleWorkflow with mocked activities', () => {
         await handle.signal(outboundNoteSignal, { key: `n${k}`, text: `note ${k}`, at: new Date().toISOString() });
         await new Promise((r) => setTimeout(r, 60));
       }
-      await until(async () => (await handle.query(getCalloutQuery)).notes.filter((n) => n.delivery === undefined).length === 12);
+      await until(
+        async () => (await handle.query(getCalloutQuery)).notes.filter((n) => n.delivery === undefined).length === 12,
+      );
       release.open();
       return handle.result();
     });
     const first = await env.client.workflow.getHandle(lifecycleWorkflowId(7004), firstRunId).fetchHistory();
-    assert.ok(first.events?.some((e) => e.workflowExecutionContinuedAsNewEventAttributes), 'the first run continued as new');
-    assert.deepEqual(result.timeline.map((t) => t.status), ['created', 'Responder Dispatched', 'closed']);
-    assert.deepEqual(result.notes.map((n) => n.text), Array.from({ length: 12 }, (_, k) => `note ${k}`));
-    assert.ok(result.notes.every((n) => n.delivery === undefined), 'every note sent, none lost or failed across the runs');
+    assert.ok(
+      first.events?.some((e) => e.workflowExecutionContinuedAsNewEventAttributes),
+      'the first run continued as new',
+    );
+    assert.deepEqual(
+      result.timeline.map((t) => t.status),
+      ['created', 'Responder Dispatched', 'closed'],
+    );
+    assert.deepEqual(
+      result.notes.map((n) => n.text),
+      Array.from({ length: 12 }, (_, k) => `note ${k}`),
+    );
+    assert.ok(
+      result.notes.every((n) => n.delivery === undefined),
+      'every note sent, none lost or failed across the runs',
+    );
     assert.equal(aura.calls.sendCalloutEvent, 12, 'each note sent once');
   });
 });

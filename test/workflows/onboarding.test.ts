@@ -18,9 +18,20 @@ after(async () => {
 });
 
 const day = 24 * 3600_000;
-const request = { name: 'Thandi', surname: 'Mokoena', mobile: '+27830000001', subscriptionTypeId: 12, validFrom: new Date(Date.now() - day).toISOString(), validTo: new Date(Date.now() + 30 * day).toISOString() };
+const request = {
+  name: 'Thandi',
+  surname: 'Mokoena',
+  mobile: '+27830000001',
+  subscriptionTypeId: 12,
+  validFrom: new Date(Date.now() - day).toISOString(),
+  validTo: new Date(Date.now() + 30 * day).toISOString(),
+};
 const settings = { confirmWaitMs: 200, customerLookupWaitMs: 200, readBackAttempts: 2 };
-const memoState = async (workflowId: string) => ((await env.client.workflow.getHandle(workflowId).describe()).memo?.[ONBOARDING_VIEW_MEMO] as { state: OnboardingState } | undefined)?.state;
+const memoState = async (workflowId: string) =>
+  (
+    (await env.client.workflow.getHandle(workflowId).describe()).memo?.[ONBOARDING_VIEW_MEMO] as
+      { state: OnboardingState } | undefined
+  )?.state;
 
 describe('onboardingWorkflow with mocked activities', () => {
   it('with no subscription webhook, confirms the subscription by reading it back, and the memo says active', async () => {
@@ -34,11 +45,26 @@ describe('onboardingWorkflow with mocked activities', () => {
         async linkAuraIds() {},
         async readBackSubscriptions() {
           readBacks++;
-          return [{ id: 9, customerId: 501, subscriptionTypeId: 12, validFrom: request.validFrom, validTo: request.validTo, cancelledDate: null, cancelledReason: null, dependantCustomerIds: [] }];
+          return [
+            {
+              id: 9,
+              customerId: 501,
+              subscriptionTypeId: 12,
+              validFrom: request.validFrom,
+              validTo: request.validTo,
+              cancelledDate: null,
+              cancelledReason: null,
+              dependantCustomerIds: [],
+            },
+          ];
         },
       },
       async (taskQueue) => {
-        const handle = await env.client.workflow.start(onboardingWorkflow, { workflowId: 'onboarding-wf-1', taskQueue, args: [{ customerRef: 'ref-1', createdAt: new Date().toISOString(), request, settings }] });
+        const handle = await env.client.workflow.start(onboardingWorkflow, {
+          workflowId: 'onboarding-wf-1',
+          taskQueue,
+          args: [{ customerRef: 'ref-1', createdAt: new Date().toISOString(), request, settings }],
+        });
         await until(async () => {
           const s = await memoState(handle.workflowId);
           return s !== undefined && statusOf(s, Date.now()) === 'active';
@@ -57,11 +83,19 @@ describe('onboardingWorkflow with mocked activities', () => {
       env,
       {
         async createAuraCustomer() {
-          throw ApplicationFailure.nonRetryable('bad mobile', 'AuraValidationError', { code: 'AURA_VALIDATION', status: 422, auraMessage: 'mobile is invalid' });
+          throw ApplicationFailure.nonRetryable('bad mobile', 'AuraValidationError', {
+            code: 'AURA_VALIDATION',
+            status: 422,
+            auraMessage: 'mobile is invalid',
+          });
         },
       },
       async (taskQueue) => {
-        const handle = await env.client.workflow.start(onboardingWorkflow, { workflowId: 'onboarding-wf-2', taskQueue, args: [{ customerRef: 'ref-2', createdAt: new Date().toISOString(), request, settings }] });
+        const handle = await env.client.workflow.start(onboardingWorkflow, {
+          workflowId: 'onboarding-wf-2',
+          taskQueue,
+          args: [{ customerRef: 'ref-2', createdAt: new Date().toISOString(), request, settings }],
+        });
         await assert.rejects(handle.result());
         const s = (await memoState(handle.workflowId))!;
         assert.equal(s.phase, 'failed');

@@ -12,11 +12,11 @@ export const HTTP_CALLOUT_CLOSED = 285;
 // The reference names the operation "Stream location and return callout" (updateLocationAndReturnCallout) but the
 // stored pages do not show its path. This is our choice; verify it on AURA staging. Only this template changes.
 const LOCATION_AND_RETURN = '/v2/callouts/:calloutId/locationAndReturnCallout';
-export const LOCATION_AND_RETURN_PATH = (calloutId: number) => LOCATION_AND_RETURN.replace(':calloutId', String(calloutId));
+export const LOCATION_AND_RETURN_PATH = (calloutId: number) =>
+  LOCATION_AND_RETURN.replace(':calloutId', String(calloutId));
 
 export type LocationResult =
-  | { closed: false; callout: S.CalloutRead | null }
-  | { closed: true; callout: S.CalloutRead };
+  { closed: false; callout: S.CalloutRead | null } | { closed: true; callout: S.CalloutRead };
 
 export interface CreateCalloutInput {
   customerId: number;
@@ -34,7 +34,12 @@ export interface CreateCalloutResult {
 }
 
 const endpoints = {
-  create: endpoint({ method: 'POST', path: '/v2/customers/:customerId/callouts', response: S.CreateCalloutResponse, create: true }),
+  create: endpoint({
+    method: 'POST',
+    path: '/v2/customers/:customerId/callouts',
+    response: S.CreateCalloutResponse,
+    create: true,
+  }),
   // Path inferred by analogy with the create route (the reference lists the operation but not its path).
   listOfCustomer: endpoint({ method: 'GET', path: '/v2/customers/:customerId/callouts', response: S.CalloutList }),
   listActive: endpoint({ method: 'GET', path: '/v2/callouts/activeCallouts', response: S.CalloutList }),
@@ -44,16 +49,24 @@ const endpoints = {
     method: 'POST',
     path: LOCATION_AND_RETURN,
     response: S.ReadCalloutResponse.transform((callout) => ({ closed: false as const, callout })),
-    answers: { [HTTP_CALLOUT_CLOSED]: S.ReadCalloutResponse.transform((callout) => ({ closed: true as const, callout })) },
+    answers: {
+      [HTTP_CALLOUT_CLOSED]: S.ReadCalloutResponse.transform((callout) => ({ closed: true as const, callout })),
+    },
   }),
   listEvents: endpoint({ method: 'GET', path: '/v2/callouts/:calloutId/events', response: S.CalloutEventList }),
   // [A] body `{message}`; [B] names it `{source, event}`. We send [A]'s form; the simulator accepts both.
   sendEvent: endpoint({
     method: 'POST',
     path: '/v2/callouts/:calloutId/events',
-    response: orNull(z.preprocess((b) => (b as { calloutEvent?: unknown } | null)?.calloutEvent ?? b, S.CalloutEventWire)),
+    response: orNull(
+      z.preprocess((b) => (b as { calloutEvent?: unknown } | null)?.calloutEvent ?? b, S.CalloutEventWire),
+    ),
   }),
-  cancel: endpoint({ method: 'POST', path: '/v2/callouts/:calloutId/cancel', response: orNull(S.CreateCalloutResponse) }),
+  cancel: endpoint({
+    method: 'POST',
+    path: '/v2/callouts/:calloutId/cancel',
+    response: orNull(S.CreateCalloutResponse),
+  }),
   linkExceptionReason: endpoint({ method: 'POST', path: '/v2/callouts/:calloutId/exceptionReasons' }),
   rate: endpoint({
     method: 'POST',
@@ -68,7 +81,10 @@ export function calloutsResource(t: AuraTransport) {
       const hasLocation = input.location !== undefined;
       const hasPredefined = input.predefinedLocationId !== undefined;
       if (hasLocation === hasPredefined) {
-        throw new AuraError({ message: 'A callout takes either live coordinates or a predefinedLocationId, not both', code: 'INVALID_CALLOUT_INPUT' });
+        throw new AuraError({
+          message: 'A callout takes either live coordinates or a predefinedLocationId, not both',
+          code: 'INVALID_CALLOUT_INPUT',
+        });
       }
       const body: Record<string, unknown> = { responseTypeId: input.responseTypeId };
       if (input.location) body.location = input.location;
@@ -95,7 +111,11 @@ export function calloutsResource(t: AuraTransport) {
     },
 
     /** "Stream location and return callout": doubles as a poll. 285 once closed is an answer, not an error. */
-    async updateLocationAndReturn(calloutId: number, loc: { latitude: number; longitude: number; accuracy?: number | undefined }, call: CallOptions = {}): Promise<LocationResult> {
+    async updateLocationAndReturn(
+      calloutId: number,
+      loc: { latitude: number; longitude: number; accuracy?: number | undefined },
+      call: CallOptions = {},
+    ): Promise<LocationResult> {
       return (await endpoints.locationAndReturn(t, { params: { calloutId }, body: loc }, call)).data;
     },
 
@@ -103,21 +123,36 @@ export function calloutsResource(t: AuraTransport) {
       return (await endpoints.listEvents(t, { params: { calloutId } }, call)).data;
     },
 
-    async sendCalloutEvent(calloutId: number, message: string, call: CallOptions = {}): Promise<S.CalloutEventWire | null> {
+    async sendCalloutEvent(
+      calloutId: number,
+      message: string,
+      call: CallOptions = {},
+    ): Promise<S.CalloutEventWire | null> {
       return (await endpoints.sendEvent(t, { params: { calloutId }, body: { message } }, call)).data;
     },
 
-    async cancelCallout(calloutId: number, opts: { safeCode?: string | undefined }, call: CallOptions = {}): Promise<S.CalloutCreated | null> {
+    async cancelCallout(
+      calloutId: number,
+      opts: { safeCode?: string | undefined },
+      call: CallOptions = {},
+    ): Promise<S.CalloutCreated | null> {
       const body = opts.safeCode !== undefined ? { safeCode: opts.safeCode } : {};
       return (await endpoints.cancel(t, { params: { calloutId }, body }, call)).data;
     },
 
     /** Link a cancellation ("exception") reason to a callout for the dispatch record. */
-    async linkExceptionReason(calloutId: number, input: { exceptionReasonId?: number | undefined; notes?: string | undefined }, call: CallOptions = {}): Promise<void> {
+    async linkExceptionReason(
+      calloutId: number,
+      input: { exceptionReasonId?: number | undefined; notes?: string | undefined },
+      call: CallOptions = {},
+    ): Promise<void> {
       await endpoints.linkExceptionReason(t, { params: { calloutId }, body: input }, call);
     },
 
-    async submitRating(input: { calloutId: number; rating: number; comment?: string | undefined }, call: CallOptions = {}): Promise<{ id?: number }> {
+    async submitRating(
+      input: { calloutId: number; rating: number; comment?: string | undefined },
+      call: CallOptions = {},
+    ): Promise<{ id?: number }> {
       return (await endpoints.rate(t, { body: input }, call)).data;
     },
   };

@@ -7,12 +7,24 @@ import * as S from '../schemas.js';
 import type { AuraTransport } from '../transport.js';
 
 export interface CreateCustomerInput {
-  customer: { name: string; surname: string; mobile: string; email?: string | undefined; externalReferenceId?: string | undefined };
-  subscription?: { subscriptionTypeId: number; validFrom?: string | undefined; validTo?: string | undefined } | undefined;
+  customer: {
+    name: string;
+    surname: string;
+    mobile: string;
+    email?: string | undefined;
+    externalReferenceId?: string | undefined;
+  };
+  subscription?:
+    { subscriptionTypeId: number; validFrom?: string | undefined; validTo?: string | undefined } | undefined;
 }
 
 export type CreateCustomerResult =
-  | { status: 'created'; customerId: number; externalReferenceId: string | null; subscription: S.SubscriptionWire | null }
+  | {
+      status: 'created';
+      customerId: number;
+      externalReferenceId: string | null;
+      subscription: S.SubscriptionWire | null;
+    }
   | { status: 'exists'; customerId: number | null; auraMessage: string | null };
 
 export type CreateSubscriptionResult = { status: 'created'; subscription: S.SubscriptionWire } | { status: 'exists' };
@@ -21,7 +33,12 @@ const CustomerCreated = S.CreateCustomerResponse.transform((c): CreateCustomerRe
   const nested = [...(c.subscriptions ?? []), ...(c.topSubscription !== undefined ? [c.topSubscription] : [])]
     .map((x) => S.SubscriptionWire.safeParse(x))
     .find((p) => p.success);
-  return { status: 'created', customerId: c.id, externalReferenceId: c.externalReferenceId ?? null, subscription: nested?.success ? nested.data : null };
+  return {
+    status: 'created',
+    customerId: c.id,
+    externalReferenceId: c.externalReferenceId ?? null,
+    subscription: nested?.success ? nested.data : null,
+  };
 });
 
 /** AURA does not document the 409 body; a customer id in it is used when present. */
@@ -33,14 +50,26 @@ const CustomerExists = z.unknown().transform((body): CreateCustomerResult => {
 
 const endpoints = {
   // A second create for the same mobile answers 409: an answer, because the first may have succeeded and lost its answer.
-  createCustomer: endpoint({ method: 'POST', path: '/v2/customers', response: CustomerCreated, answers: { 409: CustomerExists } }),
+  createCustomer: endpoint({
+    method: 'POST',
+    path: '/v2/customers',
+    response: CustomerCreated,
+    answers: { 409: CustomerExists },
+  }),
   // Rate-limited by AURA (about 50 per 10 s per customer source): 429 carries Retry-After.
-  listSubscriptions: endpoint({ method: 'GET', path: '/v2/customers/:customerId/subscriptions', response: S.SubscriptionList }),
+  listSubscriptions: endpoint({
+    method: 'GET',
+    path: '/v2/customers/:customerId/subscriptions',
+    response: S.SubscriptionList,
+  }),
   // 409 (already active) is an answer.
   createSubscription: endpoint({
     method: 'POST',
     path: '/v2/subscriptions',
-    response: S.SubscriptionResponse.transform((subscription): CreateSubscriptionResult => ({ status: 'created', subscription })),
+    response: S.SubscriptionResponse.transform((subscription): CreateSubscriptionResult => ({
+      status: 'created',
+      subscription,
+    })),
     answers: { 409: z.unknown().transform((): CreateSubscriptionResult => ({ status: 'exists' })) },
   }),
 };
@@ -63,7 +92,12 @@ export function customersResource(t: AuraTransport) {
     },
 
     /** Activate a subscription; 409 (already active) is an answer. */
-    async createSubscription(input: { customerId: number; subscriptionTypeId: number; validFrom?: string; validTo?: string }): Promise<CreateSubscriptionResult> {
+    async createSubscription(input: {
+      customerId: number;
+      subscriptionTypeId: number;
+      validFrom?: string;
+      validTo?: string;
+    }): Promise<CreateSubscriptionResult> {
       return (await endpoints.createSubscription(t, { body: input })).data;
     },
   };

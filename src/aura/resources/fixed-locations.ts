@@ -15,7 +15,8 @@ const endpoints = {
     response: F.FixedLocationPage,
     check(res, route, input) {
       const body = res.body as Record<string, unknown> | null;
-      if (body && typeof body === 'object' && !Array.isArray(body) && Array.isArray(body[F.FIXED_LOCATION_LIST_KEY])) return;
+      if (body && typeof body === 'object' && !Array.isArray(body) && Array.isArray(body[F.FIXED_LOCATION_LIST_KEY]))
+        return;
       throw new AuraResponseError({
         status: res.status,
         code: 'AURA_LISTING_INVALID',
@@ -28,7 +29,12 @@ const endpoints = {
   // [B]'s body (the create fields); [A] documents name/address instead, the simulator accepts both.
   update: endpoint({ method: 'PUT', path: '/v2/predefinedLocations/:id' }),
   // An unknown reference is 400 (not 404) with the detail in `message`. A 200 is read as an existing active callout.
-  createCallout: endpoint({ method: 'POST', path: '/v2/predefinedLocations/externalRef/:externalReferenceId/callouts', response: F.FixedLocationCalloutResponse, create: true }),
+  createCallout: endpoint({
+    method: 'POST',
+    path: '/v2/predefinedLocations/externalRef/:externalReferenceId/callouts',
+    response: F.FixedLocationCalloutResponse,
+    create: true,
+  }),
   upload: endpoint({
     method: 'POST',
     path: '/v1/predefinedlocations/upload',
@@ -58,7 +64,12 @@ export function fixedLocationsResource(t: AuraTransport) {
     /** "Create a Fixed Location callout" by external reference. */
     async createFixedLocationCallout(
       externalReferenceId: string,
-      body: { responseTypeId?: number; internalTest?: boolean; calloutClassificationId?: number; installerIdentifier?: string },
+      body: {
+        responseTypeId?: number;
+        internalTest?: boolean;
+        calloutClassificationId?: number;
+        installerIdentifier?: string;
+      },
       call: CallOptions = {},
     ): Promise<CreateCalloutResult> {
       const r = await endpoints.createCallout(t, { params: { externalReferenceId }, body }, call);
@@ -66,7 +77,13 @@ export function fixedLocationsResource(t: AuraTransport) {
     },
 
     /** Bulk CSV import (a full sync), on the host root: `POST /v1/predefinedlocations/upload`, multipart. */
-    async uploadFixedLocationsCsv(input: { csv: string; callbackUrl: string; delimiter?: string; source?: string; userEmail?: string }): Promise<{ message: string | null }> {
+    async uploadFixedLocationsCsv(input: {
+      csv: string;
+      callbackUrl: string;
+      delimiter?: string;
+      source?: string;
+      userEmail?: string;
+    }): Promise<{ message: string | null }> {
       const form = new FormData();
       form.set('locations', new Blob([input.csv], { type: 'text/csv' }), 'locations.csv');
       form.set('callbackUrl', input.callbackUrl);

@@ -10,8 +10,10 @@ export function tokenRouter({ state, config }: SimContext): Router {
   const router = Router();
   router.post('/oauth/token', (req, res) => {
     const { clientId: id, clientSecret: secret } = (req.body ?? {}) as Record<string, unknown>;
-    if (typeof id !== 'string' || typeof secret !== 'string') return void res.status(400).json({ message: 'clientId and clientSecret are required' });
-    if (id !== config.clientId || secret !== config.clientSecret) return void res.status(401).json({ errors: 'Invalid client credentials' });
+    if (typeof id !== 'string' || typeof secret !== 'string')
+      return void res.status(400).json({ message: 'clientId and clientSecret are required' });
+    if (id !== config.clientId || secret !== config.clientSecret)
+      return void res.status(401).json({ errors: 'Invalid client credentials' });
     const token = `sim_${randomBytes(18).toString('base64url')}`;
     state.tokens.set(token, Date.now() + config.tokenTtlSeconds * 1000);
     res.json({ accessToken: token, tokenType: 'Bearer', expiresIn: config.tokenTtlSeconds });

@@ -20,18 +20,35 @@ export function calloutsRouter({ state, emit, callouts }: SimContext): Router {
     const customer = state.customers.get(customerId);
     if (!customer || customer.deletedAt) return void res.status(404).json({ message: 'Customer not found' });
     const b = (req.body ?? {}) as Record<string, any>;
-    const loc = b.location ?? (b.latitude !== undefined || b.longitude !== undefined ? { latitude: b.latitude, longitude: b.longitude, accuracy: b.accuracy } : undefined);
+    const loc =
+      b.location ??
+      (b.latitude !== undefined || b.longitude !== undefined
+        ? { latitude: b.latitude, longitude: b.longitude, accuracy: b.accuracy }
+        : undefined);
     const predefined = b.predefinedLocationId;
-    if (loc && predefined !== undefined) return void res.status(400).json({ message: 'Provide either location or predefinedLocationId, not both' });
-    if (!loc && predefined === undefined) return void res.status(400).json({ message: 'location or predefinedLocationId is required' });
+    if (loc && predefined !== undefined)
+      return void res.status(400).json({ message: 'Provide either location or predefinedLocationId, not both' });
+    if (!loc && predefined === undefined)
+      return void res.status(400).json({ message: 'location or predefinedLocationId is required' });
     if (!Number.isInteger(b.responseTypeId) || !RESPONSE_TYPES.some((r) => r.id === b.responseTypeId)) {
       return void res.status(400).json({ message: 'responseTypeId is required and must be a valid response type' });
     }
-    if (loc && (typeof loc.latitude !== 'number' || typeof loc.longitude !== 'number' || Math.abs(loc.latitude) > 90 || Math.abs(loc.longitude) > 180)) {
-      return void res.status(400).json({ message: 'location.latitude and location.longitude must be valid coordinates' });
+    if (
+      loc &&
+      (typeof loc.latitude !== 'number' ||
+        typeof loc.longitude !== 'number' ||
+        Math.abs(loc.latitude) > 90 ||
+        Math.abs(loc.longitude) > 180)
+    ) {
+      return void res
+        .status(400)
+        .json({ message: 'location.latitude and location.longitude must be valid coordinates' });
     }
     const existing = state.activeCalloutOf(customerId);
-    if (existing) return void res.status(200).json({ message: 'Customer already has an active callout', callout: callouts.flat(existing) });
+    if (existing)
+      return void res
+        .status(200)
+        .json({ message: 'Customer already has an active callout', callout: callouts.flat(existing) });
     if (loc && !state.hasActiveSubscription(customerId)) {
       return void res.status(403).json({ message: 'Customer does not have an active subscription' });
     }
@@ -51,11 +68,17 @@ export function calloutsRouter({ state, emit, callouts }: SimContext): Router {
   router.get('/customers/:customerId/callouts', (req, res) => {
     const customerId = Number(req.params.customerId);
     if (!state.customers.has(customerId)) return void res.status(404).json({ message: 'Customer not found' });
-    res.json([...state.callouts.values()].filter((c) => c.customerId === customerId && c.status !== CalloutStatus.Closed).map((c) => callouts.flat(c)));
+    res.json(
+      [...state.callouts.values()]
+        .filter((c) => c.customerId === customerId && c.status !== CalloutStatus.Closed)
+        .map((c) => callouts.flat(c)),
+    );
   });
 
   router.get('/callouts/activeCallouts', (_req, res) => {
-    res.json([...state.callouts.values()].filter((c) => c.status !== CalloutStatus.Closed).map((c) => callouts.flat(c)));
+    res.json(
+      [...state.callouts.values()].filter((c) => c.status !== CalloutStatus.Closed).map((c) => callouts.flat(c)),
+    );
   });
 
   function calloutOr404(req: Request, res: Response): SimCallout | undefined {
@@ -74,7 +97,12 @@ export function calloutsRouter({ state, emit, callouts }: SimContext): Router {
       const c = calloutOr404(req, res);
       if (!c) return;
       const b = (req.body ?? {}) as Record<string, unknown>;
-      if (typeof b.latitude !== 'number' || typeof b.longitude !== 'number' || Math.abs(b.latitude) > 90 || Math.abs(b.longitude) > 180) {
+      if (
+        typeof b.latitude !== 'number' ||
+        typeof b.longitude !== 'number' ||
+        Math.abs(b.latitude) > 90 ||
+        Math.abs(b.longitude) > 180
+      ) {
         return void res.status(400).json({ message: 'latitude and longitude are required numbers' });
       }
       if (c.status === CalloutStatus.Closed) {
@@ -94,7 +122,16 @@ export function calloutsRouter({ state, emit, callouts }: SimContext): Router {
 
   router.get('/callouts/:calloutId/events', (req, res) => {
     const c = calloutOr404(req, res);
-    if (c) res.json(c.events.map((e) => ({ id: e.id, calloutId: e.calloutId, message: e.message, createdBy: e.createdBy, createdAt: e.createdAt })));
+    if (c)
+      res.json(
+        c.events.map((e) => ({
+          id: e.id,
+          calloutId: e.calloutId,
+          message: e.message,
+          createdBy: e.createdBy,
+          createdAt: e.createdAt,
+        })),
+      );
   });
 
   router.post('/callouts/:calloutId/events', (req, res) => {
@@ -103,7 +140,13 @@ export function calloutsRouter({ state, emit, callouts }: SimContext): Router {
     const b = (req.body ?? {}) as Record<string, unknown>;
     const message = typeof b.message === 'string' ? b.message : typeof b.event === 'string' ? b.event : undefined;
     if (!message || !message.trim()) return void res.status(400).json({ message: 'message is required' });
-    const e = { id: state.nextId.event++, calloutId: c.id, message, createdBy: typeof b.source === 'string' ? b.source : 'integration', createdAt: nowIso() };
+    const e = {
+      id: state.nextId.event++,
+      calloutId: c.id,
+      message,
+      createdBy: typeof b.source === 'string' ? b.source : 'integration',
+      createdAt: nowIso(),
+    };
     c.events.push(e);
     emit('CALLOUT_EVENTS_CHANGED', callouts.payload('CALLOUT_EVENTS_CHANGED', c), c.id);
     res.status(201).json({ id: e.id, calloutId: e.calloutId, message: e.message, createdAt: e.createdAt });
@@ -151,13 +194,17 @@ export function calloutsRouter({ state, emit, callouts }: SimContext): Router {
       return void res.status(400).json({ message: 'calloutId and rating (1-5) are required' });
     }
     if (!state.callouts.has(calloutId)) return void res.status(404).json({ message: 'Callout not found' });
-    const comment = typeof b.comment === 'string' ? b.comment : typeof b.additionalDetails === 'string' ? b.additionalDetails : null;
+    const comment =
+      typeof b.comment === 'string' ? b.comment : typeof b.additionalDetails === 'string' ? b.additionalDetails : null;
     const r = { id: state.nextId.rating++, calloutId, rating: rating as number, comment, createdAt: nowIso() };
     state.ratings.push(r);
     res.status(201).json({ id: r.id, calloutId, rating: r.rating });
   });
 
-  router.get('/responseTypes', (_req, res) => void res.json({ message: 'Response types', responseTypes: RESPONSE_TYPES }));
+  router.get(
+    '/responseTypes',
+    (_req, res) => void res.json({ message: 'Response types', responseTypes: RESPONSE_TYPES }),
+  );
 
   return router;
 }
@@ -168,10 +215,12 @@ export function trackingRouter({ state }: SimContext): Router {
   router.get('/track/:calloutId', (req, res) => {
     const c = state.callouts.get(Number(req.params.calloutId));
     if (!c) return void res.status(404).type('text/plain').send('Unknown callout');
-    res.type('html').send(
-      `<!doctype html><meta charset="utf-8"><title>Callout ${c.id}</title><h1>AURA callout ${c.id}</h1><p>Status: <strong>${c.status}</strong></p>` +
-        `<p>Responder: ${c.responder ? c.responder.callsign : 'not yet assigned'}</p><p>(simulated tracking page)</p>`,
-    );
+    res
+      .type('html')
+      .send(
+        `<!doctype html><meta charset="utf-8"><title>Callout ${c.id}</title><h1>AURA callout ${c.id}</h1><p>Status: <strong>${c.status}</strong></p>` +
+          `<p>Responder: ${c.responder ? c.responder.callsign : 'not yet assigned'}</p><p>(simulated tracking page)</p>`,
+      );
   });
   return router;
 }

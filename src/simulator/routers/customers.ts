@@ -3,7 +3,13 @@
 // The read-back rate limit and the lost create answers are onboarding.ts's, mounted ahead of this router.
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
-import { CUSTOMER_SOURCE_ID, SUBSCRIPTION_TYPES, customerRecord, type SimCustomer, type SimSubscription } from '../data.js';
+import {
+  CUSTOMER_SOURCE_ID,
+  SUBSCRIPTION_TYPES,
+  customerRecord,
+  type SimCustomer,
+  type SimSubscription,
+} from '../data.js';
 import { OK_MESSAGE, nowIso, type SimContext } from '../context.js';
 
 export function customersRouter({ state, emit }: SimContext): Router {
@@ -15,10 +21,13 @@ export function customersRouter({ state, emit }: SimContext): Router {
     const name = c.name ?? c.firstName;
     const surname = c.surname ?? c.lastName;
     const mobile = c.mobile ?? c.mobileNumber;
-    if (!name || !surname || !mobile) return void res.status(400).json({ message: 'name, surname and mobile are required' });
-    if (body.subscription && body.subscriptionId) return void res.status(400).json({ message: 'subscription and subscriptionId are mutually exclusive' });
+    if (!name || !surname || !mobile)
+      return void res.status(400).json({ message: 'name, surname and mobile are required' });
+    if (body.subscription && body.subscriptionId)
+      return void res.status(400).json({ message: 'subscription and subscriptionId are mutually exclusive' });
     for (const existing of state.customers.values()) {
-      if (existing.mobile === mobile && !existing.deletedAt) return void res.status(409).json({ message: 'A customer with this mobile number already exists' });
+      if (existing.mobile === mobile && !existing.deletedAt)
+        return void res.status(409).json({ message: 'A customer with this mobile number already exists' });
     }
     const now = nowIso();
     const customer: SimCustomer = {
@@ -54,7 +63,11 @@ export function customersRouter({ state, emit }: SimContext): Router {
       deletedAt: null,
     };
     state.customers.set(customer.id, customer);
-    emit('CREATED_CUSTOMER', { message: 'CREATED_CUSTOMER', customer: { ...customerRecord(customer), subscriptions: [] } }, null);
+    emit(
+      'CREATED_CUSTOMER',
+      { message: 'CREATED_CUSTOMER', customer: { ...customerRecord(customer), subscriptions: [] } },
+      null,
+    );
     let subscription: SimSubscription | undefined;
     if (body.subscription) {
       subscription = createSubscription(customer.id, body.subscription);
@@ -62,7 +75,10 @@ export function customersRouter({ state, emit }: SimContext): Router {
       const s = state.subscriptions.get(Number(body.subscriptionId));
       if (s) s.dependantCustomerIds.push(customer.id);
     }
-    res.status(201).json({ message: 'Customer created', customer: { ...customerRecord(customer), subscriptions: subscription ? [subscription] : [] } });
+    res.status(201).json({
+      message: 'Customer created',
+      customer: { ...customerRecord(customer), subscriptions: subscription ? [subscription] : [] },
+    });
   });
 
   router.get('/customers/:customerId', (req, res) => {
@@ -109,17 +125,25 @@ export function customersRouter({ state, emit }: SimContext): Router {
     };
     state.subscriptions.set(s.id, s);
     const { dependantCustomerIds: _d, ...wire } = s;
-    emit('SUBSCRIPTION_CREATED', { message: 'Successfully activated customer subscription', subscription: wire, dependantLinks: [] }, null);
+    emit(
+      'SUBSCRIPTION_CREATED',
+      { message: 'Successfully activated customer subscription', subscription: wire, dependantLinks: [] },
+      null,
+    );
     return s;
   }
 
-  router.get('/subscriptions/subscriptionTypes', (_req, res) => void res.json({ message: 'Subscription types', subscriptionTypes: SUBSCRIPTION_TYPES }));
+  router.get(
+    '/subscriptions/subscriptionTypes',
+    (_req, res) => void res.json({ message: 'Subscription types', subscriptionTypes: SUBSCRIPTION_TYPES }),
+  );
 
   router.post('/subscriptions', (req, res) => {
     const body = (req.body ?? {}) as Record<string, any>;
     const customerId = Number(body.customerId);
     if (!state.customers.has(customerId)) return void res.status(400).json({ message: 'Unknown customerId' });
-    if (state.hasActiveSubscription(customerId)) return void res.status(409).json({ message: 'Customer already has an active subscription' });
+    if (state.hasActiveSubscription(customerId))
+      return void res.status(409).json({ message: 'Customer already has an active subscription' });
     const s = createSubscription(customerId, body);
     res.status(201).json({ message: 'Subscription activated', subscription: s });
   });
@@ -127,7 +151,10 @@ export function customersRouter({ state, emit }: SimContext): Router {
   router.get('/subscriptions/:subscriptionId', (req, res) => {
     const s = state.subscriptions.get(Number(req.params.subscriptionId));
     if (!s) return void res.status(404).json({ message: 'Subscription not found' });
-    res.json({ message: 'Subscription retrieved', subscription: { ...s, dependents: s.dependantCustomerIds.map((id) => ({ customerId: id })) } });
+    res.json({
+      message: 'Subscription retrieved',
+      subscription: { ...s, dependents: s.dependantCustomerIds.map((id) => ({ customerId: id })) },
+    });
   });
 
   router.get('/customers/:customerId/subscriptions', (req, res) => {

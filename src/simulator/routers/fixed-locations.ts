@@ -58,8 +58,11 @@ function wire(f: SimFixedLocation) {
   };
 }
 
-
-export function mountFixedLocations(v2: Router, app: express.Express, ctx: FixedLocationSimContext): { state: FixedLocationSimState; control: Router } {
+export function mountFixedLocations(
+  v2: Router,
+  app: express.Express,
+  ctx: FixedLocationSimContext,
+): { state: FixedLocationSimState; control: Router } {
   const state = ctx.state;
 
   v2.post('/predefinedLocations', (req, res) => {
@@ -74,7 +77,11 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
     const limit = Math.min(500, Math.max(1, Number.parseInt(String(req.query.limit ?? '50'), 10) || 50));
     const all = state.active();
     const items = all.slice((page - 1) * limit, page * limit).map(wire);
-    res.json({ message: 'Fixed locations retrieved', predefinedLocations: items, pagination: { page, limit, total: all.length, totalPages: Math.ceil(all.length / limit) } });
+    res.json({
+      message: 'Fixed locations retrieved',
+      predefinedLocations: items,
+      pagination: { page, limit, total: all.length, totalPages: Math.ceil(all.length / limit) },
+    });
   });
 
   const locationOr404 = (req: Request, res: Response) => {
@@ -109,9 +116,11 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
   v2.post('/predefinedLocations/externalRef/:externalReferenceId/callouts', (req, res) => {
     const ref = req.params.externalReferenceId!;
     const matches = state.byRef(ref);
-    if (matches.length === 0) return void res.status(400).json({ message: `No fixed location found with externalReferenceId "${ref}"` });
+    if (matches.length === 0)
+      return void res.status(400).json({ message: `No fixed location found with externalReferenceId "${ref}"` });
     // AURA does not say what happens with a duplicated reference; the simulator refuses rather than guess.
-    if (matches.length > 1) return void res.status(400).json({ message: `More than one fixed location has externalReferenceId "${ref}"` });
+    if (matches.length > 1)
+      return void res.status(400).json({ message: `More than one fixed location has externalReferenceId "${ref}"` });
     const f = matches[0]!;
     const b = (req.body ?? {}) as Record<string, unknown>;
     if (b.responseTypeId !== undefined && !RESPONSE_TYPES.some((r) => r.id === b.responseTypeId)) {
@@ -121,7 +130,12 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
     // As for customers: a location with an active callout gets that callout back (200), not a second one.
     for (const c of ctx.calloutDedupe ? ctx.callouts() : []) {
       if (c.predefinedLocationId === f.id && c.status !== CalloutStatus.Closed) {
-        return void res.status(200).json({ message: 'Fixed location already has an active callout', installerIdentifier, externalReferenceId: ref, callout: ctx.flat(c) });
+        return void res.status(200).json({
+          message: 'Fixed location already has an active callout',
+          installerIdentifier,
+          externalReferenceId: ref,
+          callout: ctx.flat(c),
+        });
       }
     }
     const c = ctx.newCallout({
@@ -134,7 +148,9 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
       predefinedLocationId: f.id,
       siteExternalRefId: ref,
     });
-    res.status(201).json({ message: 'Callout created', installerIdentifier, externalReferenceId: ref, callout: ctx.flat(c) });
+    res
+      .status(201)
+      .json({ message: 'Callout created', installerIdentifier, externalReferenceId: ref, callout: ctx.flat(c) });
   });
 
   // ---- CSV import and export on the host root (no /panic-api prefix, v1) ----------------------------------------
@@ -144,7 +160,8 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
     const token = h?.replace(/^Bearer\s+/i, '').trim();
     if (!h || !token) return void res.status(401).json({ errors: 'No authorization token was found' });
     const exp = ctx.tokens.get(token);
-    if (token !== ctx.staticToken && (exp === undefined || exp < Date.now())) return void res.status(401).json({ errors: 'invalid token' });
+    if (token !== ctx.staticToken && (exp === undefined || exp < Date.now()))
+      return void res.status(401).json({ errors: 'invalid token' });
     next();
   };
 
@@ -153,22 +170,35 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
     try {
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-      form = await new Request('http://sim.local/upload', { method: 'POST', headers, body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } as RequestInit).formData();
+      form = await new Request('http://sim.local/upload', {
+        method: 'POST',
+        headers,
+        body: Readable.toWeb(req) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit).formData();
     } catch {
       return void res.status(400).json({ message: 'The request must be multipart/form-data with a "locations" file' });
     }
     const file = form.get('locations');
     const callbackUrl = form.get('callbackUrl');
-    if (!file || typeof file === 'string') return void res.status(400).json({ message: 'The "locations" file is required' });
+    if (!file || typeof file === 'string')
+      return void res.status(400).json({ message: 'The "locations" file is required' });
     let url: URL | null;
     try {
       url = typeof callbackUrl === 'string' ? new URL(callbackUrl) : null;
     } catch {
       url = null;
     }
-    const httpsOk = url && (url.protocol === 'https:' || (ctx.allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname)));
-    if (!url || !httpsOk) return void res.status(400).json({ message: 'callbackUrl is required and must be an HTTPS URL' });
-    const delimiter = typeof form.get('delimiter') === 'string' && (form.get('delimiter') as string).length > 0 ? (form.get('delimiter') as string) : ',';
+    const httpsOk =
+      url &&
+      (url.protocol === 'https:' ||
+        (ctx.allowLoopbackHttp && url.protocol === 'http:' && isLoopbackHost(url.hostname)));
+    if (!url || !httpsOk)
+      return void res.status(400).json({ message: 'callbackUrl is required and must be an HTTPS URL' });
+    const delimiter =
+      typeof form.get('delimiter') === 'string' && (form.get('delimiter') as string).length > 0
+        ? (form.get('delimiter') as string)
+        : ',';
     const source = typeof form.get('source') === 'string' ? (form.get('source') as string) : null;
     const text = await (file as Blob).text();
     let rows: Record<string, string>[];
@@ -177,9 +207,17 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
     } catch (err) {
       return void res.status(400).json({ message: `The CSV could not be read: ${(err as Error).message}` });
     }
-    const entry: ImportLogEntry = { at: new Date().toISOString(), rows: rows.length, callbackUrl: url.toString(), source };
+    const entry: ImportLogEntry = {
+      at: new Date().toISOString(),
+      rows: rows.length,
+      callbackUrl: url.toString(),
+      source,
+    };
     state.imports.push(entry);
-    res.json({ message: 'Fixed locations file received; the import is processed asynchronously and its result sent to the callbackUrl' });
+    res.json({
+      message:
+        'Fixed locations file received; the import is processed asynchronously and its result sent to the callbackUrl',
+    });
     setTimeout(() => void processImport(rows, entry), ctx.importDelayMs).unref();
   });
 
@@ -193,8 +231,17 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
     rows.forEach((r, i) => {
       const ref = nonBlank(r.externalReferenceId);
       if (ref) inFile.add(ref);
-      if (!ref || !nonBlank(r.locationIdentifier) || coord(r.latitude, 90) === null || coord(r.longitude, 180) === null) {
-        errors.push({ row: i + 2, externalReferenceId: ref, message: 'externalReferenceId, locationIdentifier, latitude and longitude are required' });
+      if (
+        !ref ||
+        !nonBlank(r.locationIdentifier) ||
+        coord(r.latitude, 90) === null ||
+        coord(r.longitude, 180) === null
+      ) {
+        errors.push({
+          row: i + 2,
+          externalReferenceId: ref,
+          message: 'externalReferenceId, locationIdentifier, latitude and longitude are required',
+        });
       } else valid.push(r);
     });
     const now = new Date().toISOString();
@@ -230,7 +277,13 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
       const res = await fetch(entry.callbackUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ message: 'Fixed location import completed', status: errors.length ? 'COMPLETED_WITH_ERRORS' : 'COMPLETED', source: entry.source, ...entry.result, errors: errors.slice(0, 100) }),
+        body: JSON.stringify({
+          message: 'Fixed location import completed',
+          status: errors.length ? 'COMPLETED_WITH_ERRORS' : 'COMPLETED',
+          source: entry.source,
+          ...entry.result,
+          errors: errors.slice(0, 100),
+        }),
         signal: AbortSignal.timeout(10_000),
       });
       await res.arrayBuffer().catch(() => undefined);
@@ -243,7 +296,18 @@ export function mountFixedLocations(v2: Router, app: express.Express, ctx: Fixed
   app.get('/v1/predefinedlocations/download', auth, (_req, res) => {
     const lines = [FIXED_LOCATION_CSV_COLUMNS.join(',')];
     for (const f of state.active()) {
-      lines.push([f.externalReferenceId ?? '', f.locationIdentifier, f.locationDescription ?? '', f.formattedAddress ?? '', f.latitude, f.longitude].map(csvField).join(','));
+      lines.push(
+        [
+          f.externalReferenceId ?? '',
+          f.locationIdentifier,
+          f.locationDescription ?? '',
+          f.formattedAddress ?? '',
+          f.latitude,
+          f.longitude,
+        ]
+          .map(csvField)
+          .join(','),
+      );
     }
     res.type('text/csv').send(lines.join('\n') + '\n');
   });

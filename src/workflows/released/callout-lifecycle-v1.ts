@@ -26,7 +26,12 @@ import { applyObservation, initialSnapshot } from '../../domain/callout.js';
 import { searchAttributeWriter } from '../write-on-change.js';
 import type { CalloutObservation, CalloutSnapshot, Note } from '../../domain/incident.js';
 import { CalloutStatus, isTerminalStatus } from '../../domain/status.js';
-import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../../temporal/search-attributes.js';
+import {
+  AuraCalloutIdKey,
+  CalloutPhaseKey,
+  CalloutStatusKey,
+  IncidentIdKey,
+} from '../../temporal/search-attributes.js';
 import type { WorkflowConfig } from '../config.js';
 import {
   attachIncidentSignal,
@@ -138,7 +143,8 @@ export async function calloutLifecycleWorkflowV1(input: LifecycleInput): Promise
     wake = true;
   });
   setHandler(attachIncidentSignal, (a: AttachIncident) => {
-    if (!incidents.some((i) => i.incidentId === a.incidentId)) incidents.push({ incidentId: a.incidentId, workflowId: a.workflowId });
+    if (!incidents.some((i) => i.incidentId === a.incidentId))
+      incidents.push({ incidentId: a.incidentId, workflowId: a.workflowId });
     // Always (re)send the current view to the attaching incident, also on a retried attach.
     newlyAttached.push(a.workflowId);
     if (a.test) test = true;
@@ -168,17 +174,26 @@ export async function calloutLifecycleWorkflowV1(input: LifecycleInput): Promise
       } catch (err) {
         const f = failureOf(err);
         const auraMessage = (f?.details?.[0] as { auraMessage?: string } | undefined)?.auraMessage;
-        if (f && f.nonRetryable) throw ApplicationFailure.nonRetryable(auraMessage ?? f.message, 'CANCEL_REJECTED', f.details?.[0]);
-        throw ApplicationFailure.nonRetryable(`AURA could not be reached to cancel: ${(err as Error).message}`, 'CANCEL_FAILED');
+        if (f && f.nonRetryable)
+          throw ApplicationFailure.nonRetryable(auraMessage ?? f.message, 'CANCEL_REJECTED', f.details?.[0]);
+        throw ApplicationFailure.nonRetryable(
+          `AURA could not be reached to cancel: ${(err as Error).message}`,
+          'CANCEL_FAILED',
+        );
       }
       const who = req.safeCode !== undefined ? 'customer (safe code)' : 'integration';
-      addNote({ at: new Date().toISOString(), text: `Cancellation requested by ${who}${reasons.length ? `: ${reasons.join(', ')}` : ''}`, direction: 'outbound' });
+      addNote({
+        at: new Date().toISOString(),
+        text: `Cancellation requested by ${who}${reasons.length ? `: ${reasons.join(', ')}` : ''}`,
+        direction: 'outbound',
+      });
       return view();
     },
     {
       validator: (req) => {
         if (closed()) throw ApplicationFailure.nonRetryable('The callout is closed.', 'CALLOUT_CLOSED');
-        if (req.safeCode !== undefined && req.reasons !== undefined) throw ApplicationFailure.nonRetryable('Give safeCode or reasons, not both.', 'VALIDATION_FAILED');
+        if (req.safeCode !== undefined && req.reasons !== undefined)
+          throw ApplicationFailure.nonRetryable('Give safeCode or reasons, not both.', 'VALIDATION_FAILED');
       },
     },
   );
@@ -193,7 +208,10 @@ export async function calloutLifecycleWorkflowV1(input: LifecycleInput): Promise
     {
       validator: (_req) => {
         if (snapshot.rating.state !== 'requested') {
-          throw ApplicationFailure.nonRetryable(`The rating is not open (it is ${snapshot.rating.state}).`, 'RATING_NOT_OPEN');
+          throw ApplicationFailure.nonRetryable(
+            `The rating is not open (it is ${snapshot.rating.state}).`,
+            'RATING_NOT_OPEN',
+          );
         }
       },
     },
@@ -207,7 +225,8 @@ export async function calloutLifecycleWorkflowV1(input: LifecycleInput): Promise
       if (r.transitioned && obs.source === 'poll') webhooksTrusted = false;
       // NEW_CALLOUT answers our own create call; it says nothing about whether AURA's later events will come.
       if (r.transitioned && obs.source === 'webhook' && obs.event !== 'NEW_CALLOUT') webhooksTrusted = true;
-      if (r.transitioned) log.info('callout status changed', { auraCalloutId, status: r.snapshot.status, source: obs.source });
+      if (r.transitioned)
+        log.info('callout status changed', { auraCalloutId, status: r.snapshot.status, source: obs.source });
       if (r.changed) wake = true;
       snapshot = r.snapshot;
     }
@@ -248,7 +267,9 @@ export async function calloutLifecycleWorkflowV1(input: LifecycleInput): Promise
     const loc = pendingLocation;
     pendingLocation = null;
     try {
-      const obs = loc ? await aura.sendLocation({ auraCalloutId, location: loc }) : await aura.pollCallout({ auraCalloutId });
+      const obs = loc
+        ? await aura.sendLocation({ auraCalloutId, location: loc })
+        : await aura.pollCallout({ auraCalloutId });
       notFoundPolls = 0;
       pending.push(obs);
     } catch (err) {
@@ -263,12 +284,26 @@ export async function calloutLifecycleWorkflowV1(input: LifecycleInput): Promise
     while (outbox.length && !closed()) {
       const note = outbox[0]!;
       try {
-        const sent = await auraPersistent.sendCalloutEvent({ auraCalloutId, message: note.author ? `${note.author}: ${note.text}` : note.text });
+        const sent = await auraPersistent.sendCalloutEvent({
+          auraCalloutId,
+          message: note.author ? `${note.author}: ${note.text}` : note.text,
+        });
         if (sent.id != null) auraEventIds.add(sent.id);
-        addNote({ at: note.at, text: note.text, direction: 'outbound', ...(note.author ? { author: note.author } : {}) });
+        addNote({
+          at: note.at,
+          text: note.text,
+          direction: 'outbound',
+          ...(note.author ? { author: note.author } : {}),
+        });
       } catch (err) {
         log.warn('note could not be sent to AURA', { auraCalloutId, error: (err as Error).message });
-        addNote({ at: note.at, text: note.text, direction: 'outbound', delivery: 'failed', ...(note.author ? { author: note.author } : {}) });
+        addNote({
+          at: note.at,
+          text: note.text,
+          direction: 'outbound',
+          delivery: 'failed',
+          ...(note.author ? { author: note.author } : {}),
+        });
       }
       outbox.shift();
     }
@@ -282,7 +317,12 @@ export async function calloutLifecycleWorkflowV1(input: LifecycleInput): Promise
         if (auraEventIds.has(e.id)) continue;
         auraEventIds.add(e.id);
         if (e.fromIntegration) continue; // our own notes, echoed back by AURA's stream
-        addNote({ at: e.createdAt ?? new Date().toISOString(), text: e.text, direction: 'inbound', ...(e.author ? { author: e.author } : {}) });
+        addNote({
+          at: e.createdAt ?? new Date().toISOString(),
+          text: e.text,
+          direction: 'inbound',
+          ...(e.author ? { author: e.author } : {}),
+        });
       }
     } catch (err) {
       log.warn('could not read callout events', { auraCalloutId, error: (err as Error).message });
@@ -353,7 +393,8 @@ export async function calloutLifecycleWorkflowV1(input: LifecycleInput): Promise
     await publish();
     const submitted = await condition(() => snapshot.rating.state === 'submitted', config.ratingWindowMs);
     await condition(allHandlersFinished);
-    if (!submitted && (snapshot.rating.state as string) !== 'submitted') bump({ rating: { state: 'expired', value: null } });
+    if (!submitted && (snapshot.rating.state as string) !== 'submitted')
+      bump({ rating: { state: 'expired', value: null } });
   }
   await condition(allHandlersFinished);
   drain();

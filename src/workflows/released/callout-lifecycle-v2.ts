@@ -26,7 +26,12 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../../activities/index.js';
 import type { CalloutSnapshot } from '../../domain/incident.js';
-import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../../temporal/search-attributes.js';
+import {
+  AuraCalloutIdKey,
+  CalloutPhaseKey,
+  CalloutStatusKey,
+  IncidentIdKey,
+} from '../../temporal/search-attributes.js';
 import type { WorkflowConfig } from '../config.js';
 import { CLOSED_NOTE, LifecycleState, type LifecycleCarry, type QueuedNote } from '../lifecycle-state.js';
 import {
@@ -74,9 +79,12 @@ function auraMessageOf(f: ApplicationFailure | undefined): string | undefined {
 
 function checkCancel(s: LifecycleState, req: CancelRequest): void {
   if (s.closed()) throw ApplicationFailure.nonRetryable('The callout is closed.', 'CALLOUT_CLOSED');
-  if (s.cancelling) throw ApplicationFailure.nonRetryable('A cancellation is already on its way to AURA.', 'CANCEL_IN_PROGRESS');
-  if (s.cancelled) throw ApplicationFailure.nonRetryable('The callout has already been cancelled.', 'ALREADY_CANCELLED');
-  if (req.safeCode !== undefined && req.reasons !== undefined) throw ApplicationFailure.nonRetryable('Give safeCode or reasons, not both.', 'VALIDATION_FAILED');
+  if (s.cancelling)
+    throw ApplicationFailure.nonRetryable('A cancellation is already on its way to AURA.', 'CANCEL_IN_PROGRESS');
+  if (s.cancelled)
+    throw ApplicationFailure.nonRetryable('The callout has already been cancelled.', 'ALREADY_CANCELLED');
+  if (req.safeCode !== undefined && req.reasons !== undefined)
+    throw ApplicationFailure.nonRetryable('Give safeCode or reasons, not both.', 'VALIDATION_FAILED');
 }
 
 function checkRating(s: LifecycleState): void {
@@ -88,7 +96,8 @@ function checkRating(s: LifecycleState): void {
 
 export async function calloutLifecycleWorkflowV2(input: LifecycleInput): Promise<CalloutSnapshot> {
   // A run without the marker was started by v1 (its carry is v1's too): it finishes there.
-  if (!patched(LIFECYCLE_V2)) return calloutLifecycleWorkflowV1(input as Parameters<typeof calloutLifecycleWorkflowV1>[0]);
+  if (!patched(LIFECYCLE_V2))
+    return calloutLifecycleWorkflowV1(input as Parameters<typeof calloutLifecycleWorkflowV1>[0]);
   const auraCalloutId = input.auraCalloutId;
   // Updates are registered before the first await: one delivered in a run's first activation would otherwise be
   // rejected when the activation ends ("No registered handler"). They wait for the state the config makes.
@@ -107,14 +116,22 @@ export async function calloutLifecycleWorkflowV2(input: LifecycleInput): Promise
       } catch (err) {
         s.cancelling = false;
         const f = failureOf(err);
-        if (f?.nonRetryable) throw ApplicationFailure.nonRetryable(auraMessageOf(f) ?? f.message, 'CANCEL_REJECTED', f.details?.[0]);
-        throw ApplicationFailure.nonRetryable(`AURA could not be reached to cancel: ${(err as Error).message}`, 'CANCEL_FAILED');
+        if (f?.nonRetryable)
+          throw ApplicationFailure.nonRetryable(auraMessageOf(f) ?? f.message, 'CANCEL_REJECTED', f.details?.[0]);
+        throw ApplicationFailure.nonRetryable(
+          `AURA could not be reached to cancel: ${(err as Error).message}`,
+          'CANCEL_FAILED',
+        );
       }
       s.cancelling = false;
       s.cancelled = true;
       s.drain(new Date().toISOString());
       const who = req.safeCode !== undefined ? 'customer (safe code)' : 'integration';
-      s.addNote({ at: new Date().toISOString(), text: `Cancellation requested by ${who}${reasons.length ? `: ${reasons.join(', ')}` : ''}`, direction: 'outbound' });
+      s.addNote({
+        at: new Date().toISOString(),
+        text: `Cancellation requested by ${who}${reasons.length ? `: ${reasons.join(', ')}` : ''}`,
+        direction: 'outbound',
+      });
       return s.view();
     },
     {
@@ -136,8 +153,12 @@ export async function calloutLifecycleWorkflowV2(input: LifecycleInput): Promise
       } catch (err) {
         s.rating = false;
         const f = failureOf(err);
-        if (f?.nonRetryable) throw ApplicationFailure.nonRetryable(auraMessageOf(f) ?? f.message, 'RATING_REJECTED', f.details?.[0]);
-        throw ApplicationFailure.nonRetryable(`AURA could not be reached to rate: ${(err as Error).message}`, 'RATING_FAILED');
+        if (f?.nonRetryable)
+          throw ApplicationFailure.nonRetryable(auraMessageOf(f) ?? f.message, 'RATING_REJECTED', f.details?.[0]);
+        throw ApplicationFailure.nonRetryable(
+          `AURA could not be reached to rate: ${(err as Error).message}`,
+          'RATING_FAILED',
+        );
       }
       s.rating = false;
       s.bump({ rating: { state: 'submitted', value: req.rating, ...(req.comment ? { comment: req.comment } : {}) } });
@@ -183,7 +204,8 @@ export async function calloutLifecycleWorkflowV2(input: LifecycleInput): Promise
   setHandler(outboundNoteSignal, (n) => s.queueNote(n));
 
   function drain(): void {
-    for (const t of s.drain(nowIso()).transitions) log.info('callout status changed', { auraCalloutId, status: t.status, source: t.source });
+    for (const t of s.drain(nowIso()).transitions)
+      log.info('callout status changed', { auraCalloutId, status: t.status, source: t.source });
   }
 
   async function publish(): Promise<void> {
@@ -269,7 +291,12 @@ export async function calloutLifecycleWorkflowV2(input: LifecycleInput): Promise
         if (s.auraEventIds.has(e.id)) continue;
         s.auraEventIds.add(e.id);
         if (e.fromIntegration) continue; // our own notes, echoed back by AURA's stream
-        s.addNote({ at: e.createdAt ?? nowIso(), text: e.text, direction: 'inbound', ...(e.author ? { author: e.author } : {}) });
+        s.addNote({
+          at: e.createdAt ?? nowIso(),
+          text: e.text,
+          direction: 'inbound',
+          ...(e.author ? { author: e.author } : {}),
+        });
       }
     } catch (err) {
       log.warn('could not read callout events', { auraCalloutId, error: (err as Error).message });
@@ -316,7 +343,8 @@ export async function calloutLifecycleWorkflowV2(input: LifecycleInput): Promise
   // ---- closed: stop polling and location sending; the rating window ---------------------------------------------
   s.pendingLocation = null;
   s.failQueuedNotes(CLOSED_NOTE, inFlight);
-  const rateIt = s.incidents.length > 0 && (!s.wasCancelled() || s.config.rateCancelled) && (!s.test || s.config.rateTest);
+  const rateIt =
+    s.incidents.length > 0 && (!s.wasCancelled() || s.config.rateCancelled) && (!s.test || s.config.rateTest);
   if (rateIt && s.snapshot.rating.state === 'not_open') {
     s.bump({ rating: { state: 'requested', value: null } });
     const windowEndsAt = Date.now() + s.config.ratingWindowMs;

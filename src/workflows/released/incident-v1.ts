@@ -169,12 +169,25 @@ export async function incidentWorkflowV1(input: IncidentInput): Promise<Incident
 
   if (!c) {
     queuePlatform([
-      { id: `${input.incidentId}:aura-requested`, type: 'incident.aura_requested', incidentId: input.incidentId, auraCalloutId: null, occurredAt: input.createdAt, phase: 'requested', action: 'response_requested' },
+      {
+        id: `${input.incidentId}:aura-requested`,
+        type: 'incident.aura_requested',
+        incidentId: input.incidentId,
+        auraCalloutId: null,
+        occurredAt: input.createdAt,
+        phase: 'requested',
+        action: 'response_requested',
+      },
     ]);
     try {
       const req = input.request;
       const created = req.fixedLocation
-        ? await aura.createFixedLocationCallout({ incidentId: input.incidentId, ...req.fixedLocation, responseTypeId: req.responseTypeId, test: req.test })
+        ? await aura.createFixedLocationCallout({
+            incidentId: input.incidentId,
+            ...req.fixedLocation,
+            responseTypeId: req.responseTypeId,
+            test: req.test,
+          })
         : await aura.createCallout({ incidentId: input.incidentId, ...req, customerId: req.customerId ?? 0 });
       auraCalloutId = created.auraCalloutId;
       await attachToLifecycle({
@@ -190,14 +203,28 @@ export async function incidentWorkflowV1(input: IncidentInput): Promise<Incident
       writeMemo();
     } catch (err) {
       const cause = err instanceof ActivityFailure ? err.cause : err;
-      const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { code?: string; auraMessage?: string } | undefined) : undefined;
-      failure = { code: details?.code ?? 'CALLOUT_CREATE_FAILED', message: details?.auraMessage ?? (cause as Error)?.message ?? 'AURA callout could not be created' };
+      const details =
+        cause instanceof ApplicationFailure
+          ? (cause.details?.[0] as { code?: string; auraMessage?: string } | undefined)
+          : undefined;
+      failure = {
+        code: details?.code ?? 'CALLOUT_CREATE_FAILED',
+        message: details?.auraMessage ?? (cause as Error)?.message ?? 'AURA callout could not be created',
+      };
       upsertSearchAttributes([
         { key: CalloutPhaseKey, value: 'failed' },
         { key: CalloutStatusKey, value: 'failed' },
       ]);
       queuePlatform([
-        { id: `${input.incidentId}:failed`, type: 'incident.failed', incidentId: input.incidentId, auraCalloutId: null, occurredAt: input.createdAt, phase: 'failed', detail: failure.message },
+        {
+          id: `${input.incidentId}:failed`,
+          type: 'incident.failed',
+          incidentId: input.incidentId,
+          auraCalloutId: null,
+          occurredAt: input.createdAt,
+          phase: 'failed',
+          detail: failure.message,
+        },
       ]);
       writeMemo();
       await condition(platformSettled);
@@ -208,7 +235,10 @@ export async function incidentWorkflowV1(input: IncidentInput): Promise<Incident
 
   while (true) {
     await condition(
-      () => (callout !== null && callout.version !== flushedVersion) || lateForward.location !== undefined || lateForward.notes.length > 0,
+      () =>
+        (callout !== null && callout.version !== flushedVersion) ||
+        lateForward.location !== undefined ||
+        lateForward.notes.length > 0,
     );
     if (lateForward.location || lateForward.notes.length) {
       const lifecycle = getExternalWorkflowHandle(lifecycleWorkflowId(auraCalloutId!));
@@ -228,13 +258,22 @@ export async function incidentWorkflowV1(input: IncidentInput): Promise<Incident
       ]);
       const ratingRequested = cv.rating.state !== 'not_open';
       queuePlatform(
-        platformEventsForChange(input.incidentId, cv.auraCalloutId, { timeline: cv.timeline.slice(0, reported.timeline), notes: cv.notes.slice(0, reported.notes), ratingRequested: reported.ratingRequested }, {
-          timeline: cv.timeline,
-          notes: cv.notes,
-          eta: cv.eta,
-          ratingRequested,
-          phaseOf: (s) => phaseOfStatus(s) ?? cv.phase,
-        }),
+        platformEventsForChange(
+          input.incidentId,
+          cv.auraCalloutId,
+          {
+            timeline: cv.timeline.slice(0, reported.timeline),
+            notes: cv.notes.slice(0, reported.notes),
+            ratingRequested: reported.ratingRequested,
+          },
+          {
+            timeline: cv.timeline,
+            notes: cv.notes,
+            eta: cv.eta,
+            ratingRequested,
+            phaseOf: (s) => phaseOfStatus(s) ?? cv.phase,
+          },
+        ),
       );
       reported.timeline = cv.timeline.length;
       reported.notes = cv.notes.length;
