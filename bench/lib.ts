@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startSimulator, type RunningSimulator } from '../src/simulator/app.js';
 import { ensureTemporalCli, PROJECT_ROOT, startDevServer } from '../src/temporal/dev-server.js';
 import { startPostgresTemporal, type PostgresCluster } from '../src/temporal/postgres-server.js';
+import { mapLimit } from '../src/lib/map-limit.js';
 
 export const num = (name: string, d: number) => (process.env[name] ? Number(process.env[name]) : d);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,14 +18,8 @@ const t0 = Date.now();
 export const say = (m: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
 
 /** Run fn over items with at most n in flight. */
-export async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (i < items.length) await fn(items[i++]!);
-    }),
-  );
-}
+export const pool = <T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> =>
+  mapLimit(items, n, (item) => fn(item));
 
 /** Wait until fn holds (a throw counts as not yet). */
 export async function until(

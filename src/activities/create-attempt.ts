@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import type { AuraClient } from '../aura/client.js';
 import { AuraConnectionError, AuraError, AuraLookupError, AuraQueueFullError } from '../aura/errors.js';
 import type { CalloutCreated } from '../aura/schemas.js';
+import { unlessAborted } from '../lib/abort.js';
 
 /** The attempt's own deadline comes this long before Temporal's start-to-close, so the attempt always ends first. */
 export const CREATE_ATTEMPT_MARGIN_MS = 2_000;
@@ -156,25 +157,13 @@ export class KeyedSerializer {
     const tail = before.then(() => mine);
     this.tails.set(key, tail);
     try {
-      await waitUnlessAborted(before, signal);
+      await unlessAborted(before, signal);
       return await fn();
     } finally {
       release();
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
-}
-
-function waitUnlessAborted(p: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void p.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
 }
 
 /**
@@ -218,22 +207,6 @@ export class SharedListing<T> {
       // A listing nobody waits for any more must not surface as an unhandled rejection.
       next.catch(() => undefined);
     }
-    const p = this.next;
-    if (!signal) return p;
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      p.then(
-        (v) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        (err) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      );
-    });
+    return unlessAborted(this.next, signal);
   }
 }

@@ -1,6 +1,6 @@
 // Activities: the only place workflows touch the outside world. Built by a factory from their dependencies
 // (samples-typescript style) so tests and the worker wire real clients in.
-import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import type { AuraClient, CallOptions } from '../aura/client.js';
@@ -13,16 +13,11 @@ import { readFingerprint } from '../domain/callout.js';
 import { CALLOUT_MEMO, lifecycleWorkflowId } from '../domain/incident.js';
 import type { PlatformEvent } from '../domain/platform.js';
 import type { WorkflowConfig } from '../workflows/config.js';
-import {
-  attachIncidentSignal,
-  type AttachIncident,
-  type CalloutView,
-  type LiveLocation,
-} from '../workflows/messages.js';
+import { type AttachIncident, type CalloutView, type LiveLocation } from '../workflows/messages.js';
 import { CREATE_ATTEMPT_MARGIN_MS, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
 import { createOnboardingActivities } from './onboarding.js';
 import { postPlatformEvent } from './platform.js';
-import { calloutLifecycleWorkflow } from '../workflows/callout-lifecycle.js';
+import { signalLifecycle } from '../temporal/lifecycle-client.js';
 
 /** Failure types of watchCallout's attempts that are waits, not errors (metrics count them apart). */
 export const WATCH_WAIT = 'CalloutWatchWait';
@@ -126,6 +121,12 @@ export interface CreateCalloutActivityResult {
 
 export function createActivities(deps: ActivityDeps) {
   const { aura, temporal } = deps;
+  /** The callout's events beside a poll: a failing events route does not fail the poll (they are read again later). */
+  const eventsOrNull = (auraCalloutId: number, call: CallOptions) =>
+    aura.listCalloutEvents(auraCalloutId, call).then(
+      (es) => es.map(inboundEvent),
+      () => null,
+    );
   return {
     ...createOnboardingActivities({ aura, temporal, taskQueue: deps.taskQueue, guarded }),
     async getWorkflowConfig(): Promise<WorkflowConfig> {
@@ -257,19 +258,13 @@ export function createActivities(deps: ActivityDeps) {
     ): Promise<{ attached: boolean }> {
       const { auraCalloutId, incidentWorkflowId, restart, ...attach } = input;
       try {
-        await temporal.workflow.signalWithStart(calloutLifecycleWorkflow, {
-          workflowId: lifecycleWorkflowId(auraCalloutId),
-          taskQueue: deps.taskQueue,
-          args: [{ auraCalloutId }],
-          // The creator knows AURA just returned this callout as active, so a fresh run is right if an old one
-          // ended. A liveness check restarts only a run that was terminated or failed, never one that finished.
-          workflowIdReusePolicy:
-            restart === 'if-failed'
-              ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY
-              : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          signal: attachIncidentSignal,
-          signalArgs: [{ ...attach, workflowId: incidentWorkflowId }],
-        });
+        // The creator knows AURA just returned this callout as active, so a fresh run is right if an old one
+        // ended. A liveness check restarts only a run that was terminated or failed, never one that finished.
+        await signalLifecycle(
+          temporal,
+          { auraCalloutId, taskQueue: deps.taskQueue, restart: restart === 'if-failed' ? 'failed-only' : 'any' },
+          { attach: { ...attach, workflowId: incidentWorkflowId } },
+        );
       } catch (err) {
         if (restart === 'if-failed' && err instanceof WorkflowExecutionAlreadyStartedError) return { attached: false };
         throw err;
@@ -339,10 +334,7 @@ export function createActivities(deps: ActivityDeps) {
       let events: InboundEvent[] | null = null;
       if (input.eventsEveryPolls > 0 && reads % input.eventsEveryPolls === 0) {
         const known = new Set(input.knownEventIds);
-        events = await aura.listCalloutEvents(input.auraCalloutId, call).then(
-          (es) => es.map(inboundEvent),
-          () => null,
-        );
+        events = await eventsOrNull(input.auraCalloutId, call);
         if (events && !events.some((e) => !known.has(e.id))) events = null;
       }
       if (events === null && readFingerprint(observation) === input.lastRead)
@@ -358,10 +350,7 @@ export function createActivities(deps: ActivityDeps) {
         const call = activityCall();
         const observation = observationFromRead(await aura.getCallout(input.auraCalloutId, call), 'poll');
         // The events route failing does not lose the poll: the workflow reads them again later.
-        const events = await aura.listCalloutEvents(input.auraCalloutId, call).then(
-          (es) => es.map(inboundEvent),
-          () => null,
-        );
+        const events = await eventsOrNull(input.auraCalloutId, call);
         return { observation, events };
       });
     },

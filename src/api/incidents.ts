@@ -174,8 +174,8 @@ export function createIncidentService(opts: IncidentServiceOptions) {
       for await (const wf of client.workflow.list({ query, pageSize: Math.min(limit, 500) })) {
         ids.push(wf.workflowId);
         const memo = wf.memo?.[INCIDENT_MEMO] as IncidentView | undefined;
-        if (memo && !wf.memo?.[INCIDENT_SOURCE_MEMO]) listed.set(wf.workflowId, memo);
-        else if (memo && memo.terminal) listed.set(wf.workflowId, memo);
+        // A v3 incident's memo holds its callout only once closed; until then it is read with the lifecycle's.
+        if (memo && (memo.terminal || !wf.memo?.[INCIDENT_SOURCE_MEMO])) listed.set(wf.workflowId, memo);
         if (ids.length >= limit) break;
       }
     } catch (err) {

@@ -6,7 +6,6 @@ import { BlockList, isIP } from 'node:net';
 import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DEFAULT_JSON_LIMITS, parseJsonLenient } from '../aura/json.js';
 import { observationFromWebhook } from '../aura/mapping.js';
 import {
@@ -25,14 +24,13 @@ import {
   normaliseEventName,
   SUBSCRIPTION_EVENTS,
 } from '../domain/events.js';
-import { lifecycleWorkflowId } from '../domain/incident.js';
 import type { Logger } from '../logger.js';
-import { calloutObservedSignal } from '../workflows/messages.js';
 import { noteOnAccessLog } from './access-log.js';
 import { ApiError, validationError } from './errors.js';
 import { temporalUnavailable } from './incidents.js';
 import { createCustomerEventRouter } from './customer-events.js';
 import { documentRoute, errorResponse, jsonBody, jsonResponse } from './openapi.js';
+import { signalLifecycle } from '../temporal/lifecycle-client.js';
 
 export interface WebhookReceiverOptions {
   client: Client;
@@ -247,17 +245,14 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
           const deadline = Date.now() + TEMPORAL_DEADLINE_MS;
           await byDeadline(deadline, () =>
             signaller.connection.withDeadline(deadline, () =>
-              signaller.workflow.signalWithStart('calloutLifecycleWorkflow', {
-                workflowId: lifecycleWorkflowId(auraCalloutId),
-                taskQueue: opts.taskQueue,
-                args: [{ auraCalloutId }],
-                // A finished lifecycle stays finished: a late webhook must not start a new one. One that was
-                // terminated or failed while its callout was active is started again, so the callout is followed
-                // (its incident re-attaches through its liveness check).
-                workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-                signal: calloutObservedSignal,
-                signalArgs: [obs],
-              }),
+              // A finished lifecycle stays finished: a late webhook must not start a new one. One that was
+              // terminated or failed while its callout was active is started again, so the callout is followed
+              // (its incident re-attaches through its liveness check).
+              signalLifecycle(
+                signaller,
+                { auraCalloutId, taskQueue: opts.taskQueue, restart: 'failed-only' },
+                { observed: obs },
+              ),
             ),
           );
         } catch (err) {

@@ -15,6 +15,7 @@ import {
 } from './errors.js';
 import { Pacer, PacerSaturatedError } from './pacer.js';
 import { TokenResponse } from './schemas.js';
+import { unlessAborted } from '../lib/abort.js';
 
 export interface AuraTransportOptions {
   /** e.g. https://staging-panic.aura.services/panic-api */
@@ -88,26 +89,6 @@ export interface RawResponse {
  * for a request that declares it in `accept`; elsewhere it is undocumented, and surfaced rather than guessed at.
  */
 const HTTP_SUCCESS: ReadonlySet<number> = new Set([200, 201, 202, 203, 204, 205, 206, 207, 208, 226]);
-
-/** `p`, unless `signal` aborts first (then the abort reason). `p` itself carries on (it may be shared). */
-function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 const sleep = (ms: number, signal?: AbortSignal) => unlessAborted(new Promise((r) => setTimeout(r, ms)), signal);
 

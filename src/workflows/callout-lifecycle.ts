@@ -22,7 +22,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
-import { readFingerprint } from '../domain/callout.js';
 import { CALLOUT_MEMO, type CalloutSnapshot } from '../domain/incident.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
 import type { WorkflowConfig } from './config.js';
@@ -207,7 +206,7 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
   }
 
   async function publish(): Promise<void> {
-    const { changed, targets } = s.takeTargetsV3();
+    const { changed, targets } = s.takeTargets(true);
     // Every pass (written only when it differs): an incident attaching changes the view's incidents, not its version.
     writeMemo(s.view());
     if (changed) {
@@ -242,8 +241,7 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
     if (loc) {
       try {
         const read = await aura.sendLocation({ auraCalloutId, location: loc });
-        s.lastRead = readFingerprint(read);
-        s.observe(read);
+        s.observeRead(read);
         s.notFoundPolls = 0;
         s.locationAccepted();
         return;
@@ -258,13 +256,11 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
       if (s.eventsDue) {
         // The events are due with this poll: read in the same activity, not in one of their own.
         const r = await aura.pollCalloutWithEvents({ auraCalloutId });
-        s.lastRead = readFingerprint(r.observation);
-        s.observe(r.observation);
+        s.observeRead(r.observation);
         if (r.events) takeInboundEvents(r.events);
       } else {
         const read = await aura.pollCallout({ auraCalloutId });
-        s.lastRead = readFingerprint(read);
-        s.observe(read);
+        s.observeRead(read);
       }
       s.notFoundPolls = 0;
     } catch (err) {

@@ -10,7 +10,6 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
-import { readFingerprint } from '../domain/callout.js';
 import type { LifecycleState } from './lifecycle-state.js';
 import { PRIORITY } from './priority.js';
 
@@ -89,8 +88,7 @@ export function calloutWatch(s: LifecycleState, onEvents: (events: InboundEvents
             if (r.notFound) s.notFoundPolls++;
             else if (r.observation) {
               s.notFoundPolls = 0;
-              s.lastRead = readFingerprint(r.observation);
-              s.observe(r.observation);
+              s.observeRead(r.observation);
             }
             if (r.events) onEvents(r.events);
           },

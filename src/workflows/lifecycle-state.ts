@@ -2,7 +2,7 @@
 // ClusterManager the same way): signal and update handlers and the main loop change it only through its methods,
 // and `carry()` is what continues as new, so nothing the workflow holds can be left out of the carry.
 // Pure (no Temporal calls, time passed in): unit-tested alone in test/unit/lifecycle-state.test.ts.
-import { applyObservation, initialSnapshot } from '../domain/callout.js';
+import { applyObservation, initialSnapshot, readFingerprint } from '../domain/callout.js';
 import type { CalloutObservation, CalloutSnapshot, Note } from '../domain/incident.js';
 import { CalloutStatus, isTerminalStatus } from '../domain/status.js';
 import type { WorkflowConfig } from './config.js';
@@ -180,6 +180,12 @@ export class LifecycleState {
 
   // ---- what arrives (signal handlers) -----------------------------------------------------------------------
 
+  /** A read of the callout (a poll, a watch, a position's answer): observed, and the watch's next baseline. */
+  observeRead(obs: CalloutObservation): void {
+    this.lastRead = readFingerprint(obs);
+    this.observe(obs);
+  }
+
   observe(obs: CalloutObservation): void {
     this.pending.push(obs);
     this.wake = true;
@@ -311,21 +317,11 @@ export class LifecycleState {
   }
 
   /** Whom to send the view to now, and whether the view changed since the last send. */
-  takeTargets(): { changed: boolean; targets: string[] } {
+  takeTargets(honourFinalOnly = false): { changed: boolean; targets: string[] } {
     const changed = this.snapshot.version !== this.notifiedVersion;
-    const targets = changed ? this.incidents.map((i) => i.workflowId) : [...new Set(this.newlyAttached)];
-    this.newlyAttached = [];
-    if (changed) this.notifiedVersion = this.snapshot.version;
-    return { changed, targets };
-  }
-
-  /**
-   * v3: as takeTargets, but an incident attached with `updates: 'final'` is sent only views of a closed callout
-   * (closed, the rating window, done): the rest it reads from the memo.
-   */
-  takeTargetsV3(): { changed: boolean; targets: string[] } {
-    const changed = this.snapshot.version !== this.notifiedVersion;
-    const final = this.closed() || this.snapshot.done;
+    // v3 (honourFinalOnly): an incident attached with `updates: 'final'` is sent only views of a closed callout
+    // (closed, the rating window, done): the rest it reads from the lifecycle's memo.
+    const final = !honourFinalOnly || this.closed() || this.snapshot.done;
     const wants = (workflowId: string) =>
       final || this.incidents.find((i) => i.workflowId === workflowId)?.updates !== 'final';
     const targets = (changed ? this.incidents.map((i) => i.workflowId) : [...new Set(this.newlyAttached)]).filter(

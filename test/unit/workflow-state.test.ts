@@ -240,14 +240,14 @@ describe('v3: what a lifecycle tells its incidents, and what a watch compares', 
     });
     s.attach({ incidentId: 'i2', workflowId: 'incident-i2' });
     s.drain('2026-01-01T00:00:00Z');
-    assert.deepEqual(s.takeTargetsV3().targets, ['incident-i2']);
+    assert.deepEqual(s.takeTargets(true).targets, ['incident-i2']);
     s.observe({ key: 'k2', source: 'webhook', event: 'RESPONDER_MANUALLY_DISPATCHED', status: 'Responder Dispatched' });
     s.drain('2026-01-01T00:00:01Z');
-    assert.deepEqual(s.takeTargetsV3(), { changed: true, targets: ['incident-i2'] });
-    assert.deepEqual(s.takeTargetsV3(), { changed: false, targets: [] }, 'nothing changed: nobody is told');
+    assert.deepEqual(s.takeTargets(true), { changed: true, targets: ['incident-i2'] });
+    assert.deepEqual(s.takeTargets(true), { changed: false, targets: [] }, 'nothing changed: nobody is told');
     s.observe({ key: 'k3', source: 'poll', status: 'closed' });
     s.drain('2026-01-01T00:00:02Z');
-    assert.deepEqual(s.takeTargetsV3().targets, ['incident-i1', 'incident-i2']);
+    assert.deepEqual(s.takeTargets(true).targets, ['incident-i1', 'incident-i2']);
     assert.deepEqual(
       again(s).incidents.map((i) => i.updates ?? 'all'),
       ['final', 'all'],

@@ -6,6 +6,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import type { createActivities } from '../../src/activities/index.js';
 import type { WorkflowConfig } from '../../src/workflows/config.js';
 import { workflowsPath } from '../../src/worker/worker.js';
+import { eventually } from '../helpers/stack.js';
 
 type Acts = ReturnType<typeof createActivities>;
 export type MockActivities = { [K in keyof Acts]?: (...args: any[]) => Promise<any> };
@@ -62,14 +63,6 @@ export function gate(): { wait: Promise<void>; open(): void } {
   return { wait, open };
 }
 
-export async function until(fn: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (
-    !(await Promise.resolve()
-      .then(fn)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Wait until fn holds (the stack helpers' `eventually`, at a shorter step for workflows without a stack). */
+export const until = (fn: () => boolean | Promise<boolean>, timeoutMs = 15_000) =>
+  eventually(async () => fn(), timeoutMs, 50);
