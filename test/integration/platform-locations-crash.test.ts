@@ -18,7 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { openEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres.js';
-import { freePort, PROJECT_ROOT } from '../../src/temporal/dev-server.js';
+import { PROJECT_ROOT } from '../../src/temporal/dev-server.js';
 import { realPostgres } from '../helpers/database.js';
 import { eventually, startTemporal } from '../helpers/stack.js';
 
@@ -48,7 +48,6 @@ interface Api {
 
 /** The API alone, as `npm run api` runs it; with `fsizeBytes`, every file it writes is capped at that size. */
 async function startApi(dataDir: string, databaseUrl: string, fsizeBytes?: number): Promise<Api> {
-  const port = await freePort();
   const node = [process.execPath, '--import', 'tsx', join(PROJECT_ROOT, 'src/api/main.ts')];
   const argv = fsizeBytes ? ['prlimit', `--fsize=${fsizeBytes}`, '--', ...node] : node;
   const child = spawn(argv[0]!, argv.slice(1), {
@@ -56,27 +55,43 @@ async function startApi(dataDir: string, databaseUrl: string, fsizeBytes?: numbe
     env: {
       ...process.env,
       NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
+      // The API's own log says where it listens (API_PORT 0: the kernel picks a free port as the API binds it; a port
+      // picked beforehand can be taken meanwhile by an outgoing connection, the API's own to PostgreSQL among them).
+      LOG_LEVEL: 'info',
       TEMPORAL_ADDRESS: env.address,
       API_HOST: '127.0.0.1',
-      API_PORT: String(port),
+      API_PORT: '0',
       DATA_DIR: dataDir,
       DATABASE_URL: databaseUrl,
       PLATFORM_LOCATIONS_FILE: '',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let output = '';
+  let listening: (url: string) => void;
+  const running = new Promise<string>((r) => (listening = r));
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-8000);
+    const m = /"apiUrl":"(http:[^"]+)"/.exec(output);
+    if (m) listening(m[1]!);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   children.add(child);
   child.once('exit', () => children.delete(child));
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-      return (await fetch(`${url}/healthz`)).ok;
-    },
-    60_000,
-    100,
+  // An API that exits while starting fails the test at once, with what it printed.
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the API exited while starting (${code ?? signal}):\n${output}`)),
+    ),
   );
+  exited.catch(() => undefined);
+  const timedOut = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`the API did not say where it listens within 60 s:\n${output}`)), 60_000).unref(),
+  );
+  timedOut.catch(() => undefined);
+  const url = await Promise.race([exited, running, timedOut]);
+  await Promise.race([exited, eventually(async () => (await fetch(`${url}/healthz`)).ok, 60_000, 100)]);
   return { url, child };
 }
 
