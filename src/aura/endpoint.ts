@@ -33,6 +33,11 @@ export interface EndpointSpec<P extends string, R extends z.ZodType, A extends R
    * only through a lookup). Failing here would abandon a live callout; creating again blindly could make a second one.
    */
   create?: boolean;
+  /**
+   * Someone waits on it (a create and the lookups around it, a cancellation, a note): it goes ahead of polls in the
+   * pacer's queue (src/aura/pacer.ts).
+   */
+  urgent?: boolean;
   /** On the host root, outside /panic-api. */
   root?: boolean;
   /** A check of the answer before its schema reads it, for an error more precise than a shape mismatch. */
@@ -88,6 +93,7 @@ export function endpoint<
       body: input.body,
       form: input.form,
       root: spec.root,
+      urgent: spec.urgent,
       accept,
       ...call,
     });

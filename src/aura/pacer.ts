@@ -6,6 +6,10 @@
 // (PacerSaturatedError) instead of queueing without limit: an activity that waits past its own timeout would still
 // send its request after Temporal had retried it elsewhere (a second callout). A caller whose signal aborts leaves the
 // queue, and the callers behind it move up into its slot.
+//
+// Two lanes: an urgent caller (a create, a cancellation, a note: someone is waiting on it) goes ahead of every queued
+// ordinary one (polls, reads), behind earlier urgent ones; the Temporal task queue's priorities order the activities,
+// and this keeps the order for the requests inside them, where each poll makes two.
 
 export class PacerSaturatedError extends Error {
   override readonly name = 'PacerSaturatedError';
@@ -23,7 +27,13 @@ export interface PacerOptions {
   maxWaitMs?: number;
 }
 
+export interface TakeOptions {
+  /** Go ahead of every queued ordinary caller (behind earlier urgent ones). */
+  urgent?: boolean | undefined;
+}
+
 interface Waiter {
+  urgent: boolean;
   resolve(): void;
   reject(err: unknown): void;
   signal?: AbortSignal | undefined;
@@ -49,25 +59,33 @@ export class Pacer {
     this.maxWaitMs = opts.maxWaitMs ?? Infinity;
   }
 
-  /** How long a caller arriving now would wait for its turn. */
-  waitMs(): number {
-    return Math.max(0, this.last + this.spacingMs * (this.queue.length + 1) - this.now());
+  /** How long a caller arriving now would wait for its turn (an urgent one waits only for the urgent ones queued). */
+  waitMs(opts: TakeOptions = {}): number {
+    const ahead = opts.urgent ? this.urgentQueued() : this.queue.length;
+    return Math.max(0, this.last + this.spacingMs * (ahead + 1) - this.now());
+  }
+
+  private urgentQueued(): number {
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.urgent) n++;
+    return n;
   }
 
   /**
-   * Resolve when this caller may start its request (callers are served in order of arrival). Rejects at once with
+   * Resolve when this caller may start its request (in order of arrival, urgent ones first). Rejects at once with
    * PacerSaturatedError when the wait would exceed the bound, and with the signal's reason when it aborts.
    */
-  take(signal?: AbortSignal): Promise<void> {
+  take(signal?: AbortSignal, opts: TakeOptions = {}): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const wait = this.waitMs();
+    const urgent = opts.urgent === true;
+    const wait = this.waitMs({ urgent });
     if (wait <= 0 && this.queue.length === 0) {
       this.last = this.now();
       return Promise.resolve();
     }
     if (wait > this.maxWaitMs) return Promise.reject(new PacerSaturatedError(Math.ceil(wait), this.maxWaitMs));
     return new Promise<void>((resolve, reject) => {
-      const w: Waiter = { resolve, reject, signal };
+      const w: Waiter = { urgent, resolve, reject, signal };
       if (signal) {
         w.onAbort = () => {
           const i = this.queue.indexOf(w);
@@ -76,7 +94,8 @@ export class Pacer {
         };
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
-      this.queue.push(w);
+      if (urgent) this.queue.splice(this.urgentQueued(), 0, w);
+      else this.queue.push(w);
       this.schedule();
     });
   }

@@ -69,6 +69,8 @@ export interface TransportRequest extends CallOptions {
   body?: unknown;
   /** A multipart body (the CSV import); sent as is, fetch sets the boundary. */
   form?: FormData | undefined;
+  /** Ahead of ordinary requests in the pacer's queue (the endpoint's `urgent`). */
+  urgent?: boolean | undefined;
   auth?: boolean;
   /** Statuses, besides the 2xx that HTTP defines, that are answers for this request rather than errors. */
   accept?: readonly number[] | undefined;
@@ -264,7 +266,7 @@ export class AuraTransport {
     }
     if (this.pacer) {
       try {
-        await this.pacer.take(req.signal);
+        await this.pacer.take(req.signal, { urgent: req.urgent });
       } catch (err) {
         if (err instanceof PacerSaturatedError) {
           throw new AuraQueueFullError({

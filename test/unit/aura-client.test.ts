@@ -267,6 +267,23 @@ describe('AuraClient: cancellation, the pacer bound and unreadable create answer
     assert.ok(Date.now() - started < 1_000);
   });
 
+  it('a create goes ahead of the polls queued for their pacer turn (urgent endpoints), and every poll is still sent', async () => {
+    handler = (req, _b, res) =>
+      req.method === 'POST' ? json(res, 201, { callout: { id: 1, status: 'created' } }) : json(res, 200, read);
+    const c = new AuraClient({ baseUrl: base, staticToken: 'dev-token', maxRequestsPerSecond: 20 });
+    // Eight polls: the first goes at once, seven queue 50 ms apart; then a create arrives.
+    const polls = Array.from({ length: 8 }, () => c.getCallout(5));
+    await sleep(10);
+    const create = c.createCustomerCallout({ customerId: 1, responseTypeId: 1, location: loc });
+    await Promise.all([...polls, create]);
+    assert.deepEqual(
+      calls.slice(0, 3).map((x) => x.method),
+      ['GET', 'POST', 'GET'],
+      'the create took the first slot after the poll in flight',
+    );
+    assert.equal(calls.filter((x) => x.method === 'GET').length, 8);
+  });
+
   it("one attempt's worst case is derived from the same numbers: a token exchange, then each call's pacer bound and timeout", () => {
     const c = new AuraClient({
       baseUrl: base,

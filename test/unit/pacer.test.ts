@@ -121,3 +121,45 @@ test('an already aborted signal is refused at once and takes no slot', async () 
   await clock.advance(100);
   assert.equal(next.state, 'resolved', 'the next caller waits one slot, not two');
 });
+
+test('an urgent caller (a create, a cancellation, a note) goes ahead of every queued poll, after earlier urgent ones', async () => {
+  const clock = manualClock();
+  const p = new Pacer(10, clock.now, clock.sleep, { maxWaitMs: 1_000 });
+  await p.take();
+  // Polls fill the queue up to the bound (10 × 100 ms).
+  const polls = Array.from({ length: 10 }, () => track(p.take()));
+  await clock.flush();
+  await assert.rejects(p.take(), PacerSaturatedError, 'a poll past the bound is refused');
+  // A create arriving now waits one slot, not the polls' 1.1 s, and is not refused; a second urgent one goes after it.
+  const create = track(p.take(undefined, { urgent: true }));
+  const cancel = track(p.take(undefined, { urgent: true }));
+  await clock.advance(100);
+  assert.equal(create.state, 'resolved');
+  assert.equal(cancel.state, 'pending');
+  assert.ok(polls.every((w) => w.state === 'pending'));
+  await clock.advance(100);
+  assert.equal(cancel.state, 'resolved');
+  assert.equal(polls[0]!.state, 'pending', 'the polls wait behind both');
+  await clock.advance(100);
+  assert.deepEqual(polls.map((w) => w.state).slice(0, 2), ['resolved', 'pending']);
+  for (let i = 0; i < 9; i++) await clock.advance(100);
+  assert.ok(
+    polls.every((w) => w.state === 'resolved'),
+    'no poll is dropped',
+  );
+});
+
+test('an urgent caller whose signal aborts leaves the queue like any other', async () => {
+  const clock = manualClock();
+  const p = new Pacer(10, clock.now, clock.sleep);
+  await p.take();
+  const poll = track(p.take());
+  const ac = new AbortController();
+  const create = track(p.take(ac.signal, { urgent: true }));
+  await clock.flush();
+  ac.abort(new Error('activity cancelled'));
+  await clock.flush();
+  assert.equal(create.state, 'rejected');
+  await clock.advance(100);
+  assert.equal(poll.state, 'resolved', 'the poll moves back up to the first slot');
+});

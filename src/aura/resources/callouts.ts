@@ -39,10 +39,17 @@ const endpoints = {
     path: '/v2/customers/:customerId/callouts',
     response: S.CreateCalloutResponse,
     create: true,
+    urgent: true,
   }),
   // Path inferred by analogy with the create route (the reference lists the operation but not its path).
-  listOfCustomer: endpoint({ method: 'GET', path: '/v2/customers/:customerId/callouts', response: S.CalloutList }),
-  listActive: endpoint({ method: 'GET', path: '/v2/callouts/activeCallouts', response: S.CalloutList }),
+  // The two lists are the lookups around a create (an existing active callout, a create whose answer was lost).
+  listOfCustomer: endpoint({
+    method: 'GET',
+    path: '/v2/customers/:customerId/callouts',
+    response: S.CalloutList,
+    urgent: true,
+  }),
+  listActive: endpoint({ method: 'GET', path: '/v2/callouts/activeCallouts', response: S.CalloutList, urgent: true }),
   get: endpoint({ method: 'GET', path: '/v2/callouts/:calloutId', response: S.ReadCalloutResponse }),
   // Doubles as a poll. After closed AURA answers 285 with the latest callout: an answer, not an error.
   locationAndReturn: endpoint({
@@ -58,6 +65,7 @@ const endpoints = {
   sendEvent: endpoint({
     method: 'POST',
     path: '/v2/callouts/:calloutId/events',
+    urgent: true,
     response: orNull(
       z.preprocess((b) => (b as { calloutEvent?: unknown } | null)?.calloutEvent ?? b, S.CalloutEventWire),
     ),
@@ -66,8 +74,9 @@ const endpoints = {
     method: 'POST',
     path: '/v2/callouts/:calloutId/cancel',
     response: orNull(S.CreateCalloutResponse),
+    urgent: true,
   }),
-  linkExceptionReason: endpoint({ method: 'POST', path: '/v2/callouts/:calloutId/exceptionReasons' }),
+  linkExceptionReason: endpoint({ method: 'POST', path: '/v2/callouts/:calloutId/exceptionReasons', urgent: true }),
   rate: endpoint({
     method: 'POST',
     path: '/v2/ratings',

@@ -34,6 +34,7 @@ const endpoints = {
     path: '/v2/predefinedLocations/externalRef/:externalReferenceId/callouts',
     response: F.FixedLocationCalloutResponse,
     create: true,
+    urgent: true,
   }),
   upload: endpoint({
     method: 'POST',
