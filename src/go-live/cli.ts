@@ -26,6 +26,7 @@ Options
                          against the simulator a new one is made)
   --worker-metrics URL   the worker's /metrics when it runs in its own process
   --step-timeout S       how long each step waits for AURA or the service (default $GO_LIVE_STEP_TIMEOUT_S or 90)
+  --no-simulator-control never drive the simulator through /__sim even when it answers (rehearse the staging run)
   -h, --help`;
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,6 +43,7 @@ export async function goLiveMain(args: string[]): Promise<number> {
         customer: { type: 'string' },
         'worker-metrics': { type: 'string' },
         'step-timeout': { type: 'string' },
+        'no-simulator-control': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -82,6 +84,7 @@ export async function goLiveMain(args: string[]): Promise<number> {
       workerMetricsUrl: values['worker-metrics'],
       stepTimeoutMs: (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : 90) * 1000,
       projectRoot: PROJECT_ROOT,
+      noSimulatorControl: values['no-simulator-control'],
     },
     (msg) => process.stderr.write(`${clean(msg)}\n`),
   );

@@ -17,6 +17,8 @@ export interface GoLiveOptions {
   stepTimeoutMs: number;
   /** Where alerts.yml and the dashboard are (the project root). */
   projectRoot: string;
+  /** Never drive the simulator through `/__sim`, even when it answers: rehearse the staging run against it. */
+  noSimulatorControl?: boolean | undefined;
 }
 
 export interface HttpAnswer {
@@ -34,6 +36,9 @@ export interface GoLiveContext {
   simulator: boolean;
   /** The simulator's root (for `/__sim`), when it is one. */
   simRoot: string | null;
+  /** The receiver's accepted deliveries when the run started (aura_webhook_deliveries_total, the API's /metrics). */
+  acceptedAtStart: number | null;
+  acceptedDeliveries(): Promise<number | null>;
   /** Every configured secret: the writers redact them. */
   secrets: string[];
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
@@ -103,9 +108,19 @@ export async function createContext(env: Env, opts: GoLiveOptions): Promise<GoLi
     maxRetries: 0,
     onResponse: (r) => void auraCalls.push({ route: r.route, status: r.status }),
   });
-  const simRoot = await detectSimulator(env.AURA_BASE_URL);
+  const simRoot = opts.noSimulatorControl ? null : await detectSimulator(env.AURA_BASE_URL);
   const api = opts.api.replace(/\/+$/, '');
+  const acceptedDeliveries = async () => {
+    try {
+      const r = await httpJson('GET', `${api}/metrics`);
+      return r.status === 200 ? acceptedIn(r.text) : null;
+    } catch {
+      return null;
+    }
+  };
   return {
+    acceptedAtStart: await acceptedDeliveries(),
+    acceptedDeliveries,
     env,
     opts: { ...opts, api },
     aura,
@@ -120,6 +135,14 @@ export async function createContext(env: Env, opts: GoLiveOptions): Promise<GoLi
       return httpJson(method, simRoot + path, body);
     },
   };
+}
+
+/** Pure: the sum of aura_webhook_deliveries_total{outcome="accepted"} in a Prometheus text. */
+export function acceptedIn(text: string): number {
+  let sum = 0;
+  for (const m of text.matchAll(/^aura_webhook_deliveries_total\{[^}]*outcome="accepted"[^}]*\} (\S+)$/gm))
+    sum += Number(m[1]);
+  return sum;
 }
 
 // ---- helpers the items share ------------------------------------------------------------------------------------

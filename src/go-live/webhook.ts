@@ -113,28 +113,33 @@ export async function checkWebhook(ctx: GoLiveContext, s: DispatchSession): Prom
     );
     if (r.status !== 401) problems.push(`a delivery with ${what} was answered ${r.status}, not 401`);
   }
-  // AURA's own deliveries were accepted (the dispatch's status by webhook).
+  // AURA's own deliveries were accepted: a status on the incident from a webhook, or the receiver's counter of
+  // accepted deliveries moved since the run started (staging's Responder Simulator sends no webhooks; AURA's
+  // NEW_CALLOUT may lose the race with the create's answer).
   const before = s.incident ?? (s.auraCalloutId ? await readIncident(ctx, s.incidentId) : null);
   const fromAura = (before?.timeline ?? []).filter((t: any) => t.source === 'webhook');
-  steps.push(
-    step(
-      "AURA's deliveries accepted",
-      `incident ${s.incidentId} timeline`,
-      fromAura.length ? fromAura.map((t: any) => `${t.status} (${t.event})`).join(', ') : 'no entry from a webhook',
-      fromAura.length > 0,
-    ),
-  );
-  if (!fromAura.length)
-    problems.push(
-      ctx.simulator
-        ? 'no status reached the incident by webhook'
-        : "no status reached the incident by webhook (staging's Responder Simulator sends none: cancel or create to see AURA's deliveries)",
-    );
+  const now = await ctx.acceptedDeliveries();
+  const delta = now !== null && ctx.acceptedAtStart !== null ? now - ctx.acceptedAtStart : null;
+  const seen = [
+    fromAura.length
+      ? `on the incident: ${fromAura.map((t: any) => `${t.status} (${t.event})`).join(', ')}`
+      : 'none on the incident',
+    delta !== null
+      ? `${delta} accepted by the receiver since the run started (aura_webhook_deliveries_total)`
+      : 'receiver metrics unread',
+  ].join('; ');
+  const accepted = fromAura.length > 0 || (delta ?? 0) > 0;
+  steps.push(step("AURA's deliveries accepted", `incident ${s.incidentId} timeline; GET /metrics`, seen, accepted));
+  if (!accepted) problems.push(`no delivery from AURA reached the receiver (${seen})`);
 
-  // The same delivery twice: AURA's current state of the callout, delivered twice with our credential.
+  // The same delivery twice, with our credential.
   if (s.auraCalloutId) {
     try {
-      const c = await ctx.aura.getCallout(s.auraCalloutId);
+      // AURA's read of the callout with the status the incident already shows: the copies must not be what tells
+      // the service of a new status (staging's responder may have moved it since), only repeat what it recorded.
+      const incident = await readIncident(ctx, s.incidentId);
+      const read = await ctx.aura.getCallout(s.auraCalloutId);
+      const c = { ...read, status: incident?.status ?? read.status };
       const event = Object.entries(EVENT_STATUS).find(([, st]) => st === c.status)?.[0] ?? 'CALLOUT_EVENTS_CHANGED';
       const delivery = { message: event, callout: c };
       const answers = [];

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { AuraInvalidRequestError, AuraNotFoundError, AuraResponseError } from '../../src/aura/errors.js';
 import { ConfigError, loadEnv } from '../../src/config.js';
+import { acceptedIn } from '../../src/go-live/context.js';
 import { resolveLocations } from '../../src/go-live/locations.js';
 import {
   ALERTS_FILE,
@@ -170,6 +171,18 @@ describe('go-live: alert rules and dashboard', () => {
       'groups:\n  - name: g\n    rules:\n      - alert: X\n        expr: |\n          sum(a)\n          > 0\n        for: 1m\n',
     );
     assert.deepEqual(r, [{ alert: 'X', expr: 'sum(a) > 0' }]);
+  });
+});
+
+describe("go-live: the receiver's accepted deliveries", () => {
+  it('sums aura_webhook_deliveries_total over events for outcome accepted only', () => {
+    const text = [
+      '# TYPE aura_webhook_deliveries_total counter',
+      'aura_webhook_deliveries_total{event="NEW_CALLOUT",outcome="accepted"} 2',
+      'aura_webhook_deliveries_total{event="CALLOUT_CLOSED",outcome="accepted"} 3',
+      'aura_webhook_deliveries_total{event="unparsed",outcome="unauthenticated"} 7',
+    ].join('\n');
+    assert.equal(acceptedIn(text), 5);
   });
 });
 
