@@ -356,7 +356,7 @@ export function dispatchResult(ctx: GoLiveContext, s: DispatchSession): ItemResu
     title: 'A real dispatch end to end (test incident)',
     status: ok ? 'pass' : 'fail',
     detail: ok
-      ? `incident ${s.incidentId} (test) → AURA callout ${s.auraCalloutId}: created, a status by webhook and one by poll, a position, a note out and one in, cancelled with a reason (final: ${summary(i)})${ctx.simulator ? '; the simulator was driven through /__sim' : ''}`
+      ? `incident ${s.incidentId} (test) → AURA callout ${s.auraCalloutId}: created, ${ctx.simulator ? 'a status by webhook and one by poll' : 'AURA staging moved it (seen by poll)'}, a position, a note out and one in (final: ${summary(i)})${ctx.simulator ? '; the simulator was driven through /__sim' : ''}`
       : s.problems.join('; '),
     steps: s.steps,
     markdown,
