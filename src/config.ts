@@ -174,9 +174,22 @@ export const EnvSchema = z.object({
   FIXED_LOCATION_CALLBACK_BASE_URL: z.string().url().optional(),
   FIXED_LOCATION_CALLBACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   FIXED_LOCATION_REPORT_MAX_ISSUES: int(1).default(1_000),
+
+  // Go-live
+  /** Where AURA's resolution reports are stored or linked for operators (AURA keeps them in its portal, not the API). */
+  RESOLUTION_REPORTS_URL: z.string().url().optional(),
 });
 
 export type Env = z.output<typeof EnvSchema>;
+
+function isLoopbackUrl(url: string): boolean {
+  try {
+    const h = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    return h === 'localhost' || h === '::1' || /^127\./.test(h);
+  } catch {
+    return false;
+  }
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -199,6 +212,14 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (production && missingCredentials) problems.push('AURA_CLIENT_ID and AURA_CLIENT_SECRET: required in production');
   if (production && (input.WEBHOOK_TOKEN ?? 'dev-webhook-token') === 'dev-webhook-token') {
     problems.push('WEBHOOK_TOKEN: the development token must not be used in production');
+  }
+  // The simulator's documented credentials are refused in production against any AURA but a loopback one (the
+  // simulator, as production-mode tests run it); `aura-callouts go-live` checks this rule.
+  if (production && !isLoopbackUrl(input.AURA_BASE_URL ?? 'http://127.0.0.1:4010/panic-api')) {
+    if (input.AURA_CLIENT_ID === 'dev-client' || input.AURA_CLIENT_SECRET === 'dev-secret')
+      problems.push('AURA_CLIENT_ID / AURA_CLIENT_SECRET: the development credentials must not be used in production');
+    if (input.AURA_STATIC_TOKEN === 'dev-token')
+      problems.push('AURA_STATIC_TOKEN: the development token must not be used in production');
   }
   if (Boolean(input.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(input.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
     problems.push('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH: give both or neither');

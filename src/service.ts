@@ -57,7 +57,8 @@ async function installRuntime(log: Logger): Promise<void> {
     logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as LogLevel | undefined) ?? 'WARN', (entry) => {
       sdkLog[levels[entry.level] ?? 'info']({ ...(entry.meta ?? {}) }, entry.message);
     }),
-    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}` } } },
+    // Counters named *_total, as Prometheus's conventions (and `promtool check metrics`) want.
+    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}`, countersTotalSuffix: true } } },
   });
   setCoreMetricsUrl(`http://127.0.0.1:${port}/metrics`);
 }

@@ -7,6 +7,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { alarmContextMessage, SYNC_ISSUE_KINDS, type SyncIssueKind } from '../domain/fixed-locations.js';
 import { PlatformLocationBody, PlatformLocationIdSchema, type FixedLocationStore } from '../fixed-locations/store.js';
 import { callbackSignature } from '../activities/fixed-locations.js';
+import { setFixedLocationReportSource } from '../ops-metrics.js';
 import {
   csvImportResultSignal,
   fixedLocationSyncWorkflowId,
@@ -399,6 +400,8 @@ export function createFixedLocationRouter(
   const router = express.Router();
   const json = express.json({ limit: '1mb', type: () => true });
   const syncWorkflowId = fixedLocationSyncWorkflowId(opts.taskQueue);
+  // The latest report's issues, for /metrics (alerts on missing and duplicated Fixed Locations).
+  setFixedLocationReportSource(() => store.readReport());
 
   const idOf = (req: express.Request) =>
     parseOrThrow(PlatformLocationIdSchema, req.params.platformLocationId, 'platformLocationId');

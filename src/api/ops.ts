@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import { ACTIVE_PHASES } from '../domain/status.js';
 import { METRICS_CONTENT_TYPE, metricsText, setActiveIncidentsSource } from '../metrics.js';
+import { setNotDispatchedSource } from '../ops-metrics.js';
 import { renderDocsPage } from './docs-page.js';
 import { Readiness } from './readiness.js';
 import { buildOpenApiDocument, documentRoute, jsonResponse, type OpenApiDocument } from './openapi.js';
@@ -133,6 +134,12 @@ export function createOpsRouter(opts: OpsRouterOptions): Router {
   // Active incidents are counted by Temporal visibility when /metrics is scraped.
   const activeQuery = `WorkflowType = '${incidentWorkflow.name}' AND ExecutionStatus = 'Running' AND CalloutPhase IN (${ACTIVE_PHASES.map((p) => `'${p}'`).join(', ')})`;
   setActiveIncidentsSource(async () => (await opts.client.workflow.count(activeQuery)).count);
+  // Incidents waiting for a dispatch too long (alert AuraIncidentNotDispatched), by one visibility count.
+  setNotDispatchedSource(async (olderThan) => {
+    const since = new Date(Date.now() - olderThan * 1000).toISOString();
+    const query = `WorkflowType = '${incidentWorkflow.name}' AND ExecutionStatus = 'Running' AND CalloutPhase = 'requested' AND StartTime < '${since}'`;
+    return (await opts.client.workflow.count(query)).count;
+  });
 
   router.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
 

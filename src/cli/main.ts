@@ -10,6 +10,12 @@ import {
 } from '../aura/webhook-registration.js';
 import { ConfigError, loadEnv } from '../config.js';
 
+// `go-live` has options of its own (src/go-live/cli.ts): dispatched before the other commands' parser.
+if (process.argv[2] === 'go-live') {
+  const { goLiveMain } = await import('../go-live/cli.js');
+  process.exit(await goLiveMain(process.argv.slice(3)));
+}
+
 const USAGE = `aura-callouts <command> [options]
 
 Commands
@@ -24,6 +30,7 @@ Commands
                                                        send a monitoring-platform alarm (POST /v1/alarms)
   sync                                                 run the Fixed Location reconciliation now
   register-webhook --url URL [--event NAME ...]        register the receiver with AURA (AURA_* and WEBHOOK_TOKEN from the environment)
+  go-live [--json] [--report FILE]                     the go-live checklist against the configured AURA (see go-live --help)
 
 Options
   --api URL     the service's API (default $AURA_CALLOUTS_API or http://127.0.0.1:3000)
