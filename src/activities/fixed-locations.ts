@@ -9,15 +9,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AuraClient } from '../aura/client.js';
 import { AuraResponseError } from '../aura/errors.js';
 import { observationFromCreate } from '../aura/mapping.js';
+import { checkCsvImport, csvImportOutcome, fixedLocationsCsv } from '../domain/fixed-location-csv.js';
+import { ListingCollector, listingFailedIssue, unreferencedIssues } from '../domain/fixed-location-listing.js';
 import {
-  checkCsvImport,
-  csvImportOutcome,
   fixedLocationBody,
-  fixedLocationsCsv,
-  ListingCollector,
-  listingFailedIssue,
   planReconciliation,
-  unreferencedIssues,
   type AuraFixedLocation,
   type FixedLocationIndex,
   type FixedLocationListing,

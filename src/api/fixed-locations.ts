@@ -4,7 +4,8 @@ import { safeEqual } from '../lib/safe-equal.js';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { alarmContextMessage, SYNC_ISSUE_KINDS, type SyncIssueKind } from '../domain/fixed-locations.js';
+import { alarmContextMessage } from '../domain/alarm-context.js';
+import { SYNC_ISSUE_KINDS, type SyncIssueKind } from '../domain/fixed-locations.js';
 import { PlatformLocationBody, PlatformLocationIdSchema, type FixedLocationStore } from '../fixed-locations/store.js';
 import { callbackSignature } from '../activities/fixed-locations.js';
 import {
