@@ -10,11 +10,8 @@ import { createActivities } from '../activities/index.js';
 import type { Logger } from '../logger.js';
 import { activityLogInterceptor } from './activity-log.js';
 import { metricsSinks, pollMetricsInterceptor } from './metrics-sinks.js';
-import {
-  createFixedLocationActivities,
-  defaultFixedLocationSettings,
-  type FixedLocationSettings,
-} from '../activities/fixed-locations.js';
+import { createFixedLocationActivities } from '../activities/fixed-locations.js';
+import { defaultFixedLocationSettings, type FixedLocationSettings } from '../activities/fixed-locations/shared.js';
 import type { WorkflowConfig } from '../workflows/config.js';
 import { createAttemptTimeoutMs } from '../activities/create-attempt.js';
 

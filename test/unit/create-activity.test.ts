@@ -10,7 +10,8 @@ import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
 import { createActivities } from '../../src/activities/index.js';
-import { createFixedLocationActivities, defaultFixedLocationSettings } from '../../src/activities/fixed-locations.js';
+import { createFixedLocationActivities } from '../../src/activities/fixed-locations.js';
+import { defaultFixedLocationSettings } from '../../src/activities/fixed-locations/shared.js';
 import { AuraClient, type AuraClientOptions } from '../../src/aura/client.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/app.js';
 

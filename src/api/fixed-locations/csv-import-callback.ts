@@ -4,7 +4,7 @@ import { safeEqual } from '../../lib/safe-equal.js';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { callbackSignature } from '../../activities/fixed-locations.js';
+import { callbackSignature } from '../../activities/fixed-locations/shared.js';
 import { csvImportResultSignal } from '../../workflows/fixed-location-messages.js';
 import { ApiError } from '../errors.js';
 import { temporalUnavailable } from '../incidents.js';
