@@ -14,7 +14,8 @@ import { existsSync, openSync, closeSync, fsyncSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { transaction } from '../db/database.js';
 import type { PlatformLocation, SyncReport } from '../domain/fixed-locations.js';
-import { storeWritesIn, type FixedLocationStore, type StoredIndex } from './store.js';
+import { storeWritesIn, type StoredIndex } from './store-sql.js';
+import type { FixedLocationStore } from './store.js';
 
 const LOG = 'platform-locations.ndjson';
 const INDEX = 'fixed-location-index.json';

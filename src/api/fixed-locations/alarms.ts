@@ -3,7 +3,8 @@
 import type { RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { alarmContextMessage } from '../../domain/alarm-context.js';
-import { PlatformLocationIdSchema, type FixedLocationStore } from '../../fixed-locations/store.js';
+import { PlatformLocationIdSchema } from '../../fixed-locations/portfolio.js';
+import type { FixedLocationStore } from '../../fixed-locations/store.js';
 import { ApiError, parseOrThrow } from '../errors.js';
 import type { IncidentService } from '../incidents.js';
 import {

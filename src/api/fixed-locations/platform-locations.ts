@@ -2,11 +2,8 @@
 // GET /v1/platform-locations (a page), stored in the adapter's database.
 import express, { type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
-import {
-  PlatformLocationBody,
-  PlatformLocationIdSchema,
-  type FixedLocationStore,
-} from '../../fixed-locations/store.js';
+import { PlatformLocationBody, PlatformLocationIdSchema } from '../../fixed-locations/portfolio.js';
+import type { FixedLocationStore } from '../../fixed-locations/store.js';
 import { ApiError, parseOrThrow } from '../errors.js';
 import { documentRoute, errorResponse, jsonBody, jsonResponse, VALIDATION_FAILED } from '../openapi.js';
 import { queryInt } from '../schemas.js';
