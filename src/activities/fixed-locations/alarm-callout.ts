@@ -9,7 +9,8 @@ import {
   runCreateAttempt,
   SharedListing,
 } from '../create-attempt.js';
-import { toFailure, type CreateCalloutActivityResult } from '../index.js';
+import { toFailure } from '../aura-call.js';
+import type { CreateCalloutActivityResult } from '../callouts.js';
 
 export function createAlarmCalloutActivities(deps: { aura: AuraClient }) {
   const { aura } = deps;

@@ -20,7 +20,7 @@ import {
   type UnreferencedFixedLocation,
 } from '../../domain/fixed-locations.js';
 import type { FixedLocationStore } from '../../fixed-locations/store.js';
-import { toFailure } from '../index.js';
+import { toFailure } from '../aura-call.js';
 import { mapLimit } from '../../lib/map-limit.js';
 import { mergeBatchResults, type BatchResult, type StoredPlan } from '../../domain/fixed-location-report.js';
 import {

@@ -21,7 +21,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type * as activities from '../../activities/index.js';
+import type * as callouts from '../../activities/callouts.js';
 import { applyObservation, initialSnapshot } from '../../domain/callout.js';
 import { searchAttributeWriter } from '../write-on-change.js';
 import type { CalloutObservation, CalloutSnapshot, Note } from '../../domain/incident.js';
@@ -72,7 +72,7 @@ export interface LifecycleCarry {
   notifiedVersion: number;
 }
 
-type Acts = ReturnType<typeof activities.createActivities>;
+type Acts = ReturnType<typeof callouts.createCalloutActivities>;
 
 /** Consecutive 404 polls after which a lifecycle no incident attached to gives up. */
 const NOT_FOUND_LIMIT = 5;
