@@ -140,6 +140,10 @@ export const CalloutList = z.union([
   z.looseObject({ callouts: z.array(CalloutCreated) }).transform((w) => w.callouts),
 ]);
 
+/** "Get a callout map" (only once the callout has closed): a static image of the customer and responder markers. */
+export const CalloutMap = z.looseObject({ url: z.string(), image: nullish(z.string()) });
+export type CalloutMap = z.output<typeof CalloutMap>;
+
 export const CalloutEventList = z.union([
   z.array(CalloutEventWire),
   z.looseObject({ events: z.array(CalloutEventWire) }).transform((w) => w.events),
