@@ -242,11 +242,11 @@ export function createCalloutActivities(deps: CalloutActivityDeps) {
     },
 
     /**
-     * Polls the callout every `intervalMs` until a read differs from `lastRead` (or brings events not in `knownEventIds`,
-     * read every `eventsEveryPolls` reads), and returns that read (v3). The waiting is Temporal's retry: a read that
-     * shows nothing new fails as CalloutUnchanged with the interval as its next retry delay, and failed attempts
-     * are not recorded in history, so a quiet callout costs its lifecycle no events between changes. With
-     * `firstDelayMs` the first attempt only waits. A callout AURA does not know is returned as `notFound`.
+     * Polls the callout every `intervalMs` until a read differs from `lastRead` (or brings events not in
+     * `knownEventIds`, read every `eventsEveryPolls` reads), and returns that read (v3). The waiting is Temporal's
+     * retry: a read that shows nothing new fails as CalloutUnchanged with the interval as its next retry delay, and
+     * failed attempts are not recorded in history, so a quiet callout costs its lifecycle no events between changes.
+     * With `firstDelayMs` the first attempt only waits. A callout AURA does not know is returned as `notFound`.
      */
     async watchCallout(input: {
       auraCalloutId: number;

@@ -1,7 +1,7 @@
-// Monitoring-platform adapter routes: platform locations (PUT/DELETE/GET), the Fixed Location reconciliation
-// (POST /v1/fixed-locations/sync, GET …/sync/latest), alarm dispatch (POST /v1/alarms) and AURA's CSV import callback.
-// The routes live in ./fixed-locations/ by resource (platform-locations.ts, sync.ts, alarms.ts,
-// csv-import-callback.ts); this router mounts them in that order, which is also the order of their OpenAPI entries.
+// Monitoring-platform adapter routes: platform locations (PUT/DELETE/GET), the Fixed Location reconciliation (POST
+// /v1/fixed-locations/sync, GET …/sync/latest), alarm dispatch (POST /v1/alarms) and AURA's CSV import callback. The
+// routes live in ./fixed-locations/ by resource (platform-locations.ts, sync.ts, alarms.ts, csv-import-callback.ts);
+// this router mounts them in that order, which is also the order of their OpenAPI entries.
 import express, { type Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { FixedLocationStore } from '../fixed-locations/store.js';

@@ -91,7 +91,8 @@ export async function openEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promi
     writeFileSync(registration, '');
     startWatchdog(dataDir, server.pid);
     log(
-      `embedded PostgreSQL started on 127.0.0.1:${server.port} (cluster ${pgdata}, log ${join(dataDir, 'postgres.log')})`,
+      `embedded PostgreSQL started on 127.0.0.1:${server.port} (cluster ${pgdata}, log ` +
+        `${join(dataDir, 'postgres.log')})`,
     );
     return { server, creds, started: true };
   });

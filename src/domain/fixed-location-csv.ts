@@ -56,7 +56,9 @@ export function checkCsvImport(
       share,
       refused: true,
       reason: 'listing',
-      message: `AURA's Fixed Locations could not be listed completely, so what the CSV import (a full sync) would delete is unknown: ${listing.problem}. ${nothing}`,
+      message:
+        `AURA's Fixed Locations could not be listed completely, so what the CSV import (a full sync) ` +
+        `would delete is unknown: ${listing.problem}. ${nothing}`,
     };
   }
   if (listing.unreferenced.length > 0) {
@@ -72,7 +74,8 @@ export function checkCsvImport(
           .slice(0, 10)
           .map((u) => u.id)
           .join(', ')}${n > 10 ? ', …' : ''}), ` +
-        `which the CSV import (a full sync matched on externalReferenceId) would delete. ${nothing} Give ${n === 1 ? 'it' : 'each'} the platform's id as its ` +
+        `which the CSV import (a full sync matched on externalReferenceId) would delete. ${nothing} Give ` +
+        `${n === 1 ? 'it' : 'each'} the platform's id as its ` +
         'externalReferenceId in AURA, or delete it there; the delete-limit override does not apply to these.',
     };
   }
@@ -80,7 +83,8 @@ export function checkCsvImport(
   const refused = tooMany && !override;
   const message = refused
     ? `The CSV import is a full sync: this file would delete ${wouldDelete} of AURA's ${aura} Fixed Locations (${pct(share)}), ` +
-      `more than the allowed ${pct(maxShare)} (FIXED_LOCATION_CSV_MAX_DELETE_SHARE). ${nothing} Check the platform portfolio, ` +
+      `more than the allowed ${pct(maxShare)} (FIXED_LOCATION_CSV_MAX_DELETE_SHARE). ${nothing} Check the ` +
+      `platform portfolio, ` +
       `or confirm with POST /v1/fixed-locations/sync {"overrideDeleteLimit": true}.`
     : `The file deletes ${wouldDelete} of AURA's ${aura} Fixed Locations (${pct(share)})${tooMany ? ' (limit overridden)' : ''}.`;
   return { wouldDelete, aura, share, refused, reason: refused ? 'share' : null, message };

@@ -76,7 +76,8 @@ export class ListingCollector {
     const listed = this.byId.size;
     if (!problem && this.total !== undefined && listed < this.total) {
       problem =
-        `AURA's list gave ${listed} of the ${this.total} Fixed Locations it states (its total), ending at page ${this.pages} ` +
+        `AURA's list gave ${listed} of the ${this.total} Fixed Locations it states (its total), ending at ` +
+        `page ${this.pages} ` +
         `${this.emptyAt !== undefined ? 'with an empty page' : 'as the last stated page'}: a page was short or missing`;
     }
     if (!problem && this.totalPages !== undefined && this.emptyAt !== undefined && this.emptyAt <= this.totalPages) {

@@ -274,7 +274,9 @@ export function planReconciliation(
         platformLocationId: ref,
         auraFixedLocationId: a.id,
         externalReferenceId: ref,
-        detail: `AURA has ${a.latitude.toFixed(6)},${a.longitude.toFixed(6)} "${norm(a.address)}", the platform ${p.latitude.toFixed(6)},${p.longitude.toFixed(6)} "${norm(p.address)}"`,
+        detail:
+          `AURA has ${a.latitude.toFixed(6)},${a.longitude.toFixed(6)} "${norm(a.address)}", the ` +
+          `platform ${p.latitude.toFixed(6)},${p.longitude.toFixed(6)} "${norm(p.address)}"`,
       });
     }
     if (renamed || moved) plan.updates.push({ auraFixedLocationId: a.id, location: p });

@@ -132,7 +132,8 @@ export async function importFileStore(store: FixedLocationStore, dataDir: string
           const data = readJson<unknown>(join(dataDir, SCRATCH, run.name, name));
           if (data === null) continue;
           await c.query(
-            `INSERT INTO sync_scratch (run_key, name, data) VALUES ($1, $2, $3::json) ON CONFLICT (run_key, name) DO NOTHING`,
+            `INSERT INTO sync_scratch (run_key, name, data) VALUES ($1, $2, $3::json) ON CONFLICT (run_key, ` +
+              `name) DO NOTHING`,
             [run.name, name, JSON.stringify(data)],
           );
           result.scratch++;

@@ -78,7 +78,8 @@ export async function replaceIndexIn(c: Queryable, index: StoredIndex): Promise<
   await c.query('SELECT pg_advisory_xact_lock($1)', [INDEX_LOCK]);
   await c.query('DELETE FROM fixed_location_index');
   await c.query(
-    'INSERT INTO fixed_location_index (external_reference_id, aura_fixed_location_id) SELECT * FROM unnest($1::text[], $2::bigint[])',
+    'INSERT INTO fixed_location_index (external_reference_id, aura_fixed_location_id) SELECT * FROM ' +
+      'unnest($1::text[], $2::bigint[])',
     [refs, ids],
   );
   await setStateIn(c, 'fixed_location_index', { runId: index.runId, updatedAt: index.updatedAt });
@@ -104,5 +105,7 @@ export async function insertReportIn(c: Queryable, report: SyncReport): Promise<
   );
 }
 
-/** For the import of a file-store DATA_DIR (src/fixed-locations/legacy-import.ts): the same writes, in its transaction. */
+/**
+ * For the import of a file-store DATA_DIR (src/fixed-locations/legacy-import.ts): the same writes, in its transaction.
+ */
 export const storeWritesIn = { replaceIndexIn, setStateIn, insertReportIn };

@@ -179,7 +179,8 @@ export class FixedLocationStore {
 
   async auraIdsFor(externalReferenceId: string): Promise<number[]> {
     const r = await this.db.query<{ id: string }>(
-      'SELECT aura_fixed_location_id::text AS id FROM fixed_location_index WHERE external_reference_id = $1 ORDER BY aura_fixed_location_id',
+      'SELECT aura_fixed_location_id::text AS id FROM fixed_location_index WHERE external_reference_id = $1 ' +
+        'ORDER BY aura_fixed_location_id',
       [externalReferenceId],
     );
     return r.rows.map((x) => Number(x.id));

@@ -59,7 +59,10 @@ export interface RunningPostgresTemporal {
   stop(): Promise<void>;
 }
 
-/** Wait until the frontend answers the gRPC health check SERVING for the workflow service, as `temporal operator cluster health` asks. */
+/**
+ * Wait until the frontend answers the gRPC health check SERVING for the workflow service, as `temporal operator cluster
+ * health` asks.
+ */
 async function waitForServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const { Connection } = await import('@temporalio/client');
   const deadline = Date.now() + timeoutMs;
@@ -124,7 +127,8 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions = {}):
   try {
     t = Date.now();
     say(
-      `PostgreSQL on ${postgres.host}:${postgres.port}; creating and migrating the temporal and temporal_visibility databases...`,
+      `PostgreSQL on ${postgres.host}:${postgres.port}; creating and migrating the temporal and ` +
+        `temporal_visibility databases...`,
     );
     await setupTemporalSchema(postgres, binaries.sqlTool);
     const schemaMs = Date.now() - t;
@@ -140,7 +144,8 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions = {}):
     });
     writeFileSync(
       join(dir, 'config', 'development.yaml'),
-      `# temporal-server ${TEMPORAL_SERVER_VERSION} on PostgreSQL (src/temporal/postgres-server.ts)\n${JSON.stringify(config, null, 2)}\n`,
+      `# temporal-server ${TEMPORAL_SERVER_VERSION} on PostgreSQL ` +
+        `(src/temporal/postgres-server.ts)\n${JSON.stringify(config, null, 2)}\n`,
       { mode: 0o600 },
     );
 
@@ -157,7 +162,8 @@ export async function startPostgresTemporal(opts: PostgresTemporalOptions = {}):
     await waitForServing(address, child, 120_000);
     const serverMs = Date.now() - t;
     say(
-      `temporal-server ${TEMPORAL_SERVER_VERSION} serving on ${address} after ${serverMs} ms; registering namespace ${namespace}...`,
+      `temporal-server ${TEMPORAL_SERVER_VERSION} serving on ${address} after ${serverMs} ms; registering ` +
+        `namespace ${namespace}...`,
     );
 
     t = Date.now();

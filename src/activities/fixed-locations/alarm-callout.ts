@@ -40,7 +40,8 @@ export function createAlarmCalloutActivities(deps: { aura: AuraClient }) {
         return await runCreateAttempt(aura.callBoundMs, (a) =>
           perLocation.run(input.externalReferenceId, a.signal, async () => {
             const lookup = async (signal: AbortSignal): Promise<CalloutCreated | null> => {
-              if (input.fixedLocationId === undefined) return null; // nothing to match by (the alarm route always gives it)
+              // Nothing to match by (the alarm route always gives it).
+              if (input.fixedLocationId === undefined) return null;
               try {
                 return (
                   (await activeCallouts.get(signal)).find((c) => c.predefinedLocationId === input.fixedLocationId) ??

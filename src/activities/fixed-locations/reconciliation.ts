@@ -122,7 +122,9 @@ export function createReconciliationActivities(deps: { aura: AuraClient; setting
           return {
             ...none,
             failed: true,
-            message: `AURA's Fixed Locations could not be listed completely: ${listing.problem}. ${what}; the previous index is kept.`,
+            message:
+              `AURA's Fixed Locations could not be listed completely: ${listing.problem}. ${what}; ` +
+              `the previous index is kept.`,
           };
         }
         if (input.mode === 'csv') {
@@ -174,7 +176,9 @@ export function createReconciliationActivities(deps: { aura: AuraClient; setting
         if (listing.problem !== undefined) {
           throw ApplicationFailure.create({
             type: LISTING_FAILED,
-            message: `AURA's Fixed Locations could not be listed before retrying batch ${input.batch}: ${listing.problem}`,
+            message:
+              `AURA's Fixed Locations could not be listed before retrying batch ${input.batch}: ` +
+              `${listing.problem}`,
           });
         }
         const now = new Map<string, number>();
@@ -220,7 +224,8 @@ export function createReconciliationActivities(deps: { aura: AuraClient; setting
     }): Promise<{ message: string | null; rows: number }> {
       if (!settings.callbackBaseUrl) {
         throw ApplicationFailure.nonRetryable(
-          'FIXED_LOCATION_CALLBACK_BASE_URL (or PUBLIC_BASE_URL) must be set in csv mode: AURA POSTs the import result there',
+          'FIXED_LOCATION_CALLBACK_BASE_URL (or PUBLIC_BASE_URL) must be set in csv mode: AURA POSTs the ' +
+            'import result there',
           'CONFIGURATION',
         );
       }
@@ -333,7 +338,8 @@ export function createReconciliationActivities(deps: { aura: AuraClient; setting
               // replace it with what an untrustworthy list shows.
               status = 'failed';
               message =
-                `The CSV import was uploaded${input.importResult?.received ? ' and AURA called back' : ''}, but AURA's Fixed Locations could not be listed afterwards, ` +
+                `The CSV import was uploaded${input.importResult?.received ? ' and AURA called back' : ''}, ` +
+                `but AURA's Fixed Locations could not be listed afterwards, ` +
                 'so its outcome is unknown; the previous index is kept and the next run reconciles.';
               counts = failedCounts(platform.length, aura);
               issues = [listingFailedIssue(after.problem, 'The outcome of the CSV import could not be read')];

@@ -56,7 +56,8 @@ documentRoute(
     operationId: 'openAlarm',
     summary: 'A monitoring-platform alarm for a Fixed Location',
     description:
-      'Opens the incident `alarm-<alarmId>` on the AURA Fixed Location mapped to `platformLocationId`; a repeat answers 200 with the same incident.',
+      'Opens the incident `alarm-<alarmId>` on the AURA Fixed Location mapped to `platformLocationId`; a ' +
+      'repeat answers 200 with the same incident.',
     tags,
     request: {
       body: jsonBody(alarmBody(ctx.responseTypes), {
@@ -135,7 +136,8 @@ export function alarmRoutes(
         new ApiError(
           422,
           'LOCATION_NOT_MAPPED',
-          `Platform location "${body.platformLocationId}" is not known to the adapter: register it with PUT /v1/platform-locations/${body.platformLocationId}, ` +
+          `Platform location "${body.platformLocationId}" is not known to the adapter: register it with PUT ` +
+            `/v1/platform-locations/${body.platformLocationId}, ` +
             'then run POST /v1/fixed-locations/sync so that AURA has it, and resend the alarm.',
         ),
       );
@@ -148,14 +150,18 @@ export function alarmRoutes(
           ? new ApiError(
               422,
               'LOCATION_NOT_MAPPED',
-              `Platform location "${location.platformLocationId}" has no AURA Fixed Location yet: run POST /v1/fixed-locations/sync (or wait for the ` +
-                'scheduled one), check GET /v1/fixed-locations/sync/latest for why it was not created, and resend the alarm.',
+              `Platform location "${location.platformLocationId}" has no AURA Fixed Location yet: run POST ` +
+                `/v1/fixed-locations/sync (or wait for the ` +
+                'scheduled one), check GET /v1/fixed-locations/sync/latest for why it was not created, and ' +
+                'resend the alarm.',
             )
           : new ApiError(
               422,
               'LOCATION_AMBIGUOUS',
-              `${ids.length} AURA Fixed Locations share externalReferenceId "${location.platformLocationId}" (ids ${ids.join(', ')}), so AURA cannot tell ` +
-                'which premises to send a responder to: delete all but the right one in AURA, run POST /v1/fixed-locations/sync, and resend the alarm.',
+              `${ids.length} AURA Fixed Locations share externalReferenceId "${location.platformLocationId}" ` +
+                `(ids ${ids.join(', ')}), so AURA cannot tell ` +
+                'which premises to send a responder to: delete all but the right one in AURA, run POST ' +
+                '/v1/fixed-locations/sync, and resend the alarm.',
               [{ path: 'platformLocationId', message: `AURA Fixed Location ids ${ids.join(', ')}` }],
             );
       return void res.status(200).json(await existing(err));

@@ -18,7 +18,9 @@ documentRoute(
     operationId: 'fixedLocationImportCallback',
     summary: "AURA's callback with the result of a Fixed Location CSV import",
     description:
-      "The URL is issued by the reconciliation and carries an HMAC of its workflow and run: AURA sends no credentials. The body is AURA's to choose (any content type, any text; a JSON object's `status` and `message` are kept).",
+      'The URL is issued by the reconciliation and carries an HMAC of its workflow and run: AURA sends no ' +
+      "credentials. The body is AURA's to choose (any content type, any text; a JSON object's `status` and " +
+      '`message` are kept).',
     tags,
     request: {
       params: z.object({

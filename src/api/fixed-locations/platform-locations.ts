@@ -39,7 +39,8 @@ documentRoute(
     operationId: 'upsertPlatformLocation',
     summary: 'Upsert a platform location',
     description:
-      "The id is the path's. A body that repeats `platformLocationId` (not part of the schema) must give the same id, else 400 `VALIDATION_FAILED` naming it.",
+      "The id is the path's. A body that repeats `platformLocationId` (not part of the schema) must give the " +
+      'same id, else 400 `VALIDATION_FAILED` naming it.',
     tags,
     request: { params: LocationPath, body: jsonBody(PlatformLocationBody, PLATFORM_LOCATION_EXAMPLE) },
     responses: {

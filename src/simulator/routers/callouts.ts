@@ -228,8 +228,10 @@ export function trackingRouter({ state }: SimContext): Router {
     res
       .type('html')
       .send(
-        `<!doctype html><meta charset="utf-8"><title>Callout ${c.id}</title><h1>AURA callout ${c.id}</h1><p>Status: <strong>${c.status}</strong></p>` +
-          `<p>Responder: ${c.responder ? c.responder.callsign : 'not yet assigned'}</p><p>(simulated tracking page)</p>`,
+        `<!doctype html><meta charset="utf-8"><title>Callout ${c.id}</title><h1>AURA callout ` +
+          `${c.id}</h1><p>Status: <strong>${c.status}</strong></p>` +
+          `<p>Responder: ${c.responder ? c.responder.callsign : 'not yet assigned'}</p><p>(simulated ` +
+          `tracking page)</p>`,
       );
   });
   return router;

@@ -36,7 +36,8 @@ async function goInstallServer(say: Say): Promise<TemporalServerBinaries | null>
   // Built into a fresh folder beside the cache, then renamed into it: a concurrent run never sees half a binary.
   const gobin = mkdtempSync(join(dirname(cache), `.build-temporal-server-${TEMPORAL_SERVER_VERSION}-`));
   say(
-    `Building temporal-server and temporal-sql-tool ${TEMPORAL_SERVER_VERSION} with go install (first time only; about 3 minutes on 2 quiet cores, much longer on a busy machine)...`,
+    `Building temporal-server and temporal-sql-tool ${TEMPORAL_SERVER_VERSION} with go install (first time ` +
+      `only; about 3 minutes on 2 quiet cores, much longer on a busy machine)...`,
   );
   const started = Date.now();
   const r = await run(
@@ -85,6 +86,7 @@ export async function ensureTemporalServerBinaries(say: Say = defaultSay): Promi
   if (built && works(built.server) && works(built.sqlTool))
     return { ...built, server: server ?? built.server, sqlTool: sqlTool ?? built.sqlTool };
   throw new Error(
-    'No temporal-server/temporal-sql-tool: set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH, or install Go to build them from the module proxy.',
+    'No temporal-server/temporal-sql-tool: set TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH, or install ' +
+      'Go to build them from the module proxy.',
   );
 }

@@ -38,7 +38,9 @@ export function findPostgresBinDir(): string | null {
   return candidates.find(has) ?? null;
 }
 
-/** PostgreSQL cannot be had here: its binaries are missing and cannot be installed (not root, no apt-get, apt failed). */
+/**
+ * PostgreSQL cannot be had here: its binaries are missing and cannot be installed (not root, no apt-get, apt failed).
+ */
 export class PostgresUnavailableError extends Error {
   override name = 'PostgresUnavailableError';
 }
@@ -153,7 +155,8 @@ export async function startPostgresCluster(opts: PostgresClusterOptions = {}): P
     // Temporal's four services each keep a pool (maxConns 20 + 2): more than the default 100 with the tools.
     appendFileSync(
       join(data, 'postgresql.conf'),
-      `\n# aura-callouts throwaway cluster\nlisten_addresses = '${host}'\nport = ${port}\nunix_socket_directories = '${dir}'\nmax_connections = 200\n`,
+      `\n# aura-callouts throwaway cluster\nlisten_addresses = '${host}'\nport = ` +
+        `${port}\nunix_socket_directories = '${dir}'\nmax_connections = 200\n`,
     );
     const start = await run(...pg('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', 'start']), { cwd: dir });
     if (start.code !== 0) {

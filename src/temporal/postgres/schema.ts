@@ -59,7 +59,8 @@ export async function registerNamespace(
   server?.removeListener('exit', onServerExit);
   if (ac.signal.aborted)
     throw new Error(
-      `temporal-server exited (code ${server?.exitCode}, signal ${server?.signalCode}) while deploy/temporal/init.sh waited for it:\n${tail(r.output)}`,
+      `temporal-server exited (code ${server?.exitCode}, signal ${server?.signalCode}) while ` +
+        `deploy/temporal/init.sh waited for it:\n${tail(r.output)}`,
     );
   if (r.code !== 0) throw new Error(`deploy/temporal/init.sh failed (exit ${r.code}):\n${tail(r.output)}`);
   return r.output;
