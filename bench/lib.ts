@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type RunningSimulator } from '../src/simulator/app.js';
 import { ensureTemporalCli, PROJECT_ROOT, startDevServer } from '../src/temporal/dev-server.js';
-import { startPostgresTemporal, type PostgresCluster } from '../src/temporal/postgres-server.js';
+import type { PostgresCluster } from '../src/temporal/postgres/cluster.js';
+import { startPostgresTemporal } from '../src/temporal/postgres-server.js';
 import { mapLimit } from '../src/lib/map-limit.js';
 
 export const num = (name: string, d: number) => (process.env[name] ? Number(process.env[name]) : d);

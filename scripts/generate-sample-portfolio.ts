@@ -1,7 +1,7 @@
 // Writes data/platform-locations.sample.csv (the portfolio `npm run dev` loads): 300 premises, deterministic.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { csvField } from '../src/domain/fixed-locations.js';
+import { csvField } from '../src/domain/fixed-location-csv.js';
 import { samplePortfolio } from '../src/fixed-locations/sample.js';
 import { PROJECT_ROOT } from '../src/temporal/dev-server.js';
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureTemporalCli, PROJECT_ROOT } from '../src/temporal/dev-server.js';
-import { ensureTemporalServerBinaries } from '../src/temporal/postgres-server.js';
+import { ensureTemporalServerBinaries } from '../src/temporal/postgres/binaries.js';
 
 function findTests(dir: string): string[] {
   const out: string[] = [];

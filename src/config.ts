@@ -63,7 +63,10 @@ export const EnvSchema = z.object({
     .default('k1'),
   /** Keys retired from encrypting but still needed to decrypt older histories: "keyId:base64,keyId:base64". */
   TEMPORAL_PAYLOAD_PREVIOUS_KEYS: z.string().optional(),
-  /** Bearer token the API's codec endpoint (/codec/decode, /codec/encode) requires; without it the endpoint is off in production. */
+  /**
+   * Bearer token the API's codec endpoint (/codec/decode, /codec/encode) requires; without it the endpoint is off in
+   * production.
+   */
   CODEC_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
   // AURA Panic API
@@ -95,9 +98,15 @@ export const EnvSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: int(2).optional(),
   /** Workflow tasks the worker runs at once. */
   WORKER_MAX_CONCURRENT_WORKFLOW_TASK_EXECUTIONS: int(2).optional(),
-  /** Workflow task polls kept open at once (sticky and normal queue together); `autoscaling`: as the server's backlog asks. */
+  /**
+   * Workflow task polls kept open at once (sticky and normal queue together); `autoscaling`: as the server's backlog
+   * asks.
+   */
   WORKER_WORKFLOW_TASK_POLLERS: z.union([z.literal('autoscaling'), int(2)]).optional(),
-  /** Share of the workflow task polls on the normal queue (new workflows, evicted runs) rather than the worker's sticky queue. */
+  /**
+   * Share of the workflow task polls on the normal queue (new workflows, evicted runs) rather than the worker's sticky
+   * queue.
+   */
   WORKER_NONSTICKY_TO_STICKY_POLL_RATIO: z.coerce.number().gt(0).max(1).optional(),
   /** Panic API activities the worker runs at once (the cap and the pacer bound them anyway). */
   WORKER_MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS: int(1).optional(),
@@ -111,7 +120,9 @@ export const EnvSchema = z.object({
   WEBHOOK_TOKEN: z.string().min(8, 'must be at least 8 characters').default('dev-webhook-token'),
   WEBHOOK_AUTH_HEADER: z.string().default('authorization'),
   WEBHOOK_IP_ALLOWLIST: csv.optional(),
-  /** Proxies trusted to set X-Forwarded-For (Express "trust proxy": "loopback", IPs/CIDRs, or a hop count). Unset: none. */
+  /**
+   * Proxies trusted to set X-Forwarded-For (Express "trust proxy": "loopback", IPs/CIDRs, or a hop count). Unset: none.
+   */
   TRUST_PROXY: z.string().optional(),
 
   // Production process (npm start) and operations
@@ -170,7 +181,9 @@ export const EnvSchema = z.object({
   FIXED_LOCATION_MAX_REQUESTS_PER_SECOND: z.coerce.number().min(0).default(10),
   FIXED_LOCATION_CSV_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.1),
   FIXED_LOCATION_CSV_CALLBACK_TIMEOUT_MS: int(1000).default(10 * 60_000),
-  /** Where AURA POSTs the CSV import result (HTTPS in production); defaults to PUBLIC_BASE_URL, then the API address. */
+  /**
+   * Where AURA POSTs the CSV import result (HTTPS in production); defaults to PUBLIC_BASE_URL, then the API address.
+   */
   FIXED_LOCATION_CALLBACK_BASE_URL: z.string().url().optional(),
   FIXED_LOCATION_CALLBACK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   FIXED_LOCATION_REPORT_MAX_ISSUES: int(1).default(1_000),

@@ -16,7 +16,9 @@ const INCIDENT_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 2700
 
 export const webhookDeliveries = new Counter({
   name: 'aura_webhook_deliveries_total',
-  help: 'AURA webhook deliveries received, by event and outcome (accepted, late, acknowledged, ignored, invalid, malformed, unavailable, unauthenticated, forbidden)',
+  help:
+    'AURA webhook deliveries received, by event and outcome (accepted, late, acknowledged, ignored, ' +
+    'invalid, malformed, unavailable, unauthenticated, forbidden)',
   labelNames: ['event', 'outcome'] as const,
   registers: [registry],
 });
@@ -38,14 +40,18 @@ export const panicApiDuration = new Histogram({
 
 export const polls = new Counter({
   name: 'aura_callout_polls_total',
-  help: 'Polls of AURA callouts (kind "poll": Get a callout; kind "location": update location and return callout), by outcome',
+  help:
+    'Polls of AURA callouts (kind "poll": Get a callout; kind "location": update location and return ' +
+    'callout), by outcome',
   labelNames: ['kind', 'outcome'] as const,
   registers: [registry],
 });
 
 export const transitions = new Counter({
   name: 'aura_incident_transitions_total',
-  help: "Status transitions recorded on incidents' timelines, by the phase they move to (each transition counted once per incident)",
+  help:
+    "Status transitions recorded on incidents' timelines, by the phase they move to (each transition " +
+    'counted once per incident)',
   labelNames: ['phase'] as const,
   registers: [registry],
 });
@@ -97,7 +103,9 @@ let workerStatesSource: (() => { taskQueue: string; up: boolean }[]) | null = nu
 /** This process's workers, read when /metrics is scraped: 1 while RUNNING and polling, 0 otherwise. */
 export const workerUp = new Gauge({
   name: 'aura_worker_up',
-  help: "1 while this process's worker of the task queue is RUNNING and its pollers are polling, 0 otherwise (starting, draining, stopped, failed)",
+  help:
+    "1 while this process's worker of the task queue is RUNNING and its pollers are polling, 0 otherwise " +
+    '(starting, draining, stopped, failed)',
   labelNames: ['task_queue'] as const,
   registers: [registry],
   collect() {

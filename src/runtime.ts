@@ -10,7 +10,7 @@ import { recordPanicApiCall } from './metrics.js';
 import { dataConverterFor } from './temporal/codec.js';
 import { payloadKeysOf } from './temporal/connection.js';
 import { createCalloutWorkers, type CalloutWorkers } from './worker/worker.js';
-import type { FixedLocationSettings } from './activities/fixed-locations.js';
+import type { FixedLocationSettings } from './activities/fixed-locations/shared.js';
 import type { FixedLocationApiOptions } from './api/fixed-locations.js';
 import type { NamedReadinessCheck, Readiness } from './api/readiness.js';
 import { FixedLocationStore } from './fixed-locations/store.js';

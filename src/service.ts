@@ -42,7 +42,10 @@ export function loadEnvOrExit(source: NodeJS.ProcessEnv = process.env): Env {
   }
 }
 
-/** The Temporal SDK's runtime (every NativeConnection's): its logs through pino, its metrics (the worker's, the core client's) on a loopback Prometheus exporter. */
+/**
+ * The Temporal SDK's runtime (every NativeConnection's): its logs through pino, its metrics (the worker's, the core
+ * client's) on a loopback Prometheus exporter.
+ */
 async function installRuntime(log: Logger): Promise<void> {
   const port = await freePort();
   const levels: Record<string, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

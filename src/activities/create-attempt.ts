@@ -119,7 +119,9 @@ export async function lookUpBeforeGivingUp<R>(
   } catch (lookupErr) {
     if (attempt.number > 1 && err instanceof AuraError && !err.retryable) {
       throw new AuraLookupError({
-        message: `${err.message}; an earlier attempt may have created the callout and it could not be looked up (${(lookupErr as Error).message}), so the create will be tried again`,
+        message:
+          `${err.message}; an earlier attempt may have created the callout and it could not be looked ` +
+          `up (${(lookupErr as Error).message}), so the create will be tried again`,
         code: 'AURA_CREATE_UNCONFIRMED',
         ...(err.status !== undefined ? { status: err.status } : {}),
         ...(err.auraMessage !== undefined ? { auraMessage: err.auraMessage } : {}),
@@ -146,7 +148,9 @@ export function lookupFailed(err: unknown, what: string): AuraError {
   });
 }
 
-/** One at a time per key in this process (e.g. per Fixed Location): a look-then-create cannot interleave with another. */
+/**
+ * One at a time per key in this process (e.g. per Fixed Location): a look-then-create cannot interleave with another.
+ */
 export class KeyedSerializer {
   private readonly tails = new Map<string, Promise<void>>();
 

@@ -3,6 +3,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { AuraClient } from '../aura/client.js';
+import { guarded } from './aura-call.js';
 import { subscriptionRecord } from '../aura/customer-events.js';
 import { customerLinkWorkflowId, subscriptionLinkWorkflowId } from '../domain/onboarding.js';
 import type { SubscriptionRecord } from '../domain/subscription.js';
@@ -13,7 +14,6 @@ export interface OnboardingActivityDeps {
   aura: AuraClient;
   temporal: Client;
   taskQueue: string;
-  guarded: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface LinkInput {
@@ -33,7 +33,7 @@ export type CreateAuraCustomerResult =
   | { status: 'exists'; customerId: number | null; auraMessage: string | null };
 
 export function createOnboardingActivities(deps: OnboardingActivityDeps) {
-  const { aura, temporal, guarded } = deps;
+  const { aura, temporal } = deps;
 
   /** Start (idempotently) the link workflow for each id; an existing link is kept. */
   async function link(input: LinkInput): Promise<void> {
@@ -121,3 +121,5 @@ export function createOnboardingActivities(deps: OnboardingActivityDeps) {
     },
   };
 }
+
+export type OnboardingActivities = ReturnType<typeof createOnboardingActivities>;

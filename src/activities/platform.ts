@@ -26,3 +26,20 @@ export async function postPlatformEvent(
   // Anything but 2xx is retried (with backoff, by Temporal) until the platform accepts the event.
   if (!res.ok) throw new Error(`platform answered ${res.status} to event ${event.id}`);
 }
+
+export interface PlatformActivityDeps {
+  platformEventsUrl?: string | undefined;
+  platformEventsSecret?: string | undefined;
+}
+
+/** The write-back activity: a no-op while PLATFORM_EVENTS_URL is unset. */
+export function createPlatformActivities(deps: PlatformActivityDeps) {
+  return {
+    async postPlatformEvent(event: PlatformEvent): Promise<void> {
+      if (!deps.platformEventsUrl) return;
+      await postPlatformEvent(deps.platformEventsUrl, deps.platformEventsSecret, event);
+    },
+  };
+}
+
+export type PlatformActivities = ReturnType<typeof createPlatformActivities>;

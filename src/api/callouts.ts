@@ -46,7 +46,11 @@ documentRoute((ctx) => ({
   operationId: 'openIncident',
   summary: 'Open an incident',
   description:
-    "Starts (or joins) the incident's durable callout workflow. Exactly one of `location` and `predefinedLocationId`. `responseType` is a configured name (SECURITY → 1, MEDICAL → 2 by default; SECURITY when neither it nor `responseTypeId` is given); `responseTypeId` may be given instead, not both. Repeating the request with the same `incidentId` never creates a second AURA callout: it answers 200 with the existing incident.",
+    "Starts (or joins) the incident's durable callout workflow. Exactly one of `location` and " +
+    '`predefinedLocationId`. `responseType` is a configured name (SECURITY → 1, MEDICAL → 2 by default; ' +
+    'SECURITY when neither it nor `responseTypeId` is given); `responseTypeId` may be given instead, not ' +
+    'both. Repeating the request with the same `incidentId` never creates a second AURA callout: it answers ' +
+    '200 with the existing incident.',
   tags,
   request: {
     body: jsonBody(createCalloutBody(ctx.responseTypes), {
@@ -157,7 +161,8 @@ documentRoute({
   operationId: 'cancelIncident',
   summary: 'Cancel the callout',
   description:
-    "`safeCode` (customer cancellation: the last four digits of the customer's mobile) or `reasons` (integration cancellation, reasons optional); not both.",
+    "`safeCode` (customer cancellation: the last four digits of the customer's mobile) or `reasons` " +
+    '(integration cancellation, reasons optional); not both.',
   tags,
   request: {
     params: IncidentPath,
@@ -176,11 +181,14 @@ documentRoute({
     400: VALIDATION_FAILED,
     404: NOT_FOUND,
     409: errorResponse(
-      'The callout is closed (CALLOUT_CLOSED), AURA has not confirmed it yet (CALLOUT_PENDING), a cancellation is already on its way to AURA (CANCEL_IN_PROGRESS) or done (ALREADY_CANCELLED): AURA is asked once',
+      'The callout is closed (CALLOUT_CLOSED), AURA has not confirmed it yet (CALLOUT_PENDING), a ' +
+        'cancellation is already on its way to AURA (CANCEL_IN_PROGRESS) or done (ALREADY_CANCELLED): AURA is ' +
+        'asked once',
       'CALLOUT_CLOSED',
     ),
     422: errorResponse(
-      "AURA refused the cancellation (CANCEL_REJECTED: wrong safe code; AURA_REJECTED: another refusal, AURA's message kept)",
+      'AURA refused the cancellation (CANCEL_REJECTED: wrong safe code; AURA_REJECTED: another refusal, ' +
+        "AURA's message kept)",
       'CANCEL_REJECTED',
     ),
     502: errorResponse('AURA could not be reached', 'AURA_UNAVAILABLE'),

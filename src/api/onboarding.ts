@@ -91,7 +91,9 @@ documentRoute({
   operationId: 'startOnboarding',
   summary: 'Create the AURA customer and activate a subscription',
   description:
-    'One onboarding per `customerRef`: a repeat answers 200 with the current state; a failed one may be started again. Unknown fields are ignored. `validTo`, when given with `validFrom`, must be after it (400 `VALIDATION_FAILED` naming `validTo`, a rule the schema cannot state).',
+    'One onboarding per `customerRef`: a repeat answers 200 with the current state; a failed one may be ' +
+    'started again. Unknown fields are ignored. `validTo`, when given with `validFrom`, must be after it ' +
+    '(400 `VALIDATION_FAILED` naming `validTo`, a rule the schema cannot state).',
   tags: ['Customers'],
   request: {
     body: jsonBody(OnboardingBody, {
@@ -249,8 +251,10 @@ export function createOnboardingService(opts: OnboardingServiceOptions) {
       422,
       'SUBSCRIPTION_INACTIVE',
       `Customer ${customerId} (customerRef "${memo.customerRef}") has no active AURA subscription (onboarding status: ${status}${reason ? `; ${reason}` : ''}), ` +
-        'so AURA would refuse a live callout. Activate a subscription first: finish onboarding (GET /v1/customers/onboarding/' +
-        `${encodeURIComponent(memo.customerRef)}) or, once cancelled or lapsed, create a new subscription with AURA; then retry.`,
+        'so AURA would refuse a live callout. Activate a subscription first: finish onboarding (GET ' +
+        '/v1/customers/onboarding/' +
+        `${encodeURIComponent(memo.customerRef)}) or, once cancelled or lapsed, create a new subscription ` +
+        `with AURA; then retry.`,
       [{ path: 'customerId', message: `no active subscription (onboarding status: ${status})` }],
     );
   }

@@ -6,7 +6,8 @@
 //
 // Adding a router's routes:
 //   documentRoute({ method: 'post', path: '/v1/alarms', summary: '…', tags: ['Alarms'],
-//     request: { body: jsonBody(AlarmBody, example) }, responses: { 202: jsonResponse('…', IncidentSchema, example), 422: errorResponse('…', 'LOCATION_NOT_MAPPED') } });
+//     request: { body: jsonBody(AlarmBody, example) }, responses: { 202: jsonResponse('…', IncidentSchema, example),
+//     422: errorResponse('…', 'LOCATION_NOT_MAPPED') } });
 // The statuses every route of a kind can answer are added here, once: 405 everywhere; 400 where there is input;
 // 413 and 415 where there is a body. Routes document their own statuses besides those.
 import {
@@ -84,10 +85,14 @@ export const IncidentSchema = apiDocs.register(
           text: z.string(),
           direction: z.enum(['outbound', 'inbound']),
           author: z.string().optional(),
-          delivery: z.enum(['pending', 'failed']).optional().meta({
-            description:
-              'Outbound notes: pending while queued for AURA, failed when it could not be delivered (see detail); absent once sent',
-          }),
+          delivery: z
+            .enum(['pending', 'failed'])
+            .optional()
+            .meta({
+              description:
+                'Outbound notes: pending while queued for AURA, failed when it could not be delivered (see ' +
+                'detail); absent once sent',
+            }),
           detail: z.string().optional(),
         }),
       ),
@@ -167,7 +172,9 @@ export function errorResponse(description: string, code: string, message = descr
 
 /** 400, for every route that takes input (a body, a query, a path parameter). */
 export const VALIDATION_FAILED = errorResponse(
-  'The request is not valid: `VALIDATION_FAILED` (`details` name each offending field by path), `MALFORMED_JSON` (the body is not JSON), or `BAD_REQUEST` (the request could not be read: a malformed percent-encoding in the path, a body cut short)',
+  'The request is not valid: `VALIDATION_FAILED` (`details` name each offending field by path), ' +
+    '`MALFORMED_JSON` (the body is not JSON), or `BAD_REQUEST` (the request could not be read: a malformed ' +
+    'percent-encoding in the path, a body cut short)',
   'VALIDATION_FAILED',
   'The request is not valid: see details for each field.',
 );
@@ -295,13 +302,16 @@ export function buildOpenApiDocument(input: DocumentContext = {}) {
           type: 'http',
           scheme: 'bearer',
           description:
-            'WEBHOOK_TOKEN, registered with AURA as a custom header of the webhook: `Authorization: Bearer <WEBHOOK_TOKEN>`',
+            'WEBHOOK_TOKEN, registered with AURA as a custom header of the webhook: `Authorization: Bearer ' +
+            '<WEBHOOK_TOKEN>`',
         }
       : {
           type: 'apiKey',
           in: 'header',
           name: ctx.webhookAuthHeader,
-          description: `WEBHOOK_TOKEN, registered with AURA as the custom header \`${ctx.webhookAuthHeader}\` of the webhook (WEBHOOK_AUTH_HEADER)`,
+          description:
+            `WEBHOOK_TOKEN, registered with AURA as the custom header ` +
+            `\`${ctx.webhookAuthHeader}\` of the webhook (WEBHOOK_AUTH_HEADER)`,
         },
   );
   if (ctx.codec === 'token')
@@ -321,10 +331,16 @@ export function buildOpenApiDocument(input: DocumentContext = {}) {
       title: 'aura-callouts',
       version: API_VERSION,
       description: [
-        "Intake API and AURA webhook receiver. Every emergency runs as a durable Temporal workflow that creates the AURA callout exactly once, follows it by AURA's webhooks and by polling, and stops at `closed`.",
-        'Every error body is `{"error": {"code", "message", "details"?}}`; validation errors are 400 `VALIDATION_FAILED` with `details` naming each field by path.',
-        'Bodies are read as JSON whatever their Content-Type says (send `application/json`); a body is read only by the routes documented with one.',
-        'A documented path asked with a method it does not serve answers 405 `METHOD_NOT_ALLOWED` with an `Allow` header; `OPTIONS` on a documented path answers 204 with the same `Allow` header; HEAD is served wherever GET is. Any other path answers 404 `NOT_FOUND`.',
+        'Intake API and AURA webhook receiver. Every emergency runs as a durable Temporal workflow that ' +
+          "creates the AURA callout exactly once, follows it by AURA's webhooks and by polling, and stops at " +
+          '`closed`.',
+        'Every error body is `{"error": {"code", "message", "details"?}}`; validation errors are 400 ' +
+          '`VALIDATION_FAILED` with `details` naming each field by path.',
+        'Bodies are read as JSON whatever their Content-Type says (send `application/json`); a body is read ' +
+          'only by the routes documented with one.',
+        'A documented path asked with a method it does not serve answers 405 `METHOD_NOT_ALLOWED` with an ' +
+          '`Allow` header; `OPTIONS` on a documented path answers 204 with the same `Allow` header; HEAD is ' +
+          'served wherever GET is. Any other path answers 404 `NOT_FOUND`.',
       ].join('\n\n'),
     },
     servers: [{ url: ctx.serverUrl }],

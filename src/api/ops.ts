@@ -46,12 +46,16 @@ documentRoute({
   operationId: 'ready',
   summary: 'Ready for traffic: Temporal reachable, a worker polling (role all), AURA base URL configured',
   description: [
-    'For a load balancer. Readiness is a list of named checks, run at once on every call (each within 3 s): `temporal` (the',
-    'frontend answers for the namespace and task queue), `worker` (a worker polls the task queue), `aura` (the AURA base URL',
-    'is configured), and every check another module registers (a `database` once one is configured). A failing required',
+    'For a load balancer. Readiness is a list of named checks, run at once on every call (each within 3 s): ' +
+      '`temporal` (the',
+    'frontend answers for the namespace and task queue), `worker` (a worker polls the task queue), `aura` ' +
+      '(the AURA base URL',
+    'is configured), and every check another module registers (a `database` once one is configured). A ' +
+      'failing required',
     'check answers 503 naming it in `problems`.',
     '',
-    '`SERVICE_ROLE=all` (and `npm run dev`): a worker polling is required, as the contract says. `SERVICE_ROLE=api`: the',
+    '`SERVICE_ROLE=all` (and `npm run dev`): a worker polling is required, as the contract says. ' +
+      '`SERVICE_ROLE=api`: the',
     'receiver and the reads work without workers, so a missing worker is reported in `warnings` (`checks.worker` is',
     '`warn`) and the replica stays ready (200); the worker process has its own `/readyz` on `WORKER_METRICS_PORT`.',
     '',
@@ -93,7 +97,11 @@ documentRoute({
   operationId: 'metrics',
   summary: 'Prometheus metrics (text format)',
   description:
-    "Webhook deliveries (`aura_webhook_deliveries_total`), Panic API calls and latency (`aura_panic_api_requests_total`, `aura_panic_api_request_duration_seconds`), polls (`aura_callout_polls_total`), transitions (`aura_incident_transitions_total`), time to dispatch / arrival / close, active incidents, and, in a process that runs the worker, the Temporal SDK's own `temporal_*` metrics.",
+    'Webhook deliveries (`aura_webhook_deliveries_total`), Panic API calls and latency ' +
+    '(`aura_panic_api_requests_total`, `aura_panic_api_request_duration_seconds`), polls ' +
+    '(`aura_callout_polls_total`), transitions (`aura_incident_transitions_total`), time to dispatch / ' +
+    "arrival / close, active incidents, and, in a process that runs the worker, the Temporal SDK's own " +
+    '`temporal_*` metrics.',
   tags,
   responses: {
     200: {

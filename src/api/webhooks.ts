@@ -81,7 +81,8 @@ export const WebhookDelivery = z
   ])
   .meta({
     description:
-      'An AURA webhook: `message` names the event; callout events carry `callout` (id, status, responder details), customer events `customer`, subscription events `subscription`',
+      'An AURA webhook: `message` names the event; callout events carry `callout` (id, status, responder ' +
+      'details), customer events `customer`, subscription events `subscription`',
   });
 
 documentRoute({
@@ -90,9 +91,18 @@ documentRoute({
   operationId: 'receiveAuraWebhook',
   summary: 'AURA webhook receiver',
   description:
-    "Accepts every AURA webhook payload shape as AURA sends it (unknown fields kept; a trailing comma before `}`/`]` tolerated; read as JSON whatever the Content-Type says). Authenticated by the configured header (default `Authorization: Bearer <WEBHOOK_TOKEN>`, compared in constant time) and, when `WEBHOOK_IP_ALLOWLIST` is set, by source address. Answers 2xx only once the event is durably in Temporal's hands; the same delivery repeated has the effect of one; an unknown `message` is acknowledged. " +
-    `Bodies are bounded before parsing: over 1 MiB is 413; nested deeper than ${WEBHOOK_JSON_LIMITS.maxDepth} levels or holding more than ${WEBHOOK_JSON_LIMITS.maxItems} items (array elements and object members) is 400 \`JSON_TOO_COMPLEX\`. ` +
-    `Ids (callout, customer, subscription, link) are positive safe integers; a customer or subscription event naming more than ${MAX_WEBHOOK_ROUTING_ENTRIES} subscriptions or links is 400 \`VALIDATION_FAILED\`.`,
+    'Accepts every AURA webhook payload shape as AURA sends it (unknown fields kept; a trailing comma before ' +
+    '`}`/`]` tolerated; read as JSON whatever the Content-Type says). Authenticated by the configured header ' +
+    '(default `Authorization: Bearer <WEBHOOK_TOKEN>`, compared in constant time) and, when ' +
+    '`WEBHOOK_IP_ALLOWLIST` is set, by source address. Answers 2xx only once the event is durably in ' +
+    "Temporal's hands; the same delivery repeated has the effect of one; an unknown `message` is " +
+    'acknowledged. ' +
+    `Bodies are bounded before parsing: over 1 MiB is 413; nested deeper than ` +
+    `${WEBHOOK_JSON_LIMITS.maxDepth} levels or holding more than ${WEBHOOK_JSON_LIMITS.maxItems} items ` +
+    `(array elements and object members) is 400 \`JSON_TOO_COMPLEX\`. ` +
+    `Ids (callout, customer, subscription, link) are positive safe integers; a customer or subscription ` +
+    `event naming more than ${MAX_WEBHOOK_ROUTING_ENTRIES} subscriptions or links is 400 ` +
+    `\`VALIDATION_FAILED\`.`,
   tags: ['Webhooks'],
   security: [{ webhookToken: [] }],
   request: {
@@ -105,12 +115,14 @@ documentRoute({
   },
   responses: {
     200: jsonResponse(
-      'Accepted (held by Temporal), acknowledged (customer/subscription event) or ignored (unknown event, finished callout)',
+      'Accepted (held by Temporal), acknowledged (customer/subscription event) or ignored (unknown event, ' +
+        'finished callout)',
       z.object({ status: z.enum(['accepted', 'acknowledged', 'ignored']), reason: z.string().optional() }),
       { status: 'accepted' },
     ),
     400: errorResponse(
-      'Malformed JSON (`MALFORMED_JSON`), a body nested too deeply or holding too many items (`JSON_TOO_COMPLEX`), or an invalid payload (`VALIDATION_FAILED`)',
+      'Malformed JSON (`MALFORMED_JSON`), a body nested too deeply or holding too many items ' +
+        '(`JSON_TOO_COMPLEX`), or an invalid payload (`VALIDATION_FAILED`)',
       'MALFORMED_JSON',
     ),
     401: errorResponse('Missing or wrong webhook credentials', 'UNAUTHENTICATED'),
@@ -219,7 +231,8 @@ export function createWebhookRouter(opts: WebhookReceiverOptions): Router {
           throw new ApiError(
             400,
             'JSON_TOO_COMPLEX',
-            `The body is ${parsed.error}: a delivery may nest at most ${WEBHOOK_JSON_LIMITS.maxDepth} levels and hold at most ${WEBHOOK_JSON_LIMITS.maxItems} items.`,
+            `The body is ${parsed.error}: a delivery may nest at most ${WEBHOOK_JSON_LIMITS.maxDepth} levels ` +
+              `and hold at most ${WEBHOOK_JSON_LIMITS.maxItems} items.`,
           );
         }
         outcome('unparsed', 'malformed');

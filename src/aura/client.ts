@@ -33,7 +33,9 @@ export class AuraClient {
     );
   }
 
-  /** The longest one request takes to answer or fail once it is asked for: its pacer wait (bounded), then its timeout. */
+  /**
+   * The longest one request takes to answer or fail once it is asked for: its pacer wait (bounded), then its timeout.
+   */
   get callBoundMs(): number {
     return this.transport.callBoundMs;
   }

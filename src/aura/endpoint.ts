@@ -111,7 +111,9 @@ function read(schema: z.ZodType, res: RawResponse, route: string, create: boolea
     if (!create || !(err instanceof AuraResponseError)) throw err;
     throw new AuraCreateUnconfirmedError({
       status: res.status,
-      message: `AURA answered ${res.status} to ${route} in a shape we do not understand, so the callout probably exists: look it up before creating again (${err.message})`,
+      message:
+        `AURA answered ${res.status} to ${route} in a shape we do not understand, so the callout ` +
+        `probably exists: look it up before creating again (${err.message})`,
       code: 'AURA_CREATE_UNCONFIRMED',
       ...(res.requestId !== undefined ? { requestId: res.requestId } : {}),
       cause: err,

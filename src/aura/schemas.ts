@@ -140,6 +140,10 @@ export const CalloutList = z.union([
   z.looseObject({ callouts: z.array(CalloutCreated) }).transform((w) => w.callouts),
 ]);
 
+/** "Get a callout map" (only once the callout has closed): a static image of the customer and responder markers. */
+export const CalloutMap = z.looseObject({ url: z.string(), image: nullish(z.string()) });
+export type CalloutMap = z.output<typeof CalloutMap>;
+
 export const CalloutEventList = z.union([
   z.array(CalloutEventWire),
   z.looseObject({ events: z.array(CalloutEventWire) }).transform((w) => w.events),
@@ -147,7 +151,9 @@ export const CalloutEventList = z.union([
 
 // ---- Customers and subscriptions ----------------------------------------------------------------------------
 
-/** A subscription has no status field: it is active while now is within validFrom–validTo and CancelledDate is null. */
+/**
+ * A subscription has no status field: it is active while now is within validFrom–validTo and CancelledDate is null.
+ */
 export const SubscriptionWire = z.looseObject({
   id: z.number(),
   customerId: nullish(z.number()),
@@ -175,8 +181,8 @@ export const WebhookRegistrationResponse = z.looseObject({
 });
 
 /**
- * An AURA entity id as a webhook carries it: a positive safe integer. Ids name workflows (`aura-callout-<id>`, …), so a
- * float, negative, zero or imprecise (beyond 2^53) id is refused rather than turned into an odd workflow id.
+ * An AURA entity id as a webhook carries it: a positive safe integer. Ids name workflows (`aura-callout-<id>`, …), so
+ * a float, negative, zero or imprecise (beyond 2^53) id is refused rather than turned into an odd workflow id.
  */
 export const AuraId = z.int().positive();
 

@@ -149,7 +149,9 @@ export class AuraTransport {
     }
   }
 
-  /** The longest one request takes to answer or fail once it is asked for: its pacer wait (bounded), then its timeout. */
+  /**
+   * The longest one request takes to answer or fail once it is asked for: its pacer wait (bounded), then its timeout.
+   */
   get callBoundMs(): number {
     return (this.pacer ? this.opts.maxQueueWaitMs : 0) + this.opts.timeoutMs;
   }
@@ -242,7 +244,9 @@ export class AuraTransport {
     const timedOut = reason?.name === 'TimeoutError';
     const why = timedOut ? 'its deadline passed' : `it was cancelled${reason?.message ? ` (${reason.message})` : ''}`;
     return new AuraConnectionError({
-      message: `${req.route} abandoned ${inFlight ? 'in flight (it may have reached AURA)' : 'before it was sent'}: ${why}`,
+      message:
+        `${req.route} abandoned ` +
+        `${inFlight ? 'in flight (it may have reached AURA)' : 'before it was sent'}: ${why}`,
       code: timedOut ? 'AURA_TIMEOUT' : 'AURA_ABORTED',
       method: req.method,
       path: req.path,

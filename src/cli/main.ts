@@ -123,7 +123,10 @@ function summary(i: any): string {
   const who = i.responder?.callsign
     ? ` · ${i.responder.callsign}${i.responder.vehicle ? ` (${i.responder.vehicle})` : ''}`
     : '';
-  return `${i.incidentId}  ${String(i.phase).padEnd(10)} ${i.status ?? '(pending)'}  callout ${i.auraCalloutId ?? '-'}${who}`;
+  return (
+    `${i.incidentId}  ${String(i.phase).padEnd(10)} ${i.status ?? '(pending)'}  callout ` +
+    `${i.auraCalloutId ?? '-'}${who}`
+  );
 }
 
 function timelineLine(t: any): string {

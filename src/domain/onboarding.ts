@@ -16,7 +16,9 @@ export type OnboardingPhase = 'pending' | 'customer_created' | 'subscription_req
 export type EventSource = 'api' | 'webhook' | 'read_back' | 'clock';
 
 export const onboardingWorkflowId = (customerRef: string) => `onboarding-${customerRef}`;
-/** Deterministic ids of the link workflows that map AURA's ids to the onboarding workflow (see workflows/onboarding.ts). */
+/**
+ * Deterministic ids of the link workflows that map AURA's ids to the onboarding workflow (see workflows/onboarding.ts).
+ */
 export const customerLinkWorkflowId = (auraCustomerId: number) => `customer-aura-${auraCustomerId}`;
 export const subscriptionLinkWorkflowId = (subscriptionId: number) => `subscription-aura-${subscriptionId}`;
 

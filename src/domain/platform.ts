@@ -18,8 +18,8 @@ export type PlatformAction =
 /**
  * AURA event or state → platform action:
  * NEW_CALLOUT / created → response requested; RESPONDER_MANUALLY_DISPATCHED / Responder Dispatched → responder
- * dispatched; RESPONDER_ACKNOWLEDGED_CALLOUT(_WITH_ETA) → ETA shown; RESPONDER_ARRIVED_ON_SCENE / Responder Arrived →
- * on location; RESPONDER_COMPLETED / Responder Completed → complete; CALLOUT_NO_LONGER_REQUIRES_RESPONSE /
+ * dispatched; RESPONDER_ACKNOWLEDGED_CALLOUT(_WITH_ETA) → ETA shown; RESPONDER_ARRIVED_ON_SCENE / Responder Arrived
+ * → on location; RESPONDER_COMPLETED / Responder Completed → complete; CALLOUT_NO_LONGER_REQUIRES_RESPONSE /
  * Responder Cancelled → cancelled; CALLOUT_CLOSED / closed → lifecycle closed. Anything else: a status change.
  */
 export function platformActionFor(entry: Pick<TimelineEntry, 'status' | 'event'>): PlatformAction {

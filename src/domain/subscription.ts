@@ -67,7 +67,9 @@ export function covers(s: SubscriptionRecord, customerId: number | null): boolea
   return s.customerId === customerId || s.dependantCustomerIds.includes(customerId);
 }
 
-/** The next instant at which the activity of one of these subscriptions changes by the clock alone (validFrom/validTo). */
+/**
+ * The next instant at which the activity of one of these subscriptions changes by the clock alone (validFrom/validTo).
+ */
 export function nextBoundaryMs(subs: readonly SubscriptionRecord[], nowMs: number): number | null {
   let next: number | null = null;
   for (const s of subs) {

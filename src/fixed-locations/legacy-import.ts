@@ -14,7 +14,8 @@ import { existsSync, openSync, closeSync, fsyncSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { transaction } from '../db/database.js';
 import type { PlatformLocation, SyncReport } from '../domain/fixed-locations.js';
-import { storeWritesIn, type FixedLocationStore, type StoredIndex } from './store.js';
+import { storeWritesIn, type StoredIndex } from './store-sql.js';
+import type { FixedLocationStore } from './store.js';
 
 const LOG = 'platform-locations.ndjson';
 const INDEX = 'fixed-location-index.json';
@@ -131,7 +132,8 @@ export async function importFileStore(store: FixedLocationStore, dataDir: string
           const data = readJson<unknown>(join(dataDir, SCRATCH, run.name, name));
           if (data === null) continue;
           await c.query(
-            `INSERT INTO sync_scratch (run_key, name, data) VALUES ($1, $2, $3::json) ON CONFLICT (run_key, name) DO NOTHING`,
+            `INSERT INTO sync_scratch (run_key, name, data) VALUES ($1, $2, $3::json) ON CONFLICT (run_key, ` +
+              `name) DO NOTHING`,
             [run.name, name, JSON.stringify(data)],
           );
           result.scratch++;

@@ -108,7 +108,9 @@ export function samplePortfolio(count: number, seed = 7, idPrefix = 'PRM'): Plat
         kind === 'Residence' || kind === 'Townhouse complex'
           ? `${owner} ${kind.toLowerCase()}, ${suburb}`
           : `${owner} ${kind} ${suburb}`,
-      address: `${number} ${pick(STREETS)}, ${suburb}, ${m.city}, ${String(m.postal + Math.floor(rnd() * 90)).padStart(4, '0')}`,
+      address:
+        `${number} ${pick(STREETS)}, ${suburb}, ${m.city}, ` +
+        `${String(m.postal + Math.floor(rnd() * 90)).padStart(4, '0')}`,
       latitude: Number((m.lat + (rnd() - 0.5) * m.spread).toFixed(6)),
       longitude: Number((m.lon + (rnd() - 0.5) * m.spread).toFixed(6)),
       contactNotes:

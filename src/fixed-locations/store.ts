@@ -8,148 +8,24 @@
 // Nothing is cached in a process: every read asks the database (the alarm path by primary key), so a write by
 // any process is seen by all. An upsert is one statement; a portfolio load, and a run's index + report, one
 // transaction each.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
+// Beside it: ./portfolio.ts (the location id, body and portfolio file schemas), ./store-sql.ts (rows and statements).
 import type pg from 'pg';
-import { z } from 'zod';
 import { transaction, type Database } from '../db/database.js';
 import type { FixedLocationIndex, PlatformLocation, SyncReport } from '../domain/fixed-locations.js';
-
-export const PlatformLocationIdSchema = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only, starting with a letter or digit');
-
-// PostgreSQL text holds no NUL character: one is refused as invalid input (400), not left to fail the INSERT (500).
-// The patterns are the whole rule (one per field, as the OpenAPI document carries one): at most `max` characters as
-// sent, no NUL, and for required text at least one character that is not whitespace (the value is then trimmed).
-// eslint-disable-next-line no-control-regex -- NUL is exactly what these refuse
-const NO_NUL = /^[^\u0000]*$/;
-// eslint-disable-next-line no-control-regex -- as above
-const NON_BLANK_NO_NUL = /^[^\u0000]*[^\s\u0000][^\u0000]*$/;
-
-const requiredText = (max: number) =>
-  z.string().max(max).regex(NON_BLANK_NO_NUL, 'must not be blank nor hold a NUL character').trim();
-
-const optionalText = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .regex(NO_NUL, 'must not hold a NUL character')
-    .nullish()
-    .transform((v) => (v == null || v.trim() === '' ? null : v.trim()));
-
-/** The body of `PUT /v1/platform-locations/:platformLocationId`. */
-export const PlatformLocationBody = z
-  .object({
-    name: requiredText(200),
-    address: requiredText(500),
-    latitude: z.number().min(-90).max(90),
-    longitude: z.number().min(-180).max(180),
-    contactNotes: optionalText(2000),
-    gateInstructions: optionalText(2000),
-  })
-  .strict();
-
-/** One record of a portfolio file (CSV cells are strings: coordinates are coerced). */
-const FileRecord = z.object({
-  platformLocationId: PlatformLocationIdSchema,
-  name: requiredText(200),
-  address: requiredText(500),
-  latitude: z.coerce.number().min(-90).max(90),
-  longitude: z.coerce.number().min(-180).max(180),
-  contactNotes: optionalText(2000),
-  gateInstructions: optionalText(2000),
-});
-
-/** Read a portfolio file: CSV with a header row (the fields above) or JSON (an array, or `{locations: [...]}`). */
-export function readPortfolioFile(path: string): { locations: PlatformLocation[]; sha256: string } {
-  const text = readFileSync(path, 'utf8');
-  const sha256 = createHash('sha256').update(text).digest('hex');
-  let rows: unknown[];
-  if (extname(path).toLowerCase() === '.json' || /^\s*[[{]/.test(text)) {
-    const j = JSON.parse(text) as unknown;
-    rows = Array.isArray(j) ? j : ((j as { locations?: unknown[] }).locations ?? []);
-  } else {
-    rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true, bom: true });
-  }
-  const locations: PlatformLocation[] = [];
-  const seen = new Set<string>();
-  rows.forEach((row, i) => {
-    const r = FileRecord.safeParse(row);
-    if (!r.success) {
-      throw new Error(
-        `${path}: record ${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.')} ${x.message}`).join('; ')}`,
-      );
-    }
-    if (seen.has(r.data.platformLocationId))
-      throw new Error(`${path}: record ${i + 1}: platformLocationId ${r.data.platformLocationId} appears twice`);
-    seen.add(r.data.platformLocationId);
-    locations.push(r.data);
-  });
-  return { locations, sha256 };
-}
-
-const COLUMNS =
-  'platform_location_id, name, address, latitude, longitude, contact_notes, gate_instructions, updated_at';
-
-interface LocationRow {
-  platform_location_id: string;
-  name: string;
-  address: string;
-  latitude: number;
-  longitude: number;
-  contact_notes: string | null;
-  gate_instructions: string | null;
-  updated_at: Date | null;
-}
-
-function fromRow(r: LocationRow): PlatformLocation {
-  return {
-    platformLocationId: r.platform_location_id,
-    name: r.name,
-    address: r.address,
-    latitude: r.latitude,
-    longitude: r.longitude,
-    contactNotes: r.contact_notes,
-    gateInstructions: r.gate_instructions,
-    ...(r.updated_at ? { updatedAt: r.updated_at.toISOString() } : {}),
-  };
-}
-
-/** Locations as one json parameter: a whole portfolio goes in one statement (json_to_recordset), whatever its size. */
-function locationsJson(locations: PlatformLocation[]): string {
-  return JSON.stringify(
-    locations.map((l) => ({
-      platform_location_id: l.platformLocationId,
-      name: l.name,
-      address: l.address,
-      latitude: l.latitude,
-      longitude: l.longitude,
-      contact_notes: l.contactNotes ?? null,
-      gate_instructions: l.gateInstructions ?? null,
-      updated_at: l.updatedAt ?? null,
-    })),
-  );
-}
-
-const RECORDSET = `json_to_recordset($1::json) AS r(platform_location_id text, name text, address text, latitude float8, longitude float8,
-  contact_notes text, gate_instructions text, updated_at timestamptz)`;
-
-// Keys of transaction advisory locks: two replacements of the whole portfolio (or of the whole index) at once would
-// each delete what they see and insert theirs, leaving both; serialised, the second replaces the first. Readers
-// (the alarm path) take no lock and see the old content or the new.
-const PORTFOLIO_LOCK = '7021760431158412609';
-const INDEX_LOCK = '7021760431158412611';
-
-export interface StoredIndex {
-  updatedAt: string;
-  runId: string;
-  refs: FixedLocationIndex;
-}
+import { readPortfolioFile } from './portfolio.js';
+import {
+  COLUMNS,
+  type LocationRow,
+  fromRow,
+  locationsJson,
+  RECORDSET,
+  PORTFOLIO_LOCK,
+  type StoredIndex,
+  type Queryable,
+  replaceIndexIn,
+  setStateIn,
+  insertReportIn,
+} from './store-sql.js';
 
 /** A scratch value the run has not written (or has removed). */
 export class ScratchMissing extends Error {
@@ -161,48 +37,6 @@ export class ScratchMissing extends Error {
 
 /** How long an abandoned run's scratch (a run terminated before it finished) is kept. */
 const SCRATCH_KEPT_DAYS = 7;
-/** Reports kept (the latest is the one that is read). */
-const REPORTS_KEPT = 100;
-
-type Queryable = Pick<Database, 'query'>;
-
-async function replaceIndexIn(c: Queryable, index: StoredIndex): Promise<void> {
-  const refs: string[] = [];
-  const ids: string[] = [];
-  for (const [ref, list] of Object.entries(index.refs)) {
-    for (const id of new Set(list)) {
-      refs.push(ref);
-      ids.push(String(id));
-    }
-  }
-  await c.query('SELECT pg_advisory_xact_lock($1)', [INDEX_LOCK]);
-  await c.query('DELETE FROM fixed_location_index');
-  await c.query(
-    'INSERT INTO fixed_location_index (external_reference_id, aura_fixed_location_id) SELECT * FROM unnest($1::text[], $2::bigint[])',
-    [refs, ids],
-  );
-  await setStateIn(c, 'fixed_location_index', { runId: index.runId, updatedAt: index.updatedAt });
-}
-
-async function setStateIn(c: Queryable, key: string, value: unknown): Promise<void> {
-  await c.query(
-    `INSERT INTO adapter_state (key, value, updated_at) VALUES ($1, $2::jsonb, now())
-     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-    [key, JSON.stringify(value)],
-  );
-}
-
-async function insertReportIn(c: Queryable, report: SyncReport): Promise<void> {
-  await c.query(
-    `INSERT INTO sync_reports (run_id, finished_at, report) VALUES ($1, $2, $3::json)
-     ON CONFLICT (run_id) DO UPDATE SET finished_at = EXCLUDED.finished_at, report = EXCLUDED.report`,
-    [report.runId, report.finishedAt, JSON.stringify(report)],
-  );
-  await c.query(
-    `DELETE FROM sync_reports WHERE seq <= (SELECT seq FROM sync_reports ORDER BY seq DESC OFFSET $1 LIMIT 1)`,
-    [REPORTS_KEPT],
-  );
-}
 
 /** The repository of the adapter's data: one per process (it holds the pool, and nothing else). */
 export class FixedLocationStore {
@@ -345,7 +179,8 @@ export class FixedLocationStore {
 
   async auraIdsFor(externalReferenceId: string): Promise<number[]> {
     const r = await this.db.query<{ id: string }>(
-      'SELECT aura_fixed_location_id::text AS id FROM fixed_location_index WHERE external_reference_id = $1 ORDER BY aura_fixed_location_id',
+      'SELECT aura_fixed_location_id::text AS id FROM fixed_location_index WHERE external_reference_id = $1 ' +
+        'ORDER BY aura_fixed_location_id',
       [externalReferenceId],
     );
     return r.rows.map((x) => Number(x.id));
@@ -438,6 +273,3 @@ export class FixedLocationStore {
     return r.rows[0]?.value ?? null;
   }
 }
-
-/** For the import of a file-store DATA_DIR (src/fixed-locations/legacy-import.ts): the same writes, in its transaction. */
-export const storeWritesIn = { replaceIndexIn, setStateIn, insertReportIn };

@@ -2,8 +2,10 @@
 // import, verify callback handling and post-import reconciliation". Both sides are read as the reconciliation
 // reads them: the platform's portfolio through the service's API (GET /v1/platform-locations, the same store), AURA's
 // Fixed Locations through the same paged, fail-closed listing (listAllFixedLocations, ListingCollector).
-import { callbackPath, listAllFixedLocations } from '../activities/fixed-locations.js';
-import { checkCsvImport, type FixedLocationListing } from '../domain/fixed-locations.js';
+import { listAllFixedLocations } from '../activities/fixed-locations/listing.js';
+import { callbackPath } from '../activities/fixed-locations/shared.js';
+import { checkCsvImport } from '../domain/fixed-location-csv.js';
+import type { FixedLocationListing } from '../domain/fixed-locations.js';
 import { isLoopbackHost } from '../aura/webhook-registration.js';
 import { brief, describeAuraError, step, type GoLiveContext } from './context.js';
 import type { ItemResult, Step } from './types.js';

@@ -14,7 +14,8 @@ const sim = await startSimulator({
   },
 });
 console.log(
-  `AURA simulator: ${sim.panicApiUrl} (control routes under ${sim.url}/__sim; client dev-client/dev-secret or bearer dev-token)`,
+  `AURA simulator: ${sim.panicApiUrl} (control routes under ${sim.url}/__sim; client dev-client/dev-secret ` +
+    `or bearer dev-token)`,
 );
 const stop = async () => {
   await sim.close();

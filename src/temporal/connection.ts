@@ -32,7 +32,9 @@ export function payloadKeysOf(
     : null;
 }
 
-/** Address, TLS, API key and gRPC metadata: the variables, over the profile of TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE. */
+/**
+ * Address, TLS, API key and gRPC metadata: the variables, over the profile of TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE.
+ */
 export function connectionOptionsOf(env: TemporalEnv) {
   return temporalConnectionOptions({
     ...env,

@@ -130,7 +130,8 @@ export async function ensureTemporalCli(say: Say = (m) => console.error(`[tempor
   const built = goInstall(say) ?? (await officialDownload(say));
   if (built && isExecutable(built)) return cacheInProject(built);
   throw new Error(
-    'No Temporal CLI: set TEMPORAL_CLI_PATH, install Go (to build it from the module proxy), or allow the official download.',
+    'No Temporal CLI: set TEMPORAL_CLI_PATH, install Go (to build it from the module proxy), or allow the ' +
+      'official download.',
   );
 }
 

@@ -66,7 +66,8 @@ export class WorkerHealth {
       .filter((w) => !w.up)
       .map(
         (w) =>
-          `the worker of task queue "${w.taskQueue}" is ${w.state} (workflow poller ${w.workflowPoller}, activity poller ${w.activityPoller})`,
+          `the worker of task queue "${w.taskQueue}" is ${w.state} (workflow poller ${w.workflowPoller}, ` +
+          `activity poller ${w.activityPoller})`,
       );
     return problems.length
       ? { ok: false, body: { status: 'not_ready', workers, problems } }

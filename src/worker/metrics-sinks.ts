@@ -2,7 +2,7 @@
 // counts polls (both run outside the workflow sandbox, so they may use prom-client).
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
-import { WATCH_UNCHANGED, WATCH_WAIT } from '../activities/index.js';
+import { WATCH_UNCHANGED, WATCH_WAIT } from '../activities/callouts.js';
 import { polls, recordIncidentTransitions } from '../metrics.js';
 import type { MetricsSinks } from '../workflows/metrics-interceptor.js';
 

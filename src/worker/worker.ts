@@ -6,15 +6,11 @@ import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AuraClient } from '../aura/client.js';
-import { createActivities } from '../activities/index.js';
 import type { Logger } from '../logger.js';
 import { activityLogInterceptor } from './activity-log.js';
 import { metricsSinks, pollMetricsInterceptor } from './metrics-sinks.js';
-import {
-  createFixedLocationActivities,
-  defaultFixedLocationSettings,
-  type FixedLocationSettings,
-} from '../activities/fixed-locations.js';
+import { createWorkerActivities } from './activities.js';
+import { defaultFixedLocationSettings, type FixedLocationSettings } from '../activities/fixed-locations/shared.js';
 import type { WorkflowConfig } from '../workflows/config.js';
 import { createAttemptTimeoutMs } from '../activities/create-attempt.js';
 
@@ -129,17 +125,15 @@ export async function createCalloutWorkers(opts: CalloutWorkerOptions): Promise<
     ...(opts.lifecycleLivenessMs !== undefined ? { lifecycleLivenessMs: opts.lifecycleLivenessMs } : {}),
     auraCreateAttemptTimeoutMs: createAttemptTimeoutMs(opts.aura),
   };
-  const activities = {
-    ...createActivities({
-      aura: opts.aura,
-      temporal: opts.client,
-      taskQueue: opts.taskQueue,
-      workflowConfig,
-      platformEventsUrl: opts.platformEventsUrl,
-      platformEventsSecret: opts.platformEventsSecret,
-    }),
-    ...createFixedLocationActivities({ aura: opts.aura, settings: defaultFixedLocationSettings(opts.fixedLocations) }),
-  };
+  const activities = createWorkerActivities({
+    aura: opts.aura,
+    temporal: opts.client,
+    taskQueue: opts.taskQueue,
+    workflowConfig,
+    platformEventsUrl: opts.platformEventsUrl,
+    platformEventsSecret: opts.platformEventsSecret,
+    fixedLocations: defaultFixedLocationSettings(opts.fixedLocations),
+  });
   const namespace = opts.namespace ?? 'default';
   const deployment = opts.buildId
     ? {

@@ -8,7 +8,6 @@
 // and stops polling at `closed`. Then the rating window opens, and the workflow completes when it settles.
 // Its state lives in LifecycleState, whose carry is what continues as new.
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -21,7 +20,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
+import type * as callouts from '../activities/callouts.js';
 import { CALLOUT_MEMO, type CalloutSnapshot } from '../domain/incident.js';
 import { AuraCalloutIdKey, CalloutPhaseKey, CalloutStatusKey, IncidentIdKey } from '../temporal/search-attributes.js';
 import type { WorkflowConfig } from './config.js';
@@ -35,10 +34,10 @@ import {
   locationSignal,
   outboundNoteSignal,
   ratingUpdate,
-  type CancelRequest,
 } from './messages.js';
 import { calloutLifecycleWorkflowV2 } from './released/callout-lifecycle-v2.js';
 import { lateBound } from './late.js';
+import { auraMessageOf, checkCancel, checkRating, failureOf } from './lifecycle-checks.js';
 import { PRIORITY } from './priority.js';
 import { calloutWatch, pollTimer } from './lifecycle-polling.js';
 import { memoWriter, searchAttributeWriter } from './write-on-change.js';
@@ -54,38 +53,12 @@ export interface LifecycleInput {
 /** Marks runs of this code; runs started before it (no marker in their history) finish on the released v2 (or v1). */
 export const LIFECYCLE_V3 = 'lifecycle-v3';
 
-type Acts = ReturnType<typeof activities.createActivities>;
+type Acts = ReturnType<typeof callouts.createCalloutActivities>;
 
 /** Consecutive 404 polls after which a lifecycle no incident attached to gives up. */
 const NOT_FOUND_LIMIT = 5;
 
 const { lifecycleStart } = proxyLocalActivities<Acts>({ startToCloseTimeout: '5s' });
-
-function failureOf(err: unknown): ApplicationFailure | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure ? cause : undefined;
-}
-
-function auraMessageOf(f: ApplicationFailure | undefined): string | undefined {
-  return (f?.details?.[0] as { auraMessage?: string | null } | undefined)?.auraMessage ?? undefined;
-}
-
-function checkCancel(s: LifecycleState, req: CancelRequest): void {
-  if (s.closed()) throw ApplicationFailure.nonRetryable('The callout is closed.', 'CALLOUT_CLOSED');
-  if (s.cancelling)
-    throw ApplicationFailure.nonRetryable('A cancellation is already on its way to AURA.', 'CANCEL_IN_PROGRESS');
-  if (s.cancelled)
-    throw ApplicationFailure.nonRetryable('The callout has already been cancelled.', 'ALREADY_CANCELLED');
-  if (req.safeCode !== undefined && req.reasons !== undefined)
-    throw ApplicationFailure.nonRetryable('Give safeCode or reasons, not both.', 'VALIDATION_FAILED');
-}
-
-function checkRating(s: LifecycleState): void {
-  if (s.snapshot.rating.state !== 'requested' || s.rating) {
-    const state = s.rating ? 'being submitted' : s.snapshot.rating.state;
-    throw ApplicationFailure.nonRetryable(`The rating is not open (it is ${state}).`, 'RATING_NOT_OPEN');
-  }
-}
 
 export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<CalloutSnapshot> {
   // A run without the marker was started by released code (its carry is that code's too): it finishes there.

@@ -24,12 +24,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type {
-  FixedLocationActivities,
-  FixedLocationSyncConfig,
-  PlanSummary,
-  SyncFailure,
-} from '../activities/fixed-locations.js';
+import type { FixedLocationActivities } from '../activities/fixed-locations.js';
+import type { FixedLocationSyncConfig, PlanSummary, SyncFailure } from '../activities/fixed-locations/shared.js';
 import {
   csvImportResultSignal,
   getSyncProgressQuery,

@@ -1,6 +1,6 @@
 // The whole state of one incident workflow, in one class with its carry (as LifecycleState): what arrives before
 // the AURA callout exists, what must be forwarded to the lifecycle, the platform outbox and what has been reported.
-// Pure (no Temporal calls, time passed in): unit-tested in test/unit/incident-state.test.ts.
+// Pure (no Temporal calls, time passed in): unit-tested in test/unit/workflow-state.test.ts.
 import {
   composeIncident,
   isNewerView,

@@ -9,11 +9,11 @@ import {
   proxyActivities,
   sleep,
 } from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
+import type * as callouts from '../activities/callouts.js';
 import type { LifecycleState } from './lifecycle-state.js';
 import { PRIORITY } from './priority.js';
 
-type Acts = ReturnType<typeof activities.createActivities>;
+type Acts = ReturnType<typeof callouts.createCalloutActivities>;
 type InboundEvents = Awaited<ReturnType<Acts['listCalloutEvents']>>;
 
 /**

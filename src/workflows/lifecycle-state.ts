@@ -1,7 +1,7 @@
 // The whole state of one callout lifecycle, in one class (samples-typescript's safe-message-handlers keeps a
 // ClusterManager the same way): signal and update handlers and the main loop change it only through its methods,
 // and `carry()` is what continues as new, so nothing the workflow holds can be left out of the carry.
-// Pure (no Temporal calls, time passed in): unit-tested alone in test/unit/lifecycle-state.test.ts.
+// Pure (no Temporal calls, time passed in): unit-tested alone in test/unit/workflow-state.test.ts.
 import { applyObservation, initialSnapshot, readFingerprint } from '../domain/callout.js';
 import type { CalloutObservation, CalloutSnapshot, Note } from '../domain/incident.js';
 import { CalloutStatus, isTerminalStatus } from '../domain/status.js';

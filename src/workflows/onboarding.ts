@@ -18,7 +18,8 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
+import type * as callouts from '../activities/callouts.js';
+import type { OnboardingActivities } from '../activities/onboarding.js';
 import {
   applyClock,
   applyCustomerEvent,
@@ -69,7 +70,7 @@ export interface OnboardingInput {
   carried?: { state: OnboardingState; config: WorkflowConfig };
 }
 
-type Acts = ReturnType<typeof activities.createActivities>;
+type Acts = ReturnType<typeof callouts.createCalloutActivities> & OnboardingActivities;
 
 const { getWorkflowConfig } = proxyLocalActivities<Acts>({
   startToCloseTimeout: '10s',

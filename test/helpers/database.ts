@@ -6,8 +6,8 @@
 //   TEST_DATABASE_URL    a connection string to a real server's maintenance database, with the right to create
 //                        databases: every stack's database is made there instead
 //   real (on demand)     realPostgres(): a throwaway cluster of the machine's PostgreSQL (Debian's package), from
-//                        src/temporal/postgres-server.ts (imported here, not by test files: scripts/test.ts builds
-//                        temporal-server for test files that import it)
+//                        src/temporal/postgres/cluster.ts (no temporal-server needed: scripts/test.ts builds that
+//                        only for test files that import src/temporal/postgres-server.ts)
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import {
   PostgresUnavailableError,
   startPostgresCluster,
   type PostgresCluster,
-} from '../../src/temporal/postgres-server.js';
+} from '../../src/temporal/postgres/cluster.js';
 
 export interface TestServer {
   /** Connection string of a maintenance database on the server (CREATE DATABASE goes through it). */

@@ -20,7 +20,7 @@ import {
   workflowsPath,
   type CalloutWorkers,
 } from '../../src/worker/worker.js';
-import type { FixedLocationSettings } from '../../src/activities/fixed-locations.js';
+import type { FixedLocationSettings } from '../../src/activities/fixed-locations/shared.js';
 import type { FixedLocationStore } from '../../src/fixed-locations/store.js';
 import { testStore } from './database.js';
 

@@ -14,11 +14,8 @@ import { Client, Connection } from '@temporalio/client';
 import { lifecycleWorkflowId } from '../../src/domain/incident.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/app.js';
 import { freePort, PROJECT_ROOT } from '../../src/temporal/dev-server.js';
-import {
-  PostgresUnavailableError,
-  startPostgresTemporal,
-  type RunningPostgresTemporal,
-} from '../../src/temporal/postgres-server.js';
+import { PostgresUnavailableError } from '../../src/temporal/postgres/cluster.js';
+import { startPostgresTemporal, type RunningPostgresTemporal } from '../../src/temporal/postgres-server.js';
 import { eventually } from '../helpers/stack.js';
 
 const TOKEN = 'topology-webhook-token';

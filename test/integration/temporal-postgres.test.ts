@@ -13,14 +13,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { lifecycleWorkflowId } from '../../src/domain/incident.js';
-import {
-  ensurePostgresBinaries,
-  PostgresUnavailableError,
-  setupTemporalSchema,
-  startPostgresTemporal,
-  TEMPORAL_SERVER_VERSION,
-  type RunningPostgresTemporal,
-} from '../../src/temporal/postgres-server.js';
+import { TEMPORAL_SERVER_VERSION } from '../../src/temporal/postgres/binaries.js';
+import { ensurePostgresBinaries, PostgresUnavailableError } from '../../src/temporal/postgres/cluster.js';
+import { setupTemporalSchema } from '../../src/temporal/postgres/schema.js';
+import { startPostgresTemporal, type RunningPostgresTemporal } from '../../src/temporal/postgres-server.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
 
 const say = (m: string) => console.log(`# [temporal-postgres] ${m}`);

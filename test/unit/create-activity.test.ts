@@ -9,8 +9,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
-import { createActivities } from '../../src/activities/index.js';
-import { createFixedLocationActivities, defaultFixedLocationSettings } from '../../src/activities/fixed-locations.js';
+import { createCalloutActivities } from '../../src/activities/callouts.js';
+import { createFixedLocationActivities } from '../../src/activities/fixed-locations.js';
+import { defaultFixedLocationSettings } from '../../src/activities/fixed-locations/shared.js';
 import { AuraClient, type AuraClientOptions } from '../../src/aura/client.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/app.js';
 
@@ -46,7 +47,7 @@ function activitiesWith(over: Partial<AuraClientOptions> = {}) {
   const deps = { aura, temporal: {} as Client, taskQueue: 't', workflowConfig: {} as never };
   return {
     aura,
-    ...createActivities(deps),
+    ...createCalloutActivities(deps),
     ...createFixedLocationActivities({ aura, settings: defaultFixedLocationSettings({}) }),
   };
 }

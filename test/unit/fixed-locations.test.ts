@@ -5,14 +5,11 @@ import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { AuraClient } from '../../src/aura/client.js';
 import { AuraResponseError } from '../../src/aura/errors.js';
+import { alarmContextMessage } from '../../src/domain/alarm-context.js';
+import { checkCsvImport, csvImportOutcome, fixedLocationsCsv } from '../../src/domain/fixed-location-csv.js';
+import { ListingCollector, unreferencedIssues } from '../../src/domain/fixed-location-listing.js';
 import {
-  alarmContextMessage,
-  checkCsvImport,
-  csvImportOutcome,
-  fixedLocationsCsv,
-  ListingCollector,
   planReconciliation,
-  unreferencedIssues,
   type AuraFixedLocation,
   type ListedFixedLocation,
   type PlatformLocation,

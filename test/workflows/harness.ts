@@ -3,12 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { createActivities } from '../../src/activities/index.js';
+import type { WorkerActivities } from '../../src/worker/activities.js';
 import type { WorkflowConfig } from '../../src/workflows/config.js';
 import { workflowsPath } from '../../src/worker/worker.js';
 import { eventually } from '../helpers/stack.js';
 
-type Acts = ReturnType<typeof createActivities>;
+type Acts = WorkerActivities;
 export type MockActivities = { [K in keyof Acts]?: (...args: any[]) => Promise<any> };
 
 export function config(over: Partial<WorkflowConfig> = {}): WorkflowConfig {

@@ -49,7 +49,8 @@ const CustomerExists = z.unknown().transform((body): CreateCustomerResult => {
 });
 
 const endpoints = {
-  // A second create for the same mobile answers 409: an answer, because the first may have succeeded and lost its answer.
+  // A second create for the same mobile answers 409: an answer, because the first may have succeeded and lost its
+  // answer.
   createCustomer: endpoint({
     method: 'POST',
     path: '/v2/customers',

@@ -20,7 +20,9 @@ const endpoints = {
       throw new AuraResponseError({
         status: res.status,
         code: 'AURA_LISTING_INVALID',
-        message: `AURA's answer to ${route} (page ${input.query?.page}) has no "${F.FIXED_LOCATION_LIST_KEY}" array but ${F.describeListAnswer(res.body)}: the list cannot be read`,
+        message:
+          `AURA's answer to ${route} (page ${input.query?.page}) has no ` +
+          `"${F.FIXED_LOCATION_LIST_KEY}" array but ${F.describeListAnswer(res.body)}: the list cannot be read`,
         ...(res.requestId !== undefined ? { requestId: res.requestId } : {}),
       });
     },

@@ -1,6 +1,6 @@
 // The Panic API's callouts: create for a customer (their active callout again if there is one), list, read, location
-// updates (285 once closed), the event stream, exception reasons, cancel (with the customer's safe code); ratings and
-// response types; and the tracking page each callout links to, on the host root.
+// updates (285 once closed), the event stream, exception reasons, cancel (with the customer's safe code), the map of a
+// closed callout; ratings and response types; and the tracking page each callout links to, on the host root.
 import { Router, type Request, type Response } from 'express';
 import { CalloutStatus } from '../../domain/status.js';
 import { RESPONSE_TYPES, type SimCallout } from '../data.js';
@@ -186,6 +186,16 @@ export function calloutsRouter({ state, emit, callouts }: SimContext): Router {
     res.json({ message: 'Callout cancelled', callout: callouts.flat(c) });
   });
 
+  // "Get a callout map": documented for closed callouts only; an open one is our choice, 404 (a documented status).
+  // The url is an address on this host that serves nothing: the simulator draws no map.
+  router.get('/callouts/:calloutId/maps', (req, res) => {
+    const c = calloutOr404(req, res);
+    if (!c) return;
+    if (c.status !== CalloutStatus.Closed)
+      return void res.status(404).json({ message: 'The callout map is available once the callout has closed' });
+    res.json({ url: `${req.protocol}://${req.get('host')}/maps/callouts/${c.id}/map.png`, image: null });
+  });
+
   router.post('/ratings', (req, res) => {
     const b = (req.body ?? {}) as Record<string, unknown>;
     const calloutId = Number(b.calloutId);
@@ -218,8 +228,10 @@ export function trackingRouter({ state }: SimContext): Router {
     res
       .type('html')
       .send(
-        `<!doctype html><meta charset="utf-8"><title>Callout ${c.id}</title><h1>AURA callout ${c.id}</h1><p>Status: <strong>${c.status}</strong></p>` +
-          `<p>Responder: ${c.responder ? c.responder.callsign : 'not yet assigned'}</p><p>(simulated tracking page)</p>`,
+        `<!doctype html><meta charset="utf-8"><title>Callout ${c.id}</title><h1>AURA callout ` +
+          `${c.id}</h1><p>Status: <strong>${c.status}</strong></p>` +
+          `<p>Responder: ${c.responder ? c.responder.callsign : 'not yet assigned'}</p><p>(simulated ` +
+          `tracking page)</p>`,
       );
   });
   return router;

@@ -8,7 +8,7 @@ import { isLoopbackHost } from '../../aura/webhook-registration.js';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { CalloutStatus } from '../../domain/status.js';
-import { FIXED_LOCATION_CSV_COLUMNS, csvField } from '../../domain/fixed-locations.js';
+import { FIXED_LOCATION_CSV_COLUMNS, csvField } from '../../domain/fixed-location-csv.js';
 import { CUSTOMER_SOURCE_ID, RESPONSE_TYPES, type SimCallout } from '../data.js';
 import { coord, nonBlank, type FixedLocationSimState, type ImportLogEntry, type SimFixedLocation } from '../state.js';
 

@@ -9,7 +9,6 @@
 // they are silent, slow while they flow), sends the newest customer position in place of a poll, relays notes both
 // ways, and stops polling at `closed`. Then the rating window opens, and the workflow completes when it settles.
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -21,9 +20,10 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type * as activities from '../../activities/index.js';
+import type * as callouts from '../../activities/callouts.js';
 import { applyObservation, initialSnapshot } from '../../domain/callout.js';
 import { searchAttributeWriter } from '../write-on-change.js';
+import { failureOf } from './failure-of.js';
 import type { CalloutObservation, CalloutSnapshot, Note } from '../../domain/incident.js';
 import { CalloutStatus, isTerminalStatus } from '../../domain/status.js';
 import {
@@ -72,17 +72,12 @@ export interface LifecycleCarry {
   notifiedVersion: number;
 }
 
-type Acts = ReturnType<typeof activities.createActivities>;
+type Acts = ReturnType<typeof callouts.createCalloutActivities>;
 
 /** Consecutive 404 polls after which a lifecycle no incident attached to gives up. */
 const NOT_FOUND_LIMIT = 5;
 
 const { getWorkflowConfig } = proxyLocalActivities<Acts>({ startToCloseTimeout: '5s' });
-
-function failureOf(err: unknown): ApplicationFailure | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure ? cause : undefined;
-}
 
 export async function calloutLifecycleWorkflowV1(input: LifecycleInput): Promise<CalloutSnapshot> {
   const c = input.carried;

@@ -24,7 +24,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type * as activities from '../../activities/index.js';
+import type * as callouts from '../../activities/callouts.js';
 import type { CalloutSnapshot } from '../../domain/incident.js';
 import {
   AuraCalloutIdKey,
@@ -61,7 +61,7 @@ export interface LifecycleInput {
 /** Marks runs of this code; runs started before it (no marker in their history) finish on the released v1. */
 export const LIFECYCLE_V2 = 'lifecycle-v2';
 
-type Acts = ReturnType<typeof activities.createActivities>;
+type Acts = ReturnType<typeof callouts.createCalloutActivities>;
 
 /** Consecutive 404 polls after which a lifecycle no incident attached to gives up. */
 const NOT_FOUND_LIMIT = 5;

@@ -18,7 +18,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { memoWriter, searchAttributeWriter } from '../write-on-change.js';
-import type * as activities from '../../activities/index.js';
+import type * as callouts from '../../activities/callouts.js';
+import type { PlatformActivities } from '../../activities/platform.js';
 import type { FixedLocationActivities } from '../../activities/fixed-locations.js';
 import type { IncidentFailure } from '../../domain/incident.js';
 import { INCIDENT_MEMO, lifecycleWorkflowId } from '../../domain/incident.js';
@@ -65,7 +66,7 @@ export interface IncidentCarry {
   reported: { timeline: number; notes: number; ratingRequested: boolean };
 }
 
-type Acts = ReturnType<typeof activities.createActivities>;
+type Acts = ReturnType<typeof callouts.createCalloutActivities> & PlatformActivities;
 
 const { getWorkflowConfig, attachToLifecycle } = proxyLocalActivities<Acts>({
   startToCloseTimeout: '10s',

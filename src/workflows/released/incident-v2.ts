@@ -21,7 +21,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type * as activities from '../../activities/index.js';
+import type * as callouts from '../../activities/callouts.js';
+import type { PlatformActivities } from '../../activities/platform.js';
 import type { FixedLocationActivities } from '../../activities/fixed-locations.js';
 import { INCIDENT_MEMO, lifecycleWorkflowId } from '../../domain/incident.js';
 import type { PlatformEvent } from '../../domain/platform.js';
@@ -72,7 +73,7 @@ export const INCIDENT_V2 = 'incident-v2';
 /** Without a view from its lifecycle for this long, the incident checks that one still follows the callout. */
 export const DEFAULT_LIFECYCLE_LIVENESS_MS = 5 * 60_000;
 
-type Acts = ReturnType<typeof activities.createActivities>;
+type Acts = ReturnType<typeof callouts.createCalloutActivities> & PlatformActivities;
 
 const { getWorkflowConfig, attachToLifecycle } = proxyLocalActivities<Acts>({
   startToCloseTimeout: '10s',

@@ -1,36 +1,32 @@
-// Activities: the only place workflows touch the outside world. Built by a factory from their dependencies
-// (samples-typescript style) so tests and the worker wire real clients in.
+// The callout's activities: create (or join) the AURA callout, attach incidents to its lifecycle, watch and poll it,
+// send locations, notes, cancellations and the rating. Built by a factory from their dependencies
+// (samples-typescript style) so tests and the worker wire real clients in; the worker composes them with the other
+// features' activities (src/worker/activities.ts).
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import type { AuraClient, CallOptions } from '../aura/client.js';
-import { AuraError, AuraNotFoundError, AuraRateLimitError } from '../aura/errors.js';
-import type { CalloutCreated } from '../aura/schemas.js';
+import { AuraNotFoundError } from '../aura/errors.js';
+import type { CalloutCreated, CalloutEventWire } from '../aura/schemas.js';
 import { contentKey, observationFromCreate, observationFromRead } from '../aura/mapping.js';
-import type { CalloutEventWire } from '../aura/schemas.js';
-import type { CalloutObservation } from '../domain/incident.js';
+import { type CalloutObservation, CALLOUT_MEMO, lifecycleWorkflowId } from '../domain/incident.js';
 import { readFingerprint } from '../domain/callout.js';
-import { CALLOUT_MEMO, lifecycleWorkflowId } from '../domain/incident.js';
-import type { PlatformEvent } from '../domain/platform.js';
 import type { WorkflowConfig } from '../workflows/config.js';
-import { type AttachIncident, type CalloutView, type LiveLocation } from '../workflows/messages.js';
-import { CREATE_ATTEMPT_MARGIN_MS, lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
-import { createOnboardingActivities } from './onboarding.js';
-import { postPlatformEvent } from './platform.js';
+import type { AttachIncident, CalloutView, LiveLocation } from '../workflows/messages.js';
+import { lookUpBeforeGivingUp, lookupFailed, runCreateAttempt } from './create-attempt.js';
 import { signalLifecycle } from '../temporal/lifecycle-client.js';
+import { activityCall, guarded, toFailure } from './aura-call.js';
 
 /** Failure types of watchCallout's attempts that are waits, not errors (metrics count them apart). */
 export const WATCH_WAIT = 'CalloutWatchWait';
 export const WATCH_UNCHANGED = 'CalloutUnchanged';
 
-export interface ActivityDeps {
+export interface CalloutActivityDeps {
   aura: AuraClient;
   temporal: Client;
   /** Task queue the lifecycle workflows run on. */
   taskQueue: string;
   workflowConfig: WorkflowConfig;
-  platformEventsUrl?: string | undefined;
-  platformEventsSecret?: string | undefined;
 }
 
 export interface InboundEvent {
@@ -58,52 +54,6 @@ export function inboundEvent(e: CalloutEventWire): InboundEvent {
   return { id: e.id, text, createdAt: e.createdAt ?? null, author, fromIntegration: author === 'integration' };
 }
 
-/** AURA errors become Temporal failures: retryable or not as AURA's answer says, AURA's text kept. */
-export function toFailure(err: unknown): unknown {
-  if (!(err instanceof AuraError)) return err;
-  const details = {
-    code: err.code,
-    status: err.status ?? null,
-    auraMessage: err.auraMessage ?? null,
-    requestId: err.requestId ?? null,
-  };
-  return ApplicationFailure.create({
-    type: err.name,
-    message: err.message,
-    nonRetryable: !err.retryable,
-    details: [details],
-    ...(err instanceof AuraRateLimitError && err.retryAfterMs != null ? { nextRetryDelay: err.retryAfterMs } : {}),
-  });
-}
-
-/**
- * An activity's AURA calls end with it: on its cancellation, and just before its start-to-close, after which Temporal
- * may run it again. A note or a rating still waiting for its turn would otherwise be sent twice.
- */
-function activityCall(): CallOptions {
-  let ctx: Context;
-  try {
-    ctx = Context.current();
-  } catch {
-    return {}; // not inside an activity
-  }
-  const ms = ctx.info.startToCloseTimeoutMs;
-  return {
-    signal:
-      ms > 0
-        ? AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(Math.max(0, ms - CREATE_ATTEMPT_MARGIN_MS))])
-        : ctx.cancellationSignal,
-  };
-}
-
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toFailure(err);
-  }
-}
-
 export interface CreateCalloutActivityInput {
   incidentId: string;
   customerId: number;
@@ -119,7 +69,7 @@ export interface CreateCalloutActivityResult {
   observation: CalloutObservation;
 }
 
-export function createActivities(deps: ActivityDeps) {
+export function createCalloutActivities(deps: CalloutActivityDeps) {
   const { aura, temporal } = deps;
   /** The callout's events beside a poll: a failing events route does not fail the poll (they are read again later). */
   const eventsOrNull = (auraCalloutId: number, call: CallOptions) =>
@@ -128,7 +78,6 @@ export function createActivities(deps: ActivityDeps) {
       () => null,
     );
   return {
-    ...createOnboardingActivities({ aura, temporal, taskQueue: deps.taskQueue, guarded }),
     async getWorkflowConfig(): Promise<WorkflowConfig> {
       return deps.workflowConfig;
     },
@@ -293,11 +242,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Polls the callout every `intervalMs` until a read differs from `lastRead` (or brings events not in `knownEventIds`,
-     * read every `eventsEveryPolls` reads), and returns that read (v3). The waiting is Temporal's retry: a read that
-     * shows nothing new fails as CalloutUnchanged with the interval as its next retry delay, and failed attempts
-     * are not recorded in history, so a quiet callout costs its lifecycle no events between changes. With
-     * `firstDelayMs` the first attempt only waits. A callout AURA does not know is returned as `notFound`.
+     * Polls the callout every `intervalMs` until a read differs from `lastRead` (or brings events not in
+     * `knownEventIds`, read every `eventsEveryPolls` reads), and returns that read (v3). The waiting is Temporal's
+     * retry: a read that shows nothing new fails as CalloutUnchanged with the interval as its next retry delay, and
+     * failed attempts are not recorded in history, so a quiet callout costs its lifecycle no events between changes.
+     * With `firstDelayMs` the first attempt only waits. A callout AURA does not know is returned as `notFound`.
      */
     async watchCallout(input: {
       auraCalloutId: number;
@@ -391,12 +340,7 @@ export function createActivities(deps: ActivityDeps) {
         ),
       );
     },
-
-    async postPlatformEvent(event: PlatformEvent): Promise<void> {
-      if (!deps.platformEventsUrl) return;
-      await postPlatformEvent(deps.platformEventsUrl, deps.platformEventsSecret, event);
-    },
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+export type CalloutActivities = ReturnType<typeof createCalloutActivities>;
