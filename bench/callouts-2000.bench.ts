@@ -148,6 +148,10 @@ async function runOn(server: BenchServer): Promise<Figures> {
       API_HOST: '127.0.0.1',
       API_PORT: String(apiPort),
       WORKER_METRICS_PORT: '0',
+      // Two workflows per callout (the incident and its lifecycle) stay cached. The SDK's default cache is sized from
+      // the heap (2,310 on this machine's 4 GiB): below 2 × N, evicted runs replay their whole history at each task,
+      // and a new workflow's first task waited 160–250 s behind them (measured, 2026-12-02).
+      WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS ?? String(2 * N + 500),
       WEBHOOK_TOKEN: TOKEN,
       PLATFORM_LOCATIONS_FILE: '',
       ...database,
