@@ -83,7 +83,9 @@ async function run(newMatcher: boolean): Promise<{ creates: number[]; cancels: n
         const st = e.activityTaskStartedEventAttributes;
         if (st) {
           const sch = scheduled.get(String(st.scheduledEventId));
-          if (sch && type(sch.name)) out.push(ms(e.eventTime) - sch.at);
+          // A later attempt's start is after its retry delay, not a wait in the queue (v3's watch retries its quiet
+          // reads): only first attempts count.
+          if (sch && type(sch.name) && (st.attempt ?? 1) <= 1) out.push(ms(e.eventTime) - sch.at);
         }
       }
       return out;
@@ -102,7 +104,7 @@ async function run(newMatcher: boolean): Promise<{ creates: number[]; cancels: n
       await Promise.all(
         background
           .slice(CANCELS, CANCELS + 10)
-          .map((b) => waits(lifecycleWorkflowId(b.auraCalloutId), (n) => n === 'pollCallout')),
+          .map((b) => waits(lifecycleWorkflowId(b.auraCalloutId), (n) => n === 'pollCallout' || n === 'watchCallout')),
       )
     ).flat();
     return { creates: createWaits, cancels: cancelWaits, polls: pollWaits };
