@@ -26,7 +26,7 @@ import { Client, Connection } from '@temporalio/client';
 import { CalloutStatus } from '../src/domain/status.js';
 import { samplePortfolio } from '../src/fixed-locations/sample.js';
 import { freePort, PROJECT_ROOT } from '../src/temporal/dev-server.js';
-import { benchServers, num, pool, say, sleep, startBenchRun, until, verdict, type BenchServer } from './lib.js';
+import { benchServers, num, pct, pool, say, sleep, startBenchRun, until, verdict, type BenchServer } from './lib.js';
 
 const SERVERS = benchServers('dev,postgres');
 const N = num('BENCH_CALLOUTS', 2000);
@@ -71,11 +71,6 @@ function rssMb(pid: number | undefined): number {
     return 0;
   }
 }
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
-};
 
 async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
@@ -363,8 +358,10 @@ async function runOn(server: BenchServer): Promise<Figures> {
     const trustedPolls = flowPolls.filter((r) => trusted.has(calloutOf(r.path))).length;
     const silentPolls = pollsIn(silent);
     const perCallout = new Map<number, number>(ids.map((id) => [id, 0]));
-    for (const r of silentPolls)
-      if (perCallout.has(calloutOf(r.path))) perCallout.set(calloutOf(r.path), perCallout.get(calloutOf(r.path))! + 1);
+    for (const r of silentPolls) {
+      const id = calloutOf(r.path);
+      if (perCallout.has(id)) perCallout.set(id, perCallout.get(id)! + 1);
+    }
     const counts = [...perCallout.values()];
     const whole = perSecond(openStart, silent[1]);
     const creating = perSecond(openStart, opened + 1000);

@@ -18,6 +18,12 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t0 = Date.now();
 export const say = (m: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
 
+/** The p-th percentile (nearest rank) of xs; NaN for none. */
+export const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
+};
+
 /** Run fn over items with at most n in flight. */
 export const pool = <T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> =>
   mapLimit(items, n, (item) => fn(item));

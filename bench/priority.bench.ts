@@ -4,7 +4,7 @@
 //   PRIORITY_CALLOUTS (80) callouts polling every PRIORITY_POLL_MS (250) against a cap of PRIORITY_CAP (20/s),
 //   then PRIORITY_CREATES (20) new incidents, one every 500 ms, and PRIORITY_CANCELS (10) cancellations.
 // Prints p50/p99/max of scheduled → started for each, from the workflows' histories. Asserts nothing.
-import { num, pool, say, sleep } from './lib.js';
+import { num, pct, pool, say, sleep } from './lib.js';
 import { lifecycleWorkflowId } from '../src/domain/incident.js';
 import { eventually, startStack, startTemporal } from '../test/helpers/stack.js';
 
@@ -19,10 +19,6 @@ const ms = (t: unknown) => {
   const x = t as { seconds?: { toNumber(): number } | number; nanos?: number } | null | undefined;
   const s = typeof x?.seconds === 'number' ? x.seconds : (x?.seconds?.toNumber() ?? 0);
   return s * 1000 + (x?.nanos ?? 0) / 1e6;
-};
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
 };
 const fmt = (xs: number[]) =>
   `p50 ${pct(xs, 50).toFixed(0)} ms, p99 ${pct(xs, 99).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms (n=${xs.length})`;

@@ -7,7 +7,7 @@
 import { ConfigError, loadEnv } from '../src/config.js';
 import { webhookRegistrationFromEnv } from '../src/aura/webhook-registration.js';
 import { registerReceiver, WebhookRegistrationError } from '../src/aura/webhook-registration.js';
-import { auraClientFromEnv } from '../src/runtime.js';
+import { auraClientFromEnv } from '../src/aura/from-env.js';
 
 try {
   const env = loadEnv();

@@ -49,10 +49,10 @@ export const fixedLocationCompleted = new Gauge({
   registers: [registry],
   async collect() {
     const r = await report();
-    if (r)
-      this.set(
-        (r as { status?: string }).status === undefined || (r as { status?: string }).status === 'completed' ? 1 : 0,
-      );
+    if (!r) return;
+    // A report written before reports carried a status is a completed run.
+    const status = r.status ?? 'completed';
+    this.set(status === 'completed' ? 1 : 0);
   },
 });
 

@@ -2,11 +2,10 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
 import type { Express } from 'express';
-import { AuraClient } from './aura/client.js';
+import { auraClientFromEnv } from './aura/from-env.js';
 import { createApp } from './api/app.js';
 import type { Env } from './config.js';
 import type { Logger } from './logger.js';
-import { recordPanicApiCall } from './metrics.js';
 import { dataConverterFor } from './temporal/codec.js';
 import { payloadKeysOf } from './temporal/connection.js';
 import { createCalloutWorkers, type CalloutWorkers } from './worker/worker.js';
@@ -90,19 +89,6 @@ export async function fixedLocationApiFromEnv(
     );
   }
   return { store, callbackSecret: callbackSecretOf(env) };
-}
-
-export function auraClientFromEnv(env: Env): AuraClient {
-  return new AuraClient({
-    baseUrl: env.AURA_BASE_URL,
-    clientId: env.AURA_CLIENT_ID,
-    clientSecret: env.AURA_CLIENT_SECRET,
-    staticToken: env.AURA_STATIC_TOKEN,
-    timeoutMs: env.AURA_TIMEOUT_MS,
-    onResponse: recordPanicApiCall,
-    maxRequestsPerSecond: env.AURA_MAX_REQUESTS_PER_SECOND,
-    maxQueueWaitMs: env.AURA_MAX_QUEUE_WAIT_MS,
-  });
 }
 
 export async function workersFromEnv(

@@ -16,13 +16,8 @@ import { setCoreMetricsUrl, setWorkerStatesSource } from './metrics.js';
 import { Readiness } from './api/readiness.js';
 import { createWorkerHealthServer, WorkerHealth } from './worker/health.js';
 import { registerReceiver, webhookRegistrationFromEnv } from './aura/webhook-registration.js';
-import {
-  adapterDatabaseFromEnv,
-  appFromEnv,
-  auraClientFromEnv,
-  fixedLocationApiFromEnv,
-  workersFromEnv,
-} from './runtime.js';
+import { auraClientFromEnv } from './aura/from-env.js';
+import { adapterDatabaseFromEnv, appFromEnv, fixedLocationApiFromEnv, workersFromEnv } from './runtime.js';
 import { connectClient, connectNativeClient, connectWorker } from './temporal/connection.js';
 
 export type Role = Env['SERVICE_ROLE'];

@@ -2,7 +2,7 @@
 // aura-callouts: the operator CLI. Talks to the service's API (--api, or AURA_CALLOUTS_API, default
 // http://127.0.0.1:3000); `register-webhook` talks to AURA's Panic API with the service's own configuration.
 import { parseArgs } from 'node:util';
-import { AuraClient } from '../aura/client.js';
+import { auraClientFromEnv } from '../aura/from-env.js';
 import {
   registerReceiver,
   WebhookRegistrationError,
@@ -178,13 +178,7 @@ async function registerWebhook(): Promise<void> {
   const input = webhookRegistrationFromEnv(env);
   if (opts.url) input.url = opts.url;
   if (opts.event?.length) input.events = opts.event;
-  const aura = new AuraClient({
-    baseUrl: env.AURA_BASE_URL,
-    clientId: env.AURA_CLIENT_ID,
-    clientSecret: env.AURA_CLIENT_SECRET,
-    staticToken: env.AURA_STATIC_TOKEN,
-    timeoutMs: env.AURA_TIMEOUT_MS,
-  });
+  const aura = auraClientFromEnv(env);
   let r;
   try {
     r = await registerReceiver(aura, input, (w) => console.error(`warning: ${w}`));

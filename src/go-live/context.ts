@@ -1,7 +1,8 @@
 // What every go-live item shares: the service's configuration (src/config.ts, as the service itself reads it), a
 // Panic API client with those credentials, the service's API, and whether the AURA on the other end is the
 // simulator (its `/__sim` control routes answer). Only the simulator may be driven through `/__sim`.
-import { AuraClient } from '../aura/client.js';
+import type { AuraClient } from '../aura/client.js';
+import { auraClientFromEnv } from '../aura/from-env.js';
 import { AuraError } from '../aura/errors.js';
 import type { Env } from '../config.js';
 import type { Step } from './types.js';
@@ -99,12 +100,7 @@ export function secretsOf(env: Env): string[] {
 
 export async function createContext(env: Env, opts: GoLiveOptions): Promise<GoLiveContext> {
   const auraCalls: GoLiveContext['auraCalls'] = [];
-  const aura = new AuraClient({
-    baseUrl: env.AURA_BASE_URL,
-    clientId: env.AURA_CLIENT_ID,
-    clientSecret: env.AURA_CLIENT_SECRET,
-    staticToken: env.AURA_STATIC_TOKEN,
-    timeoutMs: env.AURA_TIMEOUT_MS,
+  const aura = auraClientFromEnv(env, {
     maxRetries: 0,
     onResponse: (r) => void auraCalls.push({ route: r.route, status: r.status }),
   });

@@ -35,12 +35,17 @@ export function mappingRows(): string[][] {
   ]);
 }
 
+/** The registration the service would make: our receiver's URL (the API's when PUBLIC_BASE_URL is unset), events, header. */
+function wantedRegistration(ctx: GoLiveContext) {
+  return webhookRegistrationFromEnv({ ...ctx.env, PUBLIC_BASE_URL: ctx.env.PUBLIC_BASE_URL ?? ctx.opts.api });
+}
+
 export function receiverUrl(ctx: GoLiveContext): string {
-  return webhookRegistrationFromEnv({ ...ctx.env, PUBLIC_BASE_URL: ctx.env.PUBLIC_BASE_URL ?? ctx.opts.api }).url;
+  return wantedRegistration(ctx).url;
 }
 
 async function registration(ctx: GoLiveContext, steps: Step[], problems: string[]): Promise<void> {
-  const want = webhookRegistrationFromEnv({ ...ctx.env, PUBLIC_BASE_URL: ctx.env.PUBLIC_BASE_URL ?? ctx.opts.api });
+  const want = wantedRegistration(ctx);
   const required = ctx.env.WEBHOOK_EVENTS ?? LIFECYCLE_EVENTS;
   let got: { url?: string; events?: string[]; headers?: Record<string, string> } | null = null;
   if (ctx.simulator) {

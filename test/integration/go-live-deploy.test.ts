@@ -5,25 +5,16 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensurePromtool } from '../../src/deploy/promtool.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/app.js';
-import { PROJECT_ROOT } from '../../src/temporal/dev-server.js';
+import { freePort, PROJECT_ROOT } from '../../src/temporal/dev-server.js';
 import { eventually, startTemporal } from '../helpers/stack.js';
 
 const TOKEN = 'go-live-deploy-webhook-token';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function promtool(bin: string, args: string[], input?: string) {
   const r = spawnSync(bin, args, { cwd: PROJECT_ROOT, encoding: 'utf8', input, timeout: 60_000 });
