@@ -138,6 +138,14 @@ async function startTemporal(server: BenchServer, dir: string): Promise<BenchTem
   };
 }
 
+/**
+ * Children to profile (BENCH_CPU_PROF=worker,api): each runs with `--cpu-prof`, one .cpuprofile per thread (the
+ * worker's main thread and its workflow thread) written to BENCH_CPU_PROF_DIR (default: a folder under /tmp) when it
+ * exits.
+ */
+const PROFILED = (process.env.BENCH_CPU_PROF ?? '').split(',').filter(Boolean);
+const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR ?? join(tmpdir(), `aura-callouts-profiles-${process.pid}`);
+
 export async function startBenchRun(prefix: string, opts: { server?: BenchServer } = {}): Promise<BenchRun> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const children: ChildProcess[] = [];
@@ -149,7 +157,8 @@ export async function startBenchRun(prefix: string, opts: { server?: BenchServer
     sim,
     startChild(name, args, env, childOpts = {}) {
       const log = openSync(join(dir, `${name}.log`), 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      const profile = PROFILED.includes(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [];
+      const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], {
         cwd: PROJECT_ROOT,
         env,
         stdio: childOpts.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
@@ -158,7 +167,18 @@ export async function startBenchRun(prefix: string, opts: { server?: BenchServer
       return child;
     },
     async shutdown(ok) {
-      for (const c of children) c.kill('SIGKILL');
+      // A profiled child is stopped as production stops it (SIGTERM), so that it exits and writes its profile.
+      await Promise.all(
+        children.map(async (c) => {
+          if (c.exitCode !== null || c.signalCode !== null) return;
+          const gone = new Promise((r) => c.once('exit', r));
+          c.kill(PROFILED.length ? 'SIGTERM' : 'SIGKILL');
+          if (PROFILED.length && (await Promise.race([gone.then(() => true), sleep(30_000).then(() => false)]))) return;
+          c.kill('SIGKILL');
+          await gone;
+        }),
+      );
+      if (PROFILED.length) say(`CPU profiles (.cpuprofile, open in Chrome DevTools) in ${PROFILE_DIR}`);
       await sim.close();
       await temporal.stop();
       if (ok) rmSync(dir, { recursive: true, force: true });
