@@ -19,14 +19,28 @@
 //
 // Knobs (environment): BENCH_SERVERS (dev,postgres), BENCH_CALLOUTS (2000), BENCH_CAP_RPS (50),
 // BENCH_POLL_FAST_MS (10000), BENCH_POLL_SLOW_MS (60000), BENCH_WINDOW_S (90), BENCH_TRANSITIONS_PER_S (50),
-// BENCH_ALARMS (500), BENCH_ALARM_RATE (50), BENCH_OPEN_CONCURRENCY (50).
+// BENCH_ALARMS (500), BENCH_ALARM_RATE (50), BENCH_OPEN_CONCURRENCY (50), BENCH_WORKER_NODE_OPTIONS (added to the
+// worker's NODE_OPTIONS: V8 flags), BENCH_CPU_PROF (bench/lib.ts).
 import { chmodSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { CalloutStatus } from '../src/domain/status.js';
 import { samplePortfolio } from '../src/fixed-locations/sample.js';
 import { freePort, PROJECT_ROOT } from '../src/temporal/dev-server.js';
-import { benchServers, num, pct, pool, say, sleep, startBenchRun, until, verdict, type BenchServer } from './lib.js';
+import {
+  benchServers,
+  cpuMsOf,
+  num,
+  pct,
+  pool,
+  say,
+  sleep,
+  startBenchRun,
+  until,
+  verdict,
+  type BenchServer,
+} from './lib.js';
 
 const SERVERS = benchServers('dev,postgres');
 const N = num('BENCH_CALLOUTS', 2000);
@@ -97,8 +111,28 @@ interface Figures {
   silent: { mean: number; perMin: number; unpolled: number; minPerCallout: number; maxPerCallout: number };
   alarms: { n: number; accepted: number; p50: number; p99: number; max: number; ackP99: number };
   rss: { peak: number; afterOpen: number; end: number };
+  /** Share of one core each part used (1.00 = a whole core), while opening and over the whole run. */
+  cpu: { opening: CpuShare; whole: CpuShare };
   /** Where the time of the slowest creates went: their incident workflows' first events, ms after the start. */
   slowest: string[];
+}
+
+interface Cpu {
+  engine: number;
+  worker: number;
+  api: number;
+  /** This process: the simulator (AURA) and the load driver. */
+  bench: number;
+  at: number;
+}
+type CpuShare = Record<'engine' | 'worker' | 'api' | 'bench' | 'all', number>;
+const MACHINE_CORES = availableParallelism();
+
+function cpuShare(a: Cpu, b: Cpu): CpuShare {
+  const wall = (b.at - a.at) / 1000;
+  const share = (k: 'engine' | 'worker' | 'api' | 'bench') => (b[k] - a[k]) / wall;
+  const parts = { engine: share('engine'), worker: share('worker'), api: share('api'), bench: share('bench') };
+  return { ...parts, all: parts.engine + parts.worker + parts.api + parts.bench };
 }
 
 /** The first events of a workflow's history, as `TYPE+ms` after its first event. */
@@ -151,8 +185,21 @@ async function runOn(server: BenchServer): Promise<Figures> {
       PLATFORM_LOCATIONS_FILE: '',
       ...database,
     };
-    const worker = run.startChild('worker', [join(PROJECT_ROOT, 'src/worker/main.ts')], env);
-    run.startChild('api', [join(PROJECT_ROOT, 'src/api/main.ts')], env);
+    const workerNodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS;
+    const worker = run.startChild(
+      'worker',
+      [join(PROJECT_ROOT, 'src/worker/main.ts')],
+      workerNodeOptions ? { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} ${workerNodeOptions}`.trim() } : env,
+    );
+    const api = run.startChild('api', [join(PROJECT_ROOT, 'src/api/main.ts')], env);
+    // CPU seconds each part has used: what binds on a shared machine is read here, not guessed.
+    const cpu = (): Cpu => ({
+      engine: temporal.pids().reduce((a, pid) => a + cpuMsOf(pid), 0) / 1000,
+      worker: cpuMsOf(worker.pid) / 1000,
+      api: cpuMsOf(api.pid) / 1000,
+      bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      at: Date.now(),
+    });
     // An API replica is ready without a worker; wait until its readiness sees the worker polling.
     await until(
       'the API to be ready (worker polling)',
@@ -214,6 +261,7 @@ async function runOn(server: BenchServer): Promise<Figures> {
 
     // --- 2. open N callouts ---------------------------------------------------------------------------------------
     sim.state.requests = [];
+    const cpuAtOpen = cpu();
     const openStart = Date.now();
     const openSentAt = new Map<number, number>();
     await pool(customers, OPEN_CONCURRENCY, async (customerId) => {
@@ -228,6 +276,7 @@ async function runOn(server: BenchServer): Promise<Figures> {
     const accepted = Date.now();
     await until(`${N} AURA callouts`, () => sim.state.callouts.size >= N, 30 * 60_000, 100);
     const opened = Date.now();
+    const cpuOpened = cpu();
     const rssAfterOpen = rssMb(worker.pid);
     say(
       `[${server}] ${N} incidents accepted in ${((accepted - openStart) / 1000).toFixed(1)} s; all AURA callouts created ${((opened - openStart) / 1000).toFixed(1)} s after the first request`,
@@ -295,6 +344,7 @@ async function runOn(server: BenchServer): Promise<Figures> {
     }
     const alarmMs = [...firstCreate].filter(([ref]) => sentAt.has(ref)).map(([ref, at]) => at - sentAt.get(ref)!);
     clearInterval(sampler);
+    const cpuEnd = cpu();
     const rssEnd = rssMb(worker.pid);
 
     // Where the slowest creates spent their time, from their histories.
@@ -397,6 +447,7 @@ async function runOn(server: BenchServer): Promise<Figures> {
         ackP99: pct(acks, 99),
       },
       rss: { peak: peakRss, afterOpen: rssAfterOpen, end: rssEnd },
+      cpu: { opening: cpuShare(cpuAtOpen, cpuOpened), whole: cpuShare(cpuAtOpen, cpuEnd) },
       slowest,
     };
   } finally {
@@ -508,6 +559,12 @@ row(
   '',
   each((r) => `${r.rss.afterOpen.toFixed(0)} / ${r.rss.end.toFixed(0)}`),
 );
+const shares = (c: CpuShare) =>
+  `${c.all.toFixed(2)}/${MACHINE_CORES}: engine ${c.engine.toFixed(2)}, worker ${c.worker.toFixed(2)}, API ${c.api.toFixed(2)}, AURA sim ${c.bench.toFixed(2)}`;
+for (const r of results) {
+  console.log(`  [${r.server}] cores busy while opening: ${shares(r.cpu.opening)}`);
+  console.log(`  [${r.server}] cores busy over the run:  ${shares(r.cpu.whole)}`);
+}
 if (perMin(FAST_MS) > capPerMin * 1.1)
   console.log(
     `  binds with webhooks silent: the Panic API cap. ${N} callouts at ${perMin(FAST_MS).toFixed(2)} polls/min need ${((N * perMin(FAST_MS)) / 60).toFixed(0)} req/s; the cap is ${CAP}, ${((N * perMin(FAST_MS)) / 60 / CAP).toFixed(1)}× short, so polls are spread to ${capPerMin.toFixed(2)}/callout/min.`,
