@@ -220,7 +220,8 @@ export async function calloutLifecycleWorkflow(input: LifecycleInput): Promise<C
         return;
       } catch (err) {
         const f = failureOf(err);
-        if (f?.nonRetryable) s.locationRefusedBy(`AURA answered ${f.message}`, nowIso());
+        // The client's error already says who answered and with what ("AURA answered 404 to …").
+        if (f?.nonRetryable) s.locationRefusedBy(f.message, nowIso());
         else s.keepLocation(loc);
         log.warn('position not sent; reading the callout instead', { auraCalloutId, error: (err as Error).message });
       }

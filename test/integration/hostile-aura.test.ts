@@ -64,6 +64,9 @@ describe('polling never stops before closed', () => {
     const dropped = closed.notes.filter((n: any) => /position could not be sent/i.test(n.text));
     assert.equal(dropped.length, 1, JSON.stringify(closed.notes));
     assert.equal(dropped[0].delivery, 'failed');
+    // AURA's answer is said once, as the client words it.
+    assert.match(dropped[0].text, /dropped: AURA answered 404 to /, dropped[0].text);
+    assert.doesNotMatch(dropped[0].text, /AURA answered AURA answered/);
     const faults = await stack.sim_('GET', '/__sim/faults');
     assert.ok(faults.routes[0].hits >= 2, 'both positions were tried');
   });
