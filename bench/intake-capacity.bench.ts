@@ -36,8 +36,8 @@
 // BENCH_WORKER (1; 0 runs the API alone, so the lifecycles do not run), BENCH_TOPOLOGY (`all`, one process as
 // `npm start` runs it; `split`: the API and the worker in two processes, as the production topology runs them),
 // BENCH_ENGINE_CLIENT (`native`, the SDK's NativeConnection, the Rust core's client; `grpc-js`, the pure-JS
-// Connection), BENCH_STAGES (floor,engine,receiver: which stages run), BENCH_CPU_PROF (a folder: the service runs
-// with `node --cpu-prof` and writes its profiles there when it stops).
+// Connection), BENCH_STAGES (floor,engine,receiver: which stages run), BENCH_CPU_PROF=service (bench/lib.ts: the
+// service runs with `node --cpu-prof` and writes its profiles to BENCH_CPU_PROF_DIR when it stops).
 import { type ChildProcess } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -306,7 +306,6 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
         DATA_DIR: join(run.dir, 'data'),
       };
     }
-    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
     const serviceEnv: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'production',
@@ -336,7 +335,7 @@ async function runOnServer(server: BenchServer): Promise<ServerReport> {
             API_PORT: String(await freePort()),
           })
         : null;
-    service = run.startChild('service', [...profile, join(PROJECT_ROOT, 'src', 'main.ts')], {
+    service = run.startChild('service', [join(PROJECT_ROOT, 'src', 'main.ts')], {
       ...serviceEnv,
       ...(SPLIT ? { SERVICE_ROLE: 'api' } : {}),
     });
