@@ -75,6 +75,9 @@ const WITH_WORKER = num('BENCH_WORKER', 1) !== 0;
 const SPLIT = process.env.BENCH_TOPOLOGY === 'split';
 const ENGINE_CLIENT: 'native' | 'grpc-js' = process.env.BENCH_ENGINE_CLIENT === 'grpc-js' ? 'grpc-js' : 'native';
 const STAGES = new Set((process.env.BENCH_STAGES ?? 'floor,engine,receiver').split(',').map((s) => s.trim()));
+// The ratios need both the engine's and the receiver's stages; with one of them left out they are not printed.
+const COMPARED = STAGES.has('engine') && STAGES.has('receiver');
+const judged = (v: number, met: boolean) => (COMPARED ? `${f2(v)} ${verdict(met)}` : 'n/a (a stage not run)');
 const TOKEN = 'bench-intake-webhook-token';
 /** The engine is saturated at a rate when it acknowledges less than this share of it. */
 const SATURATED = 0.9;
@@ -597,7 +600,7 @@ function printServer(r: ServerReport): void {
     const pq = ratio(rc.p99, e.p99);
     const sat = e.throughput < SATURATED * rate ? '*' : ' ';
     console.log(
-      `  ${String(rate).padStart(6)} | ${f1(fl.throughput).padStart(14)} ${f1(fl.p50).padStart(5)} ${f1(fl.p99).padStart(5)} | ${f1(e.throughput).padStart(13)}${sat} ${f1(e.p50).padStart(5)} ${f1(e.p99).padStart(6)} | ${f1(rc.throughput).padStart(16)} ${f1(rc.p50).padStart(5)} ${f1(rc.p99).padStart(6)} ${String(rc.non2xx).padStart(6)} ${String(rc.errors).padStart(3)} | ${`${f2(tq)} ${verdict(tq >= GOAL_THROUGHPUT)}`.padStart(27)} ${`${f2(pq)} ${verdict(pq <= GOAL_P99)}`.padStart(10)}`,
+      `  ${String(rate).padStart(6)} | ${f1(fl.throughput).padStart(14)} ${f1(fl.p50).padStart(5)} ${f1(fl.p99).padStart(5)} | ${f1(e.throughput).padStart(13)}${sat} ${f1(e.p50).padStart(5)} ${f1(e.p99).padStart(6)} | ${f1(rc.throughput).padStart(16)} ${f1(rc.p50).padStart(5)} ${f1(rc.p99).padStart(6)} ${String(rc.non2xx).padStart(6)} ${String(rc.errors).padStart(3)} | ${judged(tq, tq >= GOAL_THROUGHPUT).padStart(27)} ${judged(pq, pq <= GOAL_P99).padStart(10)}`,
     );
   }
   console.log(`  (* the engine saturated: it acknowledged less than ${SATURATED * 100} % of the rate)`);
@@ -610,12 +613,14 @@ function printServer(r: ServerReport): void {
   for (const { rate, engine: e, receiver: rc } of r.rows)
     console.log(`  ${String(rate).padStart(6)} | ${cpuCols(e.cpu).padStart(34)} | ${cpuCols(rc.cpu).padStart(36)}`);
   console.log(`  ${r.counts}`);
-  console.log(
-    `  ${withGoal('receiver/engine throughput', r.throughputRatio, '≥', GOAL_THROUGHPUT)} (the most acknowledged per second over the rates: receiver ${f1(r.receiverCapacity)}, engine ${f1(r.engineCapacity)}, floor ${f1(r.floorCapacity)})`,
-  );
-  console.log(
-    `  ${withGoal('receiver/engine p99', r.worstP99Ratio, '≤', GOAL_P99)} (the worst rate: ${r.worstP99Rate}/s)`,
-  );
+  if (COMPARED)
+    console.log(
+      `  ${withGoal('receiver/engine throughput', r.throughputRatio, '≥', GOAL_THROUGHPUT)} (the most acknowledged per second over the rates: receiver ${f1(r.receiverCapacity)}, engine ${f1(r.engineCapacity)}, floor ${f1(r.floorCapacity)})`,
+    );
+  if (COMPARED)
+    console.log(
+      `  ${withGoal('receiver/engine p99', r.worstP99Ratio, '≤', GOAL_P99)} (the worst rate: ${r.worstP99Rate}/s)`,
+    );
   console.log(
     `  ${withGoal('lost (receiver)', r.receiverLost, '=', 0, 0)}; ${withGoal('lost (engine)', r.engineLost, '=', 0, 0)}`,
   );
@@ -644,14 +649,10 @@ if (reports.length > 1) {
   line('floor, most acked/s', (r) => f1(r.floorCapacity));
   line('engine, most acked/s', (r) => f1(r.engineCapacity));
   line('receiver, most acked/s', (r) => f1(r.receiverCapacity));
-  line(
-    `receiver/engine throughput (goal ≥ ${GOAL_THROUGHPUT})`,
-    (r) => `${f2(r.throughputRatio)} ${verdict(r.throughputRatio >= GOAL_THROUGHPUT)}`,
+  line(`receiver/engine throughput (goal ≥ ${GOAL_THROUGHPUT})`, (r) =>
+    judged(r.throughputRatio, r.throughputRatio >= GOAL_THROUGHPUT),
   );
-  line(
-    `receiver/engine p99, worst (goal ≤ ${GOAL_P99})`,
-    (r) => `${f2(r.worstP99Ratio)} ${verdict(r.worstP99Ratio <= GOAL_P99)}`,
-  );
+  line(`receiver/engine p99, worst (goal ≤ ${GOAL_P99})`, (r) => judged(r.worstP99Ratio, r.worstP99Ratio <= GOAL_P99));
   const at = (r: ServerReport, rate: number) => r.rows.find((x) => x.rate === rate);
   const common = reports[0]!.rows.map((x) => x.rate).filter((rate) => reports.every((r) => at(r, rate)));
   for (const rate of common) {
